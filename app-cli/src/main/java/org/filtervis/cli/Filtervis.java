@@ -1,0 +1,144 @@
+package org.filtervis.cli;
+
+import com.google.inject.Guice;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.filtervis.api.BackendOptions;
+import org.filtervis.api.FiltervisException;
+import org.filtervis.core.BackendModule;
+import org.filtervis.core.BackendRegistry;
+import org.filtervis.core.Recipe;
+import org.filtervis.core.RunModule;
+import org.filtervis.core.RunSettings;
+import org.filtervis.core.Visualizer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code filtervis} command line. Exit codes: 0 done, 1 failed while running, 2 wrong input. */
+@Command(name = "filtervis", mixinStandardHelpOptions = true, versionProvider = Filtervis.Version.class,
+        description = "Shows what the filters of a trained CNN respond to, by gradient ascent on the input image.",
+        subcommands = {BackendsCommand.class, LayersCommand.class, VisualizeCommand.class, GradientCommand.class, ExportGradientCommand.class})
+public final class Filtervis implements Callable<Integer> {
+    static final int FAILED = 1;
+    static final int USAGE = 2;
+
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Show stack traces of errors.")
+    boolean verbose;
+
+    @Option(names = "--plugins", scope = CommandLine.ScopeType.INHERIT, paramLabel = "DIR",
+            description = "Plugins folder (default: the distribution's plugins/).")
+    Path plugins;
+
+    PrintStream out;
+    PrintStream err;
+    boolean terminal;
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err, System.console() != null));
+    }
+
+    /** Runs one command line; returns its exit code. */
+    public static int run(String[] args, PrintStream out, PrintStream err, boolean terminal) {
+        Filtervis top = new Filtervis();
+        top.out = out;
+        top.err = err;
+        top.terminal = terminal;
+        CommandLine cl = new CommandLine(top);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setParameterExceptionHandler((e, a) -> {
+            err.println("filtervis: " + e.getMessage() + " (see: filtervis " + commandPath(e.getCommandLine()) + " --help)");
+            return USAGE;
+        });
+        cl.setExecutionExceptionHandler((e, c, parsed) -> {
+            if (top.verbose) {
+                e.printStackTrace(err);
+            }
+            if (e instanceof FiltervisException fe) {
+                err.println("filtervis: " + fe.getMessage());
+                return fe.usage() ? USAGE : FAILED;
+            }
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            err.println("filtervis: unexpected error: " + root + (top.verbose ? "" : " (run with --verbose for details)"));
+            return FAILED;
+        });
+        return cl.execute(args);
+    }
+
+    private static String commandPath(CommandLine c) {
+        String name = c.getCommandName();
+        return c.getParent() == null ? "" : name;
+    }
+
+    @Override
+    public Integer call() {
+        new CommandLine(this).usage(out);
+        return USAGE;
+    }
+
+    Path pluginsDir() {
+        if (plugins != null) {
+            return plugins;
+        }
+        String home = System.getProperty("filtervis.home");
+        return home == null ? null : Path.of(home, "plugins");
+    }
+
+    /** Discovers backends and reports plugins that failed to load. */
+    BackendRegistry registry() {
+        BackendRegistry registry = BackendRegistry.discover(pluginsDir());
+        registry.problems().forEach(p -> err.println("filtervis: warning: " + p));
+        return registry;
+    }
+
+    /** Wires the chosen backend for a model through Guice. */
+    Visualizer visualizer(String backend, Path model, String device, int threads, Recipe recipe, int batch) {
+        BackendRegistry registry = registry();
+        RunSettings settings = new RunSettings(backend, model, new BackendOptions(device, threads), recipe, batch);
+        return Guice.createInjector(new BackendModule(registry.providers()), new RunModule(settings)).getInstance(Visualizer.class);
+    }
+
+    static Path modelOrDemo(Path model) {
+        return model != null ? model : DemoModelFile.path();
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Filtervis.class.getPackage().getImplementationVersion();
+            return new String[] {"filtervis " + (v == null ? "development build" : v)};
+        }
+    }
+
+    /** Options shared by the commands that open a model. */
+    static final class ModelOptions {
+        @Option(names = "--model", paramLabel = "FILE", description = "Model file (default: the embedded demo network).")
+        Path model;
+
+        @Option(names = "--backend", paramLabel = "NAME", description = "Backend to use (default: the one that opens the model's format).")
+        String backend;
+
+        @Option(names = "--device", defaultValue = "cpu", description = "Device: cpu or cuda (default: ${DEFAULT-VALUE}).")
+        String device;
+
+        @Option(names = "--threads", defaultValue = "0", description = "Compute threads (default: the framework's choice).")
+        int threads;
+
+        @Option(names = "--size", paramLabel = "PX", description = "Image height and width (default: the model's own size if fixed, else 180).")
+        Integer size;
+
+        /** The size to use: --size, the model's fixed size, or the recipe's 180. */
+        int size(org.filtervis.api.InputSpec input) {
+            if (size != null) {
+                return size;
+            }
+            return input.height() > 0 ? input.height() : Recipe.KERAS_SIZE;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package org.filtervis.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.filtervis.api.FiltervisException;
+import org.filtervis.api.GradientProvider;
+import org.filtervis.api.InputSpec;
+import org.filtervis.api.Model;
+import org.filtervis.core.Npy;
+import org.filtervis.core.Recipe;
+import org.filtervis.core.Visualizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "gradient", description = "One forward and backward pass on a batch from a .npy file: prints objectives, writes d(sum)/d(input).")
+final class GradientCommand implements Callable<Integer> {
+    @ParentCommand
+    Filtervis top;
+
+    @Mixin
+    Filtervis.ModelOptions options;
+
+    @Option(names = "--layer", required = true, paramLabel = "NAME")
+    String layer;
+
+    @Option(names = "--filters", required = true, paramLabel = "LIST", description = "One filter per image, e.g. 3,7,7.")
+    String filters;
+
+    @Option(names = "--input", required = true, paramLabel = "X.npy", description = "float32 batch in the model's input layout.")
+    Path input;
+
+    @Option(names = "--output", required = true, paramLabel = "G.npy")
+    Path output;
+
+    @Override
+    public Integer call() {
+        List<Integer> chosen = Filters.parse(filters);
+        Npy.Array x = Npy.read(input);
+        try (Visualizer v = top.visualizer(options.backend, Filtervis.modelOrDemo(options.model), options.device, options.threads,
+                Recipe.keras(), chosen.size())) {
+            Model model = v.model();
+            InputSpec spec = model.input();
+            long[] s = x.shape();
+            if (s.length != 4 || s[0] != chosen.size()) {
+                throw FiltervisException.usage(input + " has shape " + Arrays.toString(s) + "; it needs 4 axes and one image per filter ("
+                        + chosen.size() + " filters given)");
+            }
+            boolean nchw = spec.layout() == InputSpec.Layout.NCHW;
+            long channels = nchw ? s[1] : s[3];
+            long height = nchw ? s[2] : s[1];
+            long width = nchw ? s[3] : s[2];
+            if (channels != spec.channels()) {
+                throw FiltervisException.usage(input + " has shape " + Arrays.toString(s) + " but the model takes " + spec.channels()
+                        + " channels in " + spec.layout() + " layout");
+            }
+            try (GradientProvider gradients = model.gradients(layer, (int) height, (int) width)) {
+                Filters.check(chosen, gradients.channels(), layer);
+                int[] f = chosen.stream().mapToInt(Integer::intValue).toArray();
+                float[] objectives = new float[f.length];
+                float[] grad = new float[x.data().length];
+                gradients.compute(x.data(), f, objectives, grad);
+                try {
+                    Npy.write(output, s, grad);
+                } catch (IOException e) {
+                    throw FiltervisException.failure("cannot write " + output + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                            + "); choose a writable path with --output");
+                }
+                for (int i = 0; i < f.length; i++) {
+                    top.out.println("filter " + f[i] + " objective " + objectives[i]);
+                }
+            }
+        }
+        return 0;
+    }
+}

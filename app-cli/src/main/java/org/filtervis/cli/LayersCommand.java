@@ -1,0 +1,33 @@
+package org.filtervis.cli;
+
+import java.util.concurrent.Callable;
+import org.filtervis.api.LayerInfo;
+import org.filtervis.api.Model;
+import org.filtervis.core.Recipe;
+import org.filtervis.core.Visualizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "layers", description = "Lists the layers you can visualize: name, op type, output shape, channels.")
+final class LayersCommand implements Callable<Integer> {
+    @ParentCommand
+    Filtervis top;
+
+    @Mixin
+    Filtervis.ModelOptions options;
+
+    @Override
+    public Integer call() {
+        try (Visualizer v = top.visualizer(options.backend, Filtervis.modelOrDemo(options.model), options.device, options.threads,
+                Recipe.keras(), 1)) {
+            Model model = v.model();
+            int size = options.size(model.input());
+            top.out.printf("%-48s %-20s %-22s %s%n", "LAYER", "OP", "SHAPE", "CHANNELS");
+            for (LayerInfo l : model.layers(size, size)) {
+                top.out.printf("%-48s %-20s %-22s %d%n", l.name(), l.opType(), l.shape(), l.channels());
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,137 @@
+package org.filtervis.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.filtervis.api.FilterResult;
+import org.filtervis.api.FiltervisException;
+import org.filtervis.api.GradientProvider;
+import org.filtervis.api.ImageSink;
+import org.filtervis.api.Model;
+import org.filtervis.api.RunRecord;
+import org.filtervis.core.ConsoleProgress;
+import org.filtervis.core.PngSinks;
+import org.filtervis.core.Recipe;
+import org.filtervis.core.RunJsonSink;
+import org.filtervis.core.Visualizer;
+import org.filtervis.graph.DemoNetwork;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "visualize", description = "Runs the gradient-ascent recipe and writes grid.png, filters/*.png and run.json.")
+final class VisualizeCommand implements Callable<Integer> {
+    @ParentCommand
+    Filtervis top;
+
+    @Mixin
+    Filtervis.ModelOptions options;
+
+    @Option(names = "--layer", paramLabel = "NAME", description = "Layer to visualize (required with --model; the demo's default is "
+            + DemoNetwork.FIRST_LAYER + ").")
+    String layer;
+
+    @Option(names = "--filters", paramLabel = "LIST", description = "Filters, e.g. 0-63 or 0,5,9 (default: the first 64).")
+    String filters;
+
+    @Option(names = "--steps", defaultValue = "30", description = "Gradient steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--lr", defaultValue = "10", description = "Step length in L2 norm (default: ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial noise (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--batch", defaultValue = "16", description = "Filters per batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--out", defaultValue = "filtervis-out", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--quiet", description = "No progress output.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws IOException {
+        if (steps < 1 || batch < 1 || !(lr > 0)) {
+            throw FiltervisException.usage("--steps, --batch and --lr must be positive");
+        }
+        if (layer == null && options.model != null) {
+            throw FiltervisException.usage("--layer is required with --model; list the layers with: filtervis layers --model " + options.model);
+        }
+        String layerName = layer != null ? layer : DemoNetwork.FIRST_LAYER;
+        Recipe recipe = new Recipe(steps, lr, seed);
+        long t0 = System.nanoTime();
+        try (Visualizer v = top.visualizer(options.backend, Filtervis.modelOrDemo(options.model), options.device, options.threads, recipe, batch)) {
+            Model model = v.model();
+            int size = options.size(model.input());
+            try (GradientProvider gradients = model.gradients(layerName, size, size)) {
+                List<Integer> chosen = filters == null
+                        ? Filters.parse("0-" + (Math.min(64, gradients.channels()) - 1))
+                        : Filters.parse(filters);
+                Filters.check(chosen, gradients.channels(), layerName);
+                prepareOutput(out);
+                double setup = (System.nanoTime() - t0) / 1e9;
+                List<ImageSink> sinks = List.of(PngSinks.perFilter(out.resolve("filters")), PngSinks.grid(out.resolve("grid.png")),
+                        new RunJsonSink(out.resolve("run.json")));
+                long t1 = System.nanoTime();
+                List<FilterResult> results = v.visualize(gradients, layerName, chosen, sinks, new ConsoleProgress(top.err, top.terminal, quiet));
+                double seconds = (System.nanoTime() - t1) / 1e9;
+                Map<String, Double> timings = new LinkedHashMap<>();
+                timings.put("setup_seconds", setup);
+                timings.put("ascent_seconds", seconds);
+                timings.put("filters_per_second", results.size() / seconds);
+                timings.put("seconds_per_step", seconds / (Math.ceil(results.size() / (double) Math.min(batch, gradients.maxBatch())) * steps));
+                RunRecord record = new RunRecord(settings(v, layerName, chosen, size), results, timings);
+                for (ImageSink s : sinks) {
+                    s.runDone(record);
+                }
+                long dead = results.stream().filter(r -> r.status() != FilterResult.Status.OK).count();
+                if (!quiet) {
+                    top.err.printf("wrote %s (%d filters, %.2f filters/s%s)%n", out.resolve("grid.png"), results.size(), results.size() / seconds,
+                            dead > 0 ? ", " + dead + " dead or NaN: see run.json" : "");
+                }
+            }
+        }
+        return 0;
+    }
+
+    private Map<String, Object> settings(Visualizer v, String layerName, List<Integer> chosen, int size) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("model", options.model == null ? "embedded demo network" : options.model.toString());
+        s.put("layer", layerName);
+        s.put("backend", v.provider().name());
+        s.put("backend_version", v.provider().version());
+        s.put("device", options.device);
+        s.put("threads", options.threads);
+        s.put("recipe", "keras");
+        s.put("filters", chosen);
+        s.put("size", size);
+        s.put("steps", steps);
+        s.put("lr", lr);
+        s.put("seed", seed);
+        s.put("batch", batch);
+        s.put("filtervis_version", new Filtervis.Version().getVersion()[0]);
+        s.put("java_version", System.getProperty("java.version"));
+        return s;
+    }
+
+    /** Creates the output folder, or fails before anything is written. */
+    static void prepareOutput(Path out) {
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw FiltervisException.failure("cannot create output folder " + out + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + "); choose a writable folder with --out");
+        }
+        if (!Files.isWritable(out)) {
+            throw FiltervisException.failure("output folder " + out + " is not writable; choose a writable folder with --out");
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package org.filtervis.onnx;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import org.filtervis.api.BackendOptions;
+import org.filtervis.api.BackendProvider;
+import org.filtervis.api.ModelBackend;
+
+/** The ONNX Runtime backend's entry point. Touches no ONNX Runtime class until {@link #create}. */
+public final class OnnxBackendProvider implements BackendProvider {
+    @Override
+    public int spiVersion() {
+        return SPI_VERSION;
+    }
+
+    @Override
+    public String name() {
+        return "onnx";
+    }
+
+    @Override
+    public String version() {
+        Properties p = new Properties();
+        try (InputStream in = OnnxBackendProvider.class.getResourceAsStream("/filtervis-onnx.properties")) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return "ONNX Runtime " + p.getProperty("onnxruntime.version");
+    }
+
+    @Override
+    public List<String> modelFormats() {
+        return List.of("onnx");
+    }
+
+    @Override
+    public List<String> devices() {
+        return List.of("cpu", "cuda");
+    }
+
+    @Override
+    public boolean canOpen(Path model) {
+        return model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx");
+    }
+
+    @Override
+    public ModelBackend create(BackendOptions options) {
+        return new OnnxBackend(options);
+    }
+}

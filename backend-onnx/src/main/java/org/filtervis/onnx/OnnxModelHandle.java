@@ -1,0 +1,197 @@
+package org.filtervis.onnx;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.filtervis.api.FiltervisException;
+import org.filtervis.api.GradientProvider;
+import org.filtervis.api.InputSpec;
+import org.filtervis.api.LayerInfo;
+import org.filtervis.api.Model;
+import org.filtervis.graph.GradientGraph;
+import org.filtervis.graph.GraphPrep;
+import org.filtervis.graph.OnnxFormat;
+import org.filtervis.graph.OnnxModel;
+import org.filtervis.graph.ValueInfo;
+
+/**
+ * An opened ONNX model. Shapes come from a probe run: ONNX Runtime Java has no shape inference,
+ * so the cut forward graph runs once on zeros with every tensor as an output.
+ */
+final class OnnxModelHandle implements Model {
+    private final OnnxBackend backend;
+    private final Path file;
+    private final OnnxModel prepared;
+    private final ValueInfo image;
+    private final InputSpec input;
+    /** Set when the file already is a filtervis gradient model: it is run as it is. */
+    private final String storedLayer;
+
+    OnnxModelHandle(OnnxBackend backend, Path file, OnnxModel model) {
+        this.backend = backend;
+        this.file = file;
+        this.storedLayer = model.metadata.get(GradientGraph.LAYER_KEY);
+        this.prepared = storedLayer != null ? model : GraphPrep.prepare(model);
+        if (storedLayer != null) {
+            this.image = model.graph.inputs.stream().filter(v -> !v.name().equals(GradientGraph.CHANNELS)).findFirst().orElseThrow();
+        } else {
+            this.image = GraphPrep.imageInput(prepared.graph);
+        }
+        boolean last = GraphPrep.channelsLast(image);
+        this.input = new InputSpec(image.name(), last ? InputSpec.Layout.NHWC : InputSpec.Layout.NCHW,
+                (int) image.dim(last ? 3 : 1), (int) image.dim(last ? 1 : 2), (int) image.dim(last ? 2 : 3));
+    }
+
+    @Override
+    public InputSpec input() {
+        return input;
+    }
+
+    long[] imageDims(int batch, int height, int width) {
+        return input.layout() == InputSpec.Layout.NCHW
+                ? new long[] {batch, input.channels(), height, width}
+                : new long[] {batch, height, width, input.channels()};
+    }
+
+    @Override
+    public List<LayerInfo> layers(int height, int width) {
+        if (storedLayer != null) {
+            int channels = Integer.parseInt(prepared.metadata.getOrDefault("filtervis.gradient.channels", "0"));
+            return List.of(new LayerInfo(storedLayer, "gradient model", List.of(), channels));
+        }
+        Set<String> all = GraphPrep.allNodeOutputs(prepared.graph);
+        Map<String, long[]> shapes = probe(all, 1, height, width);
+        Map<String, String> ops = new HashMap<>();
+        prepared.graph.nodes.forEach(n -> n.outputs().forEach(o -> ops.put(o, n.opType())));
+        List<LayerInfo> layers = new ArrayList<>();
+        for (String t : all) {
+            long[] s = shapes.get(t);
+            if (s != null && s.length >= 2) {
+                layers.add(new LayerInfo(t, ops.get(t), Arrays.stream(s).boxed().toList(), (int) s[1]));
+            }
+        }
+        return layers;
+    }
+
+    private List<String> layerNames() {
+        return new ArrayList<>(GraphPrep.allNodeOutputs(prepared.graph));
+    }
+
+    /** Shapes of the float tensors among {@code tensors} for a batch and size (non-float ones are skipped). */
+    Map<String, long[]> probe(Set<String> tensors, int batch, int height, int width) {
+        OnnxModel cut = GraphPrep.cut(prepared, imageDims(batch, height, width), tensors);
+        Map<String, long[]> shapes = new HashMap<>();
+        try (OrtSession.SessionOptions so = backend.sessionOptions();
+                OrtSession session = createSession(OnnxFormat.write(cut), so);
+                OnnxTensor zeros = OnnxTensor.createTensor(backend.env(),
+                        FloatBuffer.allocate(batch * input.channels() * height * width), imageDims(batch, height, width));
+                OrtSession.Result result = session.run(Map.of(image.name(), zeros))) {
+            for (Map.Entry<String, OnnxValue> e : result) {
+                if (e.getValue() instanceof OnnxTensor t) {
+                    shapes.put(e.getKey(), t.getInfo().getShape());
+                }
+            }
+        } catch (OrtException e) {
+            String need = input.height() > 0 ? "; this model needs --size " + input.height() : "";
+            throw FiltervisException.usage("the model cannot take " + height + "x" + width + " images (" + OnnxBackend.firstLine(e.getMessage())
+                    + ")" + need);
+        }
+        return shapes;
+    }
+
+    private OrtSession createSession(byte[] bytes, OrtSession.SessionOptions so) throws OrtException {
+        return backend.env().createSession(bytes, so);
+    }
+
+    /** The gradient model for a layer, batch and size, with the shapes it was built from. */
+    OnnxModel gradientModel(String layer, int batch, int height, int width) {
+        String tensor = GraphPrep.resolveLayer(prepared.graph, layer, layerNames());
+        OnnxModel cut = GraphPrep.cut(prepared, imageDims(batch, height, width), Set.of(tensor));
+        Map<String, long[]> shapes = probe(new LinkedHashSet<>(GraphPrep.allNodeOutputs(cut.graph)), batch, height, width);
+        OnnxModel gradient = GradientGraph.build(cut, tensor, shapes);
+        gradient.metadata.put("filtervis.gradient.channels", Long.toString(shapes.get(tensor)[1]));
+        return gradient;
+    }
+
+    @Override
+    public GradientProvider gradients(String layer, int height, int width) {
+        checkSize(height, width);
+        if (storedLayer != null) {
+            if (!layer.equals(storedLayer)) {
+                throw FiltervisException.usage("unknown layer '" + layer + "'; this gradient model was built for layer '" + storedLayer + "'");
+            }
+            if (height != input.height() || width != input.width()) {
+                throw FiltervisException.usage("this gradient model was built for " + input.height() + "x" + input.width()
+                        + " images; use --size " + input.height());
+            }
+            int channels = Integer.parseInt(prepared.metadata.getOrDefault("filtervis.gradient.channels", "0"));
+            GradientSession session = newSession(prepared, imageDims((int) image.dim(0), height, width));
+            return new OnnxGradients(input.withSize(height, width), channels, n -> session, session::close, session.batch());
+        }
+        String tensor = GraphPrep.resolveLayer(prepared.graph, layer, layerNames());
+        long[] shape = probe(Set.of(tensor), 1, height, width).get(tensor);
+        if (shape == null || shape.length < 2) {
+            throw FiltervisException.usage("layer '" + layer + "' is not a float tensor with a channel axis; pick another (filtervis layers)");
+        }
+        Map<Integer, GradientSession> sessions = new HashMap<>();
+        return new OnnxGradients(input.withSize(height, width), (int) shape[1],
+                n -> sessions.computeIfAbsent(n, b -> newSession(gradientModel(tensor, b, height, width), imageDims(b, height, width))),
+                () -> sessions.values().forEach(GradientSession::close), Integer.MAX_VALUE);
+    }
+
+    private void checkSize(int height, int width) {
+        if (height < 1 || width < 1) {
+            throw FiltervisException.usage("image size " + height + "x" + width + " is not positive; use --size with a positive number");
+        }
+    }
+
+    private GradientSession newSession(OnnxModel gradient, long[] dims) {
+        try {
+            OrtSession.SessionOptions so = backend.sessionOptions();
+            return new GradientSession(backend.env(), backend.env().createSession(OnnxFormat.write(gradient), so), image.name(), dims);
+        } catch (OrtException e) {
+            throw FiltervisException.failure("ONNX Runtime cannot load the gradient model of " + file.getFileName() + ": "
+                    + OnnxBackend.firstLine(e.getMessage()), e);
+        }
+    }
+
+    @Override
+    public Optional<GradientExporter> gradientExporter() {
+        if (storedLayer != null) {
+            return Optional.empty();
+        }
+        return Optional.of((layer, batch, height, width, output) -> {
+            checkSize(height, width);
+            byte[] bytes = OnnxFormat.write(gradientModel(layer, batch, height, width));
+            Path tmp = output.resolveSibling("." + output.getFileName() + ".tmp");
+            try {
+                Files.write(tmp, bytes);
+                Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // the message below is what matters
+                }
+                throw FiltervisException.failure("cannot write " + output + ": " + e.getMessage());
+            }
+        });
+    }
+
+    @Override
+    public void close() {}
+}

@@ -1,0 +1,43 @@
+package org.filtervis.api;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The cheap entry point of a backend, found by {@link java.util.ServiceLoader} (one line in
+ * {@code META-INF/services/org.filtervis.api.BackendProvider}).
+ *
+ * <p>Discovery instantiates every provider, so the constructor and every method except
+ * {@link #create} must be cheap: no native libraries, no framework classes loaded, no I/O
+ * other than {@link #canOpen} peeking at a file name.
+ */
+public interface BackendProvider {
+    /** The SPI version this interface describes; providers return it from {@link #spiVersion()}. */
+    int SPI_VERSION = 1;
+
+    /** The SPI version the provider was compiled against: implement it as {@code return SPI_VERSION;}. */
+    int spiVersion();
+
+    /** Short unique name users type after {@code --backend}, e.g. {@code onnx}. */
+    String name();
+
+    /** The framework and its version, e.g. {@code ONNX Runtime 1.24.1}. */
+    String version();
+
+    /** Model formats it opens, e.g. {@code onnx}. */
+    List<String> modelFormats();
+
+    /** Devices it can be asked for, e.g. {@code cpu}, {@code cuda}; the first is the default. */
+    List<String> devices();
+
+    /** Whether this backend opens the given model file (judged by its name alone). */
+    boolean canOpen(Path model);
+
+    /**
+     * Loads the framework (native libraries load here, never before) and returns a backend.
+     * The caller closes it.
+     *
+     * @throws FiltervisException when the device cannot be used, with a message saying why
+     */
+    ModelBackend create(BackendOptions options);
+}

@@ -1,0 +1,24 @@
+package org.filtervis.api;
+
+/**
+ * One finished filter.
+ *
+ * @param layer      the layer's name
+ * @param filter     the channel index
+ * @param image      the deprocessed visualization
+ * @param objectives the objective before each step (one value per step)
+ * @param status     whether the filter fired
+ * @param badStep    for {@link Status#NAN}, the first step whose objective or gradient was not
+ *                   finite; -1 otherwise
+ */
+public record FilterResult(String layer, int filter, RgbImage image, float[] objectives, Status status, int badStep) {
+
+    public enum Status {
+        /** The objective rose above 0 at some step. */
+        OK,
+        /** The objective never rose above 0: the filter did not fire, the image is noise. */
+        DEAD,
+        /** The objective or gradient became NaN or infinite. */
+        NAN
+    }
+}

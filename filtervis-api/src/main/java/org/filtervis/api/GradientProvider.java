@@ -1,0 +1,46 @@
+package org.filtervis.api;
+
+/**
+ * One forward and backward pass for a batch of images, each with its own target channel.
+ *
+ * <p><b>Objective.</b> For image {@code n} with target channel {@code c[n]}, the objective is
+ * the mean of the layer's activation in channel {@code c[n]} over height and width, leaving out a
+ * 2-pixel border on every side when both spatial sizes exceed 4 (the whole map otherwise; a layer
+ * without spatial axes gives the value itself). The gradient is
+ * {@code d(sum over n of objective[n]) / d(images)}; since image n affects only its own
+ * objective, this is every image's own gradient in one pass.
+ *
+ * <p><b>Layout and units.</b> {@code images} and {@code gradients} hold {@code N} images back to
+ * back, float32, in the model's input layout ({@link InputSpec#layout()}) and units (no
+ * normalisation is applied). {@code N = filters.length}, at most {@link #maxBatch()}.
+ *
+ * <p><b>Threads and ownership.</b> Not thread-safe: one call at a time. The arrays stay the
+ * caller's; results are written into {@code objectives} and {@code gradients}. The caller closes
+ * the provider before closing its {@link Model}.
+ */
+public interface GradientProvider extends AutoCloseable {
+
+    /** Number of channels of the target layer: valid targets are 0 to channels() - 1. */
+    int channels();
+
+    /** Shape of one image in the model's input layout. */
+    InputSpec input();
+
+    /** Largest batch one call accepts. */
+    default int maxBatch() {
+        return Integer.MAX_VALUE;
+    }
+
+    /**
+     * Runs one pass.
+     *
+     * @param images     N images, {@code N * input().elements()} floats
+     * @param filters    N channel indices
+     * @param objectives out: N objective values
+     * @param gradients  out: same size as {@code images}
+     */
+    void compute(float[] images, int[] filters, float[] objectives, float[] gradients);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,42 @@
+package org.filtervis.api;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** An opened model. Closed by its opener; close every {@link GradientProvider} first. */
+public interface Model extends AutoCloseable {
+
+    /** The single image input: its layout and size (height and width are -1 where free). */
+    InputSpec input();
+
+    /**
+     * Every layer a user can pick, in graph order, with output shapes for one image of the given
+     * size.
+     */
+    List<LayerInfo> layers(int height, int width);
+
+    /**
+     * Prepares the gradient of one layer's channel means for images of the given size.
+     *
+     * @throws FiltervisException (usage) for an unknown layer, with the closest names; or when the
+     *     model cannot take that size, naming the size it needs
+     */
+    GradientProvider gradients(String layer, int height, int width);
+
+    /**
+     * Optional capability: writes a self-contained model that computes the objectives and the
+     * input gradient (what {@link #gradients} runs), for images of the given batch and size.
+     */
+    default Optional<GradientExporter> gradientExporter() {
+        return Optional.empty();
+    }
+
+    @Override
+    void close();
+
+    /** Writes gradient models; see {@link Model#gradientExporter()}. */
+    interface GradientExporter {
+        void export(String layer, int batch, int height, int width, Path output);
+    }
+}

@@ -1,0 +1,163 @@
+package org.filtervis.core;
+
+import java.io.IOException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+import org.filtervis.api.BackendOptions;
+import org.filtervis.api.BackendProvider;
+import org.filtervis.api.FiltervisException;
+import org.filtervis.api.ModelBackend;
+
+/**
+ * Every backend found on the class path and in the plugins folder (one class loader per
+ * sub-folder, jars in name order). A broken jar or provider is reported in {@link #problems()}
+ * and skipped; the others still load. Two providers with one name are an error naming both jars.
+ */
+public final class BackendRegistry {
+    private final Map<String, BackendProvider> providers = new LinkedHashMap<>();
+    private final List<String> problems = new ArrayList<>();
+
+    private BackendRegistry() {}
+
+    /** Discovers backends on the class path and, if {@code pluginsDir} exists, in its sub-folders. */
+    public static BackendRegistry discover(Path pluginsDir) {
+        BackendRegistry registry = new BackendRegistry();
+        ClassLoader host = BackendProvider.class.getClassLoader();
+        registry.load(ServiceLoader.load(BackendProvider.class, host), "class path");
+        if (pluginsDir != null && Files.isDirectory(pluginsDir)) {
+            for (Path folder : sorted(pluginsDir)) {
+                if (Files.isDirectory(folder)) {
+                    registry.loadFolder(folder, host);
+                }
+            }
+        }
+        return registry;
+    }
+
+    private void loadFolder(Path folder, ClassLoader host) {
+        List<URL> jars = new ArrayList<>();
+        for (Path jar : sorted(folder)) {
+            if (!jar.getFileName().toString().endsWith(".jar")) {
+                continue;
+            }
+            try (JarFile ignored = new JarFile(jar.toFile())) {
+                jars.add(jar.toUri().toURL());
+            } catch (IOException e) {
+                problems.add("plugin jar " + jar + " is not a readable jar (" + e.getMessage() + "); skipped it");
+            }
+        }
+        if (jars.isEmpty()) {
+            return;
+        }
+        PluginClassLoader loader = new PluginClassLoader("plugin-" + folder.getFileName(), jars.toArray(URL[]::new), host);
+        load(ServiceLoader.load(BackendProvider.class, loader), folder.toString());
+    }
+
+    private void load(ServiceLoader<BackendProvider> loader, String where) {
+        Iterator<BackendProvider> it = loader.iterator();
+        while (true) {
+            BackendProvider p;
+            try {
+                if (!it.hasNext()) {
+                    return;
+                }
+                p = it.next();
+            } catch (ServiceConfigurationError | LinkageError e) {
+                problems.add("a backend in " + where + " failed to load (" + e.getMessage() + "); skipped it");
+                continue;
+            }
+            register(p, where);
+        }
+    }
+
+    private void register(BackendProvider p, String where) {
+        String name;
+        try {
+            name = p.name();
+            int version = p.spiVersion();
+            if (version != BackendProvider.SPI_VERSION) {
+                problems.add("backend '" + name + "' in " + location(p) + " was built for SPI version " + version + ", this filtervis has "
+                        + BackendProvider.SPI_VERSION + "; skipped it: rebuild it against this filtervis-api");
+                return;
+            }
+        } catch (RuntimeException | LinkageError e) {
+            problems.add("a backend in " + where + " (" + p.getClass().getName() + ") is broken (" + e + "); skipped it");
+            return;
+        }
+        BackendProvider earlier = providers.get(name);
+        if (earlier != null) {
+            throw FiltervisException.failure("two backends are named '" + name + "': " + location(earlier) + " and " + location(p)
+                    + "; remove one of them");
+        }
+        providers.put(name, p);
+    }
+
+    static String location(BackendProvider p) {
+        var source = p.getClass().getProtectionDomain().getCodeSource();
+        return source == null ? p.getClass().getName() : source.getLocation().getPath();
+    }
+
+    private static List<Path> sorted(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    public Map<String, BackendProvider> providers() {
+        return providers;
+    }
+
+    /** What went wrong while loading plugins: one line each, for the console. */
+    public List<String> problems() {
+        return problems;
+    }
+
+    /**
+     * The backend to use: the named one, or when {@code name} is null the first that opens the
+     * model's format.
+     */
+    public static BackendProvider choose(Map<String, BackendProvider> providers, String name, Path model) {
+        if (name != null) {
+            BackendProvider p = providers.get(name);
+            if (p == null) {
+                throw FiltervisException.usage("no backend named '" + name + "'; available: " + String.join(", ", providers.keySet()));
+            }
+            return p;
+        }
+        return providers.values().stream().filter(p -> p.canOpen(model)).findFirst().orElseThrow(() -> FiltervisException.usage(
+                "no backend opens " + model.getFileName() + "; available: " + describe(providers) + " (pick one with --backend)"));
+    }
+
+    private static String describe(Map<String, BackendProvider> providers) {
+        if (providers.isEmpty()) {
+            return "none (is the plugins folder there?)";
+        }
+        List<String> names = new ArrayList<>();
+        providers.forEach((n, p) -> names.add(n + " " + p.modelFormats()));
+        return String.join(", ", names);
+    }
+
+    /** Creates the backend with the provider's class loader as context loader, as plugins expect. */
+    public static ModelBackend create(BackendProvider p, BackendOptions options) {
+        Thread t = Thread.currentThread();
+        ClassLoader before = t.getContextClassLoader();
+        t.setContextClassLoader(p.getClass().getClassLoader());
+        try {
+            return p.create(options);
+        } finally {
+            t.setContextClassLoader(before);
+        }
+    }
+}

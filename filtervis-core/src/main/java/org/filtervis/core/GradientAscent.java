@@ -1,0 +1,96 @@
+package org.filtervis.core;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.filtervis.api.FilterResult;
+import org.filtervis.api.GradientProvider;
+import org.filtervis.api.InputSpec;
+import org.filtervis.api.ImageSink;
+
+/**
+ * The one driver every backend serves: runs the recipe on batches of filters and hands each
+ * finished filter to the sinks at once. Each image's gradient is normalised by its own norm, so
+ * a batched run gives the images of one-at-a-time runs (up to float rounding).
+ */
+public final class GradientAscent {
+    /** Told about progress; called on the driver's thread. */
+    public interface Listener {
+        default void filterDone(FilterResult result, int done, int total) {}
+    }
+
+    private final Recipe recipe;
+    private final int batchSize;
+
+    public GradientAscent(Recipe recipe, int batchSize) {
+        this.recipe = recipe;
+        this.batchSize = batchSize;
+    }
+
+    /** Visualizes {@code filters} of the provider's layer; returns the results in filter order. */
+    public List<FilterResult> run(GradientProvider gradients, String layer, List<Integer> filters, List<ImageSink> sinks, Listener listener) {
+        int batch = Math.max(1, Math.min(batchSize, gradients.maxBatch()));
+        List<FilterResult> results = new ArrayList<>();
+        for (int start = 0; start < filters.size(); start += batch) {
+            List<Integer> chunk = filters.subList(start, Math.min(filters.size(), start + batch));
+            for (FilterResult r : runBatch(gradients, layer, chunk)) {
+                results.add(r);
+                for (ImageSink sink : sinks) {
+                    try {
+                        sink.filterDone(r);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+                listener.filterDone(r, results.size(), filters.size());
+            }
+        }
+        return results;
+    }
+
+    private List<FilterResult> runBatch(GradientProvider gradients, String layer, List<Integer> chunk) {
+        InputSpec spec = gradients.input();
+        int per = spec.elements();
+        int n = chunk.size();
+        int[] filters = chunk.stream().mapToInt(Integer::intValue).toArray();
+        float[] images = new float[n * per];
+        float[] grads = new float[n * per];
+        float[] objectives = new float[n];
+        float[][] history = new float[n][recipe.steps()];
+        int[] badStep = new int[n];
+        Arrays.fill(badStep, -1);
+        for (int i = 0; i < n; i++) {
+            ImageMath.initialNoise(images, i * per, per, recipe.seed(), filters[i]);
+        }
+        for (int step = 0; step < recipe.steps(); step++) {
+            gradients.compute(images, filters, objectives, grads);
+            for (int i = 0; i < n; i++) {
+                history[i][step] = objectives[i];
+                if (badStep[i] >= 0) {
+                    continue;
+                }
+                // A non-finite objective or gradient stops the image where it was.
+                if (!Float.isFinite(objectives[i]) || !ImageMath.step(images, grads, i * per, per, recipe.lr())) {
+                    badStep[i] = step;
+                }
+            }
+        }
+        List<FilterResult> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            FilterResult.Status status;
+            if (badStep[i] >= 0) {
+                status = FilterResult.Status.NAN;
+            } else {
+                boolean fired = false;
+                for (float v : history[i]) {
+                    fired |= v > 0;
+                }
+                status = fired ? FilterResult.Status.OK : FilterResult.Status.DEAD;
+            }
+            out.add(new FilterResult(layer, filters[i], ImageMath.deprocess(images, i * per, spec), history[i], status, badStep[i]));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,82 @@
+package org.filtervis.core;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.filtervis.api.FilterResult;
+import org.filtervis.api.ImageSink;
+import org.filtervis.api.RgbImage;
+import org.filtervis.api.RunRecord;
+
+/** The PNG outputs: one file per filter as it finishes, and the stitched grid at the end. */
+public final class PngSinks {
+    /** Space between tiles and around the grid, as in the Keras example. */
+    public static final int MARGIN = 5;
+
+    private PngSinks() {}
+
+    /** Writes {@code dir/<layer>-<filter>.png} for every finished filter. */
+    public static ImageSink perFilter(Path dir) {
+        return result -> {
+            Files.createDirectories(dir);
+            write(result.image(), dir.resolve(fileName(result.layer()) + "-" + result.filter() + ".png"));
+        };
+    }
+
+    /** Writes {@code file}: all filters as tiles in a square-ish grid, in filter order, at the end. */
+    public static ImageSink grid(Path file) {
+        List<FilterResult> done = new ArrayList<>();
+        return new ImageSink() {
+            @Override
+            public void filterDone(FilterResult result) {
+                done.add(result);
+            }
+
+            @Override
+            public void runDone(RunRecord record) throws IOException {
+                if (!done.isEmpty()) {
+                    write(grid(done), file);
+                }
+            }
+        };
+    }
+
+    /** A layer name made safe as a file name: '/' and other unsafe characters become '_'. */
+    public static String fileName(String layer) {
+        String s = layer.replaceAll("[^A-Za-z0-9._-]", "_").replaceAll("^[._]+", "");
+        return s.isEmpty() ? "layer" : s;
+    }
+
+    static RgbImage grid(List<FilterResult> results) {
+        int cols = (int) Math.ceil(Math.sqrt(results.size()));
+        int rows = (results.size() + cols - 1) / cols;
+        int tw = results.get(0).image().width();
+        int th = results.get(0).image().height();
+        int width = cols * tw + (cols + 1) * MARGIN;
+        int height = rows * th + (rows + 1) * MARGIN;
+        byte[] rgb = new byte[width * height * 3];
+        for (int i = 0; i < results.size(); i++) {
+            RgbImage tile = results.get(i).image();
+            int x0 = MARGIN + (i % cols) * (tw + MARGIN);
+            int y0 = MARGIN + (i / cols) * (th + MARGIN);
+            for (int y = 0; y < th; y++) {
+                System.arraycopy(tile.rgb(), y * tw * 3, rgb, ((y0 + y) * width + x0) * 3, tw * 3);
+            }
+        }
+        return new RgbImage(width, height, rgb);
+    }
+
+    public static void write(RgbImage image, Path file) throws IOException {
+        BufferedImage b = new BufferedImage(image.width(), image.height(), BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < image.height(); y++) {
+            for (int x = 0; x < image.width(); x++) {
+                b.setRGB(x, y, image.red(y, x) << 16 | image.green(y, x) << 8 | image.blue(y, x));
+            }
+        }
+        AtomicFiles.write(file, out -> ImageIO.write(b, "png", out));
+    }
+}

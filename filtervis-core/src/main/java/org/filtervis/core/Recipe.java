@@ -1,0 +1,25 @@
+package org.filtervis.core;
+
+/**
+ * The gradient-ascent recipe of the Keras example "Visualizing what convnets learn" (see
+ * shared/design/recipe.md): noise in [-0.125, 0.125), 30 steps of size 10 along the gradient
+ * normalised per image, then a contrast stretch and a 25-pixel crop (at 180 px).
+ *
+ * @param steps number of gradient steps
+ * @param lr    step length: each step moves the image by lr in L2 norm
+ * @param seed  seed of the initial noise; filter f's noise depends only on (seed, f)
+ */
+public record Recipe(int steps, float lr, long seed) {
+    public static final int KERAS_SIZE = 180;
+    public static final int KERAS_CROP = 25;
+
+    public static Recipe keras() {
+        return new Recipe(30, 10f, 0);
+    }
+
+    /** Crop per side for an image side: 25 px at 180 px, in proportion for other sizes. */
+    public static int crop(int side) {
+        int crop = Math.round(side * (float) KERAS_CROP / KERAS_SIZE);
+        return side - 2 * crop >= 1 ? crop : 0;
+    }
+}

@@ -1,0 +1,53 @@
+package org.filtervis.core;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.filtervis.api.FilterResult;
+import org.filtervis.api.ImageSink;
+import org.filtervis.api.RunRecord;
+
+/** Writes {@code run.json}: settings, versions, per-filter objectives and flags, timings. */
+public final class RunJsonSink implements ImageSink {
+    private final Path file;
+
+    public RunJsonSink(Path file) {
+        this.file = file;
+    }
+
+    @Override
+    public void filterDone(FilterResult result) {}
+
+    @Override
+    public void runDone(RunRecord record) throws IOException {
+        byte[] text = Json.write(toMap(record)).getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(file, out -> out.write(text));
+    }
+
+    static Map<String, Object> toMap(RunRecord record) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("settings", record.settings());
+        List<FilterResult> filters = record.filters();
+        root.put("summary", Map.of(
+                "filters", filters.size(),
+                "dead", filters.stream().filter(f -> f.status() == FilterResult.Status.DEAD).map(FilterResult::filter).toList(),
+                "nan", filters.stream().filter(f -> f.status() == FilterResult.Status.NAN).map(FilterResult::filter).toList()));
+        root.put("timings", record.timings());
+        root.put("filters", filters.stream().map(f -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("filter", f.filter());
+            m.put("status", f.status().name().toLowerCase());
+            if (f.badStep() >= 0) {
+                m.put("bad_step", f.badStep());
+            }
+            float[] o = f.objectives();
+            m.put("final_objective", o.length == 0 ? null : o[o.length - 1]);
+            m.put("objectives", o);
+            return m;
+        }).toList());
+        return root;
+    }
+}

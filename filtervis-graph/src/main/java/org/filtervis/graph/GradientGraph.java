@@ -1,0 +1,655 @@
+package org.filtervis.graph;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.filtervis.api.FiltervisException;
+
+/**
+ * Builds the gradient model: the forward graph cut at a layer, the batched objective, and the
+ * backward pass written as standard ONNX operators by reverse-mode differentiation.
+ *
+ * <p>The result has two inputs, the image batch and {@link #CHANNELS} (int64 [N], each image's
+ * target channel), and two outputs, {@link #OBJECTIVES} (float [N]) and {@link #GRADIENT}
+ * (d sum(objectives) / d image, the image's shape). Because the channels are an input, one
+ * session serves every batch of filters.
+ *
+ * <p>All shapes are static: the caller supplies every tensor's shape for one batch size and
+ * image size (ONNX Runtime's probe run gives them), and the backward graph is built for exactly
+ * that size.
+ */
+public final class GradientGraph {
+    public static final String CHANNELS = "filtervis_channels";
+    public static final String OBJECTIVES = "filtervis_objectives";
+    public static final String GRADIENT = "filtervis_gradient";
+    /** Metadata key marking a model as a filtervis gradient model; its value is the layer. */
+    public static final String LAYER_KEY = "filtervis.gradient.layer";
+
+    /** Operators the backward pass supports (others may appear where no gradient flows). */
+    public static final Set<String> SUPPORTED = new TreeSet<>(List.of(
+            "Conv", "BatchNormalization", "Relu", "Clip", "LeakyRelu", "Sigmoid", "MaxPool", "AveragePool",
+            "GlobalAveragePool", "Add", "Sub", "Mul", "Div", "Concat", "Pad", "Flatten", "Reshape", "Squeeze",
+            "Unsqueeze", "Transpose", "Gemm", "MatMul", "Identity", "Dropout", "Constant"));
+
+    /** Outputs of these carry no gradient (shapes, comparisons). */
+    private static final Set<String> NOT_DIFFERENTIABLE = Set.of(
+            "Shape", "Size", "Equal", "Greater", "Less", "GreaterOrEqual", "LessOrEqual", "ArgMax", "ArgMin", "NonZero", "Not");
+
+    private final Graph g;
+    private final Map<String, long[]> shapes;
+    private final Map<String, List<String>> gradParts = new HashMap<>();
+    private int counter;
+
+    private GradientGraph(Graph g, Map<String, long[]> shapes) {
+        this.g = g;
+        this.shapes = shapes;
+    }
+
+    /**
+     * Builds the gradient model.
+     *
+     * @param forward a prepared model ({@link GraphPrep#prepare}) cut to {@code layer} for the size
+     * @param layer   the target tensor
+     * @param shapes  the shape of every tensor of {@code forward} for that size
+     */
+    public static OnnxModel build(OnnxModel forward, String layer, Map<String, long[]> shapes) {
+        OnnxModel m = forward.copy();
+        Graph g = m.graph;
+        ValueInfo image = GraphPrep.imageInput(g);
+        Map<String, long[]> allShapes = new HashMap<>(shapes);
+        g.initializers.forEach((k, t) -> allShapes.put(k, t.shape()));
+        allShapes.put(image.name(), image.dims().stream().mapToLong(d -> (Long) d).toArray());
+        GradientGraph b = new GradientGraph(g, allShapes);
+        String seed = b.objective(layer);
+        b.gradParts.put(layer, new ArrayList<>(List.of(seed)));
+        b.backward(image.name(), layer);
+        String grad = b.gradient(image.name());
+        if (grad == null) {
+            throw FiltervisException.usage("layer '" + layer + "' does not depend on the input image; pick a layer after the input");
+        }
+        g.nodes.add(Node.of("Identity", "fv/gradient", List.of(grad), List.of(GRADIENT)));
+        g.inputs.add(ValueInfo.of(CHANNELS, DataType.INT64, image.dim(0)));
+        g.outputs.clear();
+        g.outputs.add(ValueInfo.of(OBJECTIVES, DataType.FLOAT, image.dim(0)));
+        g.outputs.add(new ValueInfo(GRADIENT, DataType.FLOAT, image.dims()));
+        m.metadata.put(LAYER_KEY, layer);
+        return m;
+    }
+
+    /** Adds the objective output; returns d sum(objectives) / d layer (the seed of the backward pass). */
+    private String objective(String layer) {
+        long[] s = shape(layer);
+        if (s.length < 2) {
+            throw FiltervisException.usage("layer '" + layer + "' has shape " + Arrays.toString(s) + "; pick a layer with a channel axis");
+        }
+        long n = s[0];
+        long c = s[1];
+        String oneHot = op("OneHot", List.of(CHANNELS, constant(Tensor.vector(c)), constant(Tensor.ofFloats(new long[] {2}, 0f, 1f))),
+                Attribute.of("axis", -1L));
+        long[] maskShape = new long[s.length];
+        Arrays.fill(maskShape, 1);
+        maskShape[0] = n;
+        maskShape[1] = c;
+        String seed = reshape(oneHot, maskShape);
+        if (s.length > 2) {
+            seed = op("Mul", List.of(seed, constant(spatialWeights(s))));
+        }
+        long[] axes = new long[s.length - 1];
+        Arrays.setAll(axes, i -> i + 1);
+        String weighted = op("Mul", List.of(layer, seed));
+        g.nodes.add(Node.of("ReduceSum", "fv/objective", List.of(weighted, constant(Tensor.vector(axes))), List.of(OBJECTIVES),
+                Attribute.of("keepdims", 0L)));
+        return seed;
+    }
+
+    /** Weights of the spatial mean: 1/count inside a 2-pixel border (the whole map when any side is 4 or less). */
+    static Tensor spatialWeights(long[] s) {
+        long[] shape = new long[s.length];
+        Arrays.fill(shape, 1);
+        int spatial = s.length - 2;
+        boolean border = true;
+        for (int i = 0; i < spatial; i++) {
+            shape[2 + i] = s[2 + i];
+            border &= s[2 + i] > 4;
+        }
+        int total = (int) Tensor.elements(shape);
+        float[] w = new float[total];
+        int inside = 0;
+        for (int idx = 0; idx < total; idx++) {
+            boolean in = true;
+            int rest = idx;
+            for (int i = spatial - 1; i >= 0; i--) {
+                long size = s[2 + i];
+                long coord = rest % size;
+                rest /= size;
+                in &= !border || (coord >= 2 && coord < size - 2);
+            }
+            if (in) {
+                w[idx] = 1;
+                inside++;
+            }
+        }
+        for (int i = 0; i < total; i++) {
+            w[i] /= inside;
+        }
+        return Tensor.ofFloats(shape, w);
+    }
+
+    // ---------------------------------------------------------------- reverse pass
+
+    private void backward(String input, String layer) {
+        Set<String> active = new HashSet<>(List.of(input));
+        List<Node> forward = new ArrayList<>();
+        for (Node n : g.nodes) {
+            if (n.opType().equals("ReduceSum") && n.output(0).equals(OBJECTIVES)) {
+                break;
+            }
+            forward.add(n);
+            if (!NOT_DIFFERENTIABLE.contains(n.opType()) && n.inputs().stream().anyMatch(active::contains)) {
+                n.outputs().stream().filter(o -> !o.isEmpty()).forEach(active::add);
+            }
+        }
+        for (int i = forward.size() - 1; i >= 0; i--) {
+            Node n = forward.get(i);
+            if (!n.outputs().stream().anyMatch(active::contains)) {
+                continue;
+            }
+            String dy = gradient(n.output(0));
+            if (dy == null) {
+                continue;
+            }
+            if (!SUPPORTED.contains(n.opType()) || !n.domain().isEmpty()) {
+                throw FiltervisException.failure("unsupported operator " + n.opType() + " (node '" + n.describe() + "') on the path to layer '"
+                        + layer + "'; supported: " + String.join(", ", SUPPORTED) + ". Pick an earlier layer, or open an issue with the model");
+            }
+            rule(n, dy, active);
+        }
+    }
+
+    /** The summed gradient of a tensor, or null when none reached it. */
+    private String gradient(String tensor) {
+        List<String> parts = gradParts.get(tensor);
+        if (parts == null || parts.isEmpty()) {
+            return null;
+        }
+        if (parts.size() > 1) {
+            String sum = op("Sum", parts);
+            parts.clear();
+            parts.add(sum);
+        }
+        return parts.get(0);
+    }
+
+    private void add(String tensor, String grad, Set<String> active) {
+        if (active.contains(tensor)) {
+            gradParts.computeIfAbsent(tensor, k -> new ArrayList<>()).add(grad);
+        }
+    }
+
+    private void rule(Node n, String dy, Set<String> active) {
+        String x = n.input(0);
+        String y = n.output(0);
+        switch (n.opType()) {
+            case "Identity", "Dropout" -> add(x, dy, active);
+            case "Flatten", "Reshape", "Squeeze", "Unsqueeze" -> add(x, reshape(dy, shape(x)), active);
+            case "Relu" -> add(x, op("Mul", List.of(dy, mask(op("Greater", List.of(x, constant(Tensor.scalar(0))))))), active);
+            case "LeakyRelu" -> {
+                float alpha = n.attr("alpha", 0.01f);
+                String positive = mask(op("Greater", List.of(x, constant(Tensor.scalar(0)))));
+                String slope = op("Add", List.of(op("Mul", List.of(positive, constant(Tensor.scalar(1 - alpha)))), constant(Tensor.scalar(alpha))));
+                add(x, op("Mul", List.of(dy, slope)), active);
+            }
+            case "Clip" -> {
+                String m = null;
+                if (!n.input(1).isEmpty()) {
+                    m = op("Greater", List.of(x, n.input(1)));
+                }
+                if (!n.input(2).isEmpty()) {
+                    String below = op("Less", List.of(x, n.input(2)));
+                    m = m == null ? below : op("And", List.of(m, below));
+                }
+                add(x, m == null ? dy : op("Mul", List.of(dy, mask(m))), active);
+            }
+            case "Sigmoid" -> add(x, op("Mul", List.of(dy, op("Mul", List.of(y, op("Sub", List.of(constant(Tensor.scalar(1)), y)))))), active);
+            case "BatchNormalization" -> batchNorm(n, dy, active);
+            case "Conv" -> conv(n, dy, active);
+            case "MaxPool" -> maxPool(n, dy, active);
+            case "AveragePool" -> averagePool(n, dy, active);
+            case "GlobalAveragePool" -> {
+                long[] s = shape(x);
+                long count = Tensor.elements(Arrays.copyOfRange(s, 2, s.length));
+                String scaled = op("Mul", List.of(dy, constant(Tensor.scalar(1f / count))));
+                add(x, op("Expand", List.of(scaled, constant(Tensor.vector(s)))), active);
+            }
+            case "Add" -> {
+                add(x, unbroadcast(dy, y, x), active);
+                add(n.input(1), unbroadcast(dy, y, n.input(1)), active);
+            }
+            case "Sub" -> {
+                add(x, unbroadcast(dy, y, x), active);
+                if (active.contains(n.input(1))) {
+                    add(n.input(1), unbroadcast(op("Neg", List.of(dy)), y, n.input(1)), active);
+                }
+            }
+            case "Mul" -> {
+                if (active.contains(x)) {
+                    add(x, unbroadcast(op("Mul", List.of(dy, n.input(1))), y, x), active);
+                }
+                if (active.contains(n.input(1))) {
+                    add(n.input(1), unbroadcast(op("Mul", List.of(dy, x)), y, n.input(1)), active);
+                }
+            }
+            case "Div" -> {
+                String b = n.input(1);
+                if (active.contains(x)) {
+                    add(x, unbroadcast(op("Div", List.of(dy, b)), y, x), active);
+                }
+                if (active.contains(b)) {
+                    String dB = op("Neg", List.of(op("Mul", List.of(dy, op("Div", List.of(y, b))))));
+                    add(b, unbroadcast(dB, y, b), active);
+                }
+            }
+            case "Concat" -> {
+                int rank = shape(y).length;
+                long axis = normAxis(n.attr("axis", 0L), rank);
+                long[] sizes = n.inputs().stream().mapToLong(in -> shape(in)[(int) axis]).toArray();
+                List<String> outs = new ArrayList<>();
+                for (int i = 0; i < sizes.length; i++) {
+                    outs.add(fresh("split"));
+                }
+                g.nodes.add(Node.of("Split", fresh("node"), List.of(dy, constant(Tensor.vector(sizes))), outs, Attribute.of("axis", axis)));
+                for (int i = 0; i < sizes.length; i++) {
+                    add(n.input(i), outs.get(i), active);
+                }
+            }
+            case "Pad" -> pad(n, dy, active);
+            case "Transpose" -> {
+                int rank = shape(x).length;
+                long[] perm = n.attr("perm", reversed(rank));
+                long[] inverse = new long[rank];
+                for (int i = 0; i < rank; i++) {
+                    inverse[(int) perm[i]] = i;
+                }
+                add(x, op("Transpose", List.of(dy), Attribute.of("perm", inverse)), active);
+            }
+            case "Gemm" -> gemm(n, dy, active);
+            case "MatMul" -> matMul(n, dy, active);
+            default -> throw new IllegalStateException("no rule for " + n.opType());
+        }
+    }
+
+    private void batchNorm(Node n, String dy, Set<String> active) {
+        if (n.attr("training_mode", 0L) != 0) {
+            throw FiltervisException.failure("BatchNormalization node '" + n.describe() + "' is in training mode; export the model in eval mode");
+        }
+        float[] scale = constantFloats(n, 1);
+        float[] variance = constantFloats(n, 4);
+        float eps = n.attr("epsilon", 1e-5f);
+        float[] k = new float[scale.length];
+        for (int i = 0; i < k.length; i++) {
+            k[i] = (float) (scale[i] / Math.sqrt(variance[i] + (double) eps));
+        }
+        long[] s = new long[shape(n.input(0)).length];
+        Arrays.fill(s, 1);
+        s[1] = k.length;
+        add(n.input(0), op("Mul", List.of(dy, constant(Tensor.ofFloats(s, k)))), Set.of(n.input(0)));
+    }
+
+    private float[] constantFloats(Node n, int input) {
+        Tensor t = g.initializers.get(n.input(input));
+        if (t == null) {
+            throw FiltervisException.failure(n.opType() + " node '" + n.describe() + "' has a computed input '" + n.input(input)
+                    + "'; filtervis needs it to be a constant (weight)");
+        }
+        return t.floats();
+    }
+
+    /** Per spatial axis: begin pad, end pad, kernel extent, stride, dilation, input and output size. */
+    private record Window(long[] begin, long[] end, long[] kernel, long[] stride, long[] dilation, long[] in, long[] out) {
+        int axes() {
+            return in.length;
+        }
+
+        long extent(int i) {
+            return dilation[i] * (kernel[i] - 1) + 1;
+        }
+    }
+
+    private Window window(Node n, long[] kernel) {
+        long[] xs = shape(n.input(0));
+        long[] ys = shape(n.output(0));
+        int sp = xs.length - 2;
+        long[] in = Arrays.copyOfRange(xs, 2, xs.length);
+        long[] out = Arrays.copyOfRange(ys, 2, ys.length);
+        long[] stride = n.attr("strides", filled(sp, 1));
+        long[] dilation = n.attr("dilations", filled(sp, 1));
+        long[] begin = new long[sp];
+        long[] end = new long[sp];
+        String autoPad = n.attr("auto_pad", "NOTSET");
+        for (int i = 0; i < sp; i++) {
+            long extent = dilation[i] * (kernel[i] - 1) + 1;
+            long total = Math.max(0, (out[i] - 1) * stride[i] + extent - in[i]);
+            switch (autoPad) {
+                case "SAME_UPPER" -> { begin[i] = total / 2; end[i] = total - begin[i]; }
+                case "SAME_LOWER" -> { end[i] = total / 2; begin[i] = total - end[i]; }
+                case "VALID" -> { }
+                default -> {
+                    long[] pads = n.attr("pads", new long[2 * sp]);
+                    begin[i] = pads[i];
+                    end[i] = pads[sp + i];
+                }
+            }
+        }
+        return new Window(begin, end, kernel, stride, dilation, in, out);
+    }
+
+    /**
+     * Transposed-convolution attributes that map a gradient of the output size back onto exactly
+     * the input size: the end pad absorbs windows that overhang, output_padding adds rows no
+     * window touched.
+     */
+    private Attribute[] transposeAttributes(Window w, long group) {
+        int sp = w.axes();
+        long[] pads = new long[2 * sp];
+        long[] outputPadding = new long[sp];
+        for (int i = 0; i < sp; i++) {
+            long full = (w.out[i] - 1) * w.stride[i] + w.extent(i) - w.begin[i];
+            long endPad = full - w.in[i];
+            pads[i] = w.begin[i];
+            if (endPad >= 0) {
+                pads[sp + i] = endPad;
+            } else {
+                outputPadding[i] = -endPad;
+            }
+        }
+        return new Attribute[] {Attribute.of("strides", w.stride), Attribute.of("dilations", w.dilation), Attribute.of("pads", pads),
+            Attribute.of("output_padding", outputPadding), Attribute.of("group", group), Attribute.of("kernel_shape", w.kernel)};
+    }
+
+    private void conv(Node n, String dy, Set<String> active) {
+        String x = n.input(0);
+        String weights = n.input(1);
+        if (active.contains(weights)) {
+            throw FiltervisException.failure("Conv node '" + n.describe() + "' has weights computed from the image; filtervis differentiates through data inputs only");
+        }
+        long[] ws = shape(weights);
+        Window w = window(n, Arrays.copyOfRange(ws, 2, ws.length));
+        long group = n.attr("group", 1L);
+        Tensor constantWeights = g.initializers.get(weights);
+        boolean unitStride = Arrays.stream(w.stride).allMatch(s -> s == 1);
+        if (unitStride && constantWeights != null && constantWeights.type() == DataType.FLOAT) {
+            // Stride 1: the input gradient is a plain convolution with the kernel flipped and its
+            // in/out channels swapped, which ONNX Runtime runs faster than ConvTranspose.
+            int sp = w.axes();
+            long[] pads = new long[2 * sp];
+            boolean fits = true;
+            for (int i = 0; i < sp; i++) {
+                long end = w.out[i] - w.in[i] + w.extent(i) - 1 - w.begin[i];
+                pads[i] = w.extent(i) - 1 - w.begin[i];
+                pads[sp + i] = w.extent(i) - 1 - end;
+                fits &= pads[i] >= 0 && pads[sp + i] >= 0;
+            }
+            if (fits) {
+                String flipped = constant(flipKernel(constantWeights, (int) group));
+                add(x, op("Conv", List.of(dy, flipped), Attribute.of("pads", pads), Attribute.of("dilations", w.dilation),
+                        Attribute.of("group", group), Attribute.of("kernel_shape", w.kernel)), active);
+                return;
+            }
+        }
+        add(x, op("ConvTranspose", List.of(dy, weights), transposeAttributes(w, group)), active);
+    }
+
+    /** [Cout, Cin/g, k...] to [Cin, Cout/g, k...] with every spatial axis reversed, per group. */
+    static Tensor flipKernel(Tensor w, int group) {
+        long[] s = w.shape();
+        int cout = (int) s[0];
+        int cinG = (int) s[1];
+        int coutG = cout / group;
+        int k = (int) Tensor.elements(Arrays.copyOfRange(s, 2, s.length));
+        float[] src = w.floats();
+        float[] dst = new float[src.length];
+        for (int gi = 0; gi < group; gi++) {
+            for (int o = 0; o < coutG; o++) {
+                for (int i = 0; i < cinG; i++) {
+                    int from = ((gi * coutG + o) * cinG + i) * k;
+                    int to = ((gi * cinG + i) * coutG + o) * k;
+                    for (int j = 0; j < k; j++) {
+                        dst[to + j] = src[from + k - 1 - j];
+                    }
+                }
+            }
+        }
+        long[] t = s.clone();
+        t[0] = (long) cinG * group;
+        t[1] = coutG;
+        return Tensor.ofFloats(t, dst);
+    }
+
+    private void maxPool(Node n, String dy, Set<String> active) {
+        if (n.attr("storage_order", 0L) != 0) {
+            throw FiltervisException.failure("MaxPool node '" + n.describe() + "' uses storage_order=1, which filtervis does not differentiate");
+        }
+        String x = n.input(0);
+        // The forward pass hands over the argmax of every window; the gradient is scattered back
+        // there, summing where windows overlap.
+        String indices = n.output(1);
+        if (indices.isEmpty()) {
+            indices = fresh("argmax");
+            if (n.outputs().size() < 2) {
+                n.outputs().add(indices);
+            } else {
+                n.outputs().set(1, indices);
+            }
+        }
+        long[] xs = shape(x);
+        long total = Tensor.elements(xs);
+        String zeros = op("ConstantOfShape", List.of(constant(Tensor.vector(total))), Attribute.of("value", Tensor.ofFloats(new long[] {1}, 0f)));
+        String scattered = op("ScatterElements", List.of(zeros, reshape(indices, new long[] {-1}), reshape(dy, new long[] {-1})),
+                Attribute.of("axis", 0L), Attribute.of("reduction", "add"));
+        add(x, reshape(scattered, xs), active);
+    }
+
+    private void averagePool(Node n, String dy, Set<String> active) {
+        String x = n.input(0);
+        long[] xs = shape(x);
+        if (xs.length != 4) {
+            throw FiltervisException.failure("AveragePool node '" + n.describe() + "' is not 2-D; filtervis differentiates 2-D pooling only");
+        }
+        long[] kernel = n.attr("kernel_shape", new long[0]);
+        Window w = window(n, kernel);
+        boolean includePad = n.attr("count_include_pad", 0L) != 0;
+        int oh = (int) w.out[0];
+        int ow = (int) w.out[1];
+        float[] scale = new float[oh * ow];
+        for (int i = 0; i < oh; i++) {
+            long rows = count(i, w, 0, includePad);
+            for (int j = 0; j < ow; j++) {
+                scale[i * ow + j] = 1f / (rows * count(j, w, 1, includePad));
+            }
+        }
+        String scaled = op("Mul", List.of(dy, constant(Tensor.ofFloats(new long[] {1, 1, oh, ow}, scale))));
+        long c = xs[1];
+        float[] ones = new float[(int) (c * kernel[0] * kernel[1])];
+        Arrays.fill(ones, 1f);
+        String onesKernel = constant(Tensor.ofFloats(new long[] {c, 1, kernel[0], kernel[1]}, ones));
+        add(x, op("ConvTranspose", List.of(scaled, onesKernel), transposeAttributes(w, c)), active);
+    }
+
+    /** How many input positions along one axis the window of output {@code o} averages over. */
+    private static long count(long o, Window w, int axis, boolean includePad) {
+        long start = o * w.stride[axis] - w.begin[axis];
+        long stop = start + w.kernel[axis];
+        if (includePad) {
+            return Math.min(stop, w.in[axis] + w.end[axis]) - start;
+        }
+        return Math.min(stop, w.in[axis]) - Math.max(start, 0);
+    }
+
+    private void pad(Node n, String dy, Set<String> active) {
+        String mode = n.attr("mode", "constant");
+        if (!mode.equals("constant")) {
+            throw FiltervisException.failure("Pad node '" + n.describe() + "' uses mode '" + mode + "'; filtervis differentiates constant padding only");
+        }
+        String x = n.input(0);
+        long[] xs = shape(x);
+        int rank = xs.length;
+        Tensor padsTensor = g.initializers.get(n.input(1));
+        if (padsTensor == null) {
+            throw FiltervisException.failure("Pad node '" + n.describe() + "' has computed pads; filtervis needs constant pads");
+        }
+        long[] given = padsTensor.longs();
+        long[] axes = n.input(3).isEmpty() ? reversedRange(rank) : g.initializers.get(n.input(3)).longs();
+        long[] begin = new long[rank];
+        int count = given.length / 2;
+        for (int i = 0; i < count; i++) {
+            int axis = (int) normAxis(n.input(3).isEmpty() ? i : axes[i], rank);
+            begin[axis] = given[i];
+            if (given[i] < 0 || given[count + i] < 0) {
+                throw FiltervisException.failure("Pad node '" + n.describe() + "' crops (negative pads); filtervis differentiates padding only");
+            }
+        }
+        long[] end = new long[rank];
+        long[] all = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            end[i] = begin[i] + xs[i];
+            all[i] = i;
+        }
+        add(x, op("Slice", List.of(dy, constant(Tensor.vector(begin)), constant(Tensor.vector(end)), constant(Tensor.vector(all)))), active);
+    }
+
+    private void gemm(Node n, String dy, Set<String> active) {
+        String a = n.input(0);
+        String b = n.input(1);
+        float alpha = n.attr("alpha", 1f);
+        long transA = n.attr("transA", 0L);
+        long transB = n.attr("transB", 0L);
+        Attribute scale = Attribute.of("alpha", alpha);
+        if (active.contains(a)) {
+            // A' = op(A); dA' = alpha dY op(B)^T, transposed back when A was.
+            String da = transA == 0
+                    ? op("Gemm", List.of(dy, b), scale, Attribute.of("transB", 1 - transB))
+                    : op("Gemm", List.of(b, dy), scale, Attribute.of("transA", transB), Attribute.of("transB", 1L));
+            add(a, da, active);
+        }
+        if (active.contains(b)) {
+            String db = transB == 0
+                    ? op("Gemm", List.of(a, dy), scale, Attribute.of("transA", 1 - transA))
+                    : op("Gemm", List.of(dy, a), scale, Attribute.of("transA", 1L), Attribute.of("transB", transA));
+            add(b, db, active);
+        }
+        String c = n.input(2);
+        if (!c.isEmpty() && active.contains(c)) {
+            String dc = op("Mul", List.of(dy, constant(Tensor.scalar(n.attr("beta", 1f)))));
+            add(c, unbroadcast(dc, n.output(0), c), active);
+        }
+    }
+
+    private void matMul(Node n, String dy, Set<String> active) {
+        String a = n.input(0);
+        String b = n.input(1);
+        String y = n.output(0);
+        if (shape(a).length < 2 || shape(b).length < 2) {
+            throw FiltervisException.failure("MatMul node '" + n.describe() + "' has a 1-D operand; filtervis differentiates MatMul of rank 2 and more");
+        }
+        if (active.contains(a)) {
+            add(a, unbroadcast(op("MatMul", List.of(dy, swapLast(b))), y, a), active);
+        }
+        if (active.contains(b)) {
+            add(b, unbroadcast(op("MatMul", List.of(swapLast(a), dy)), y, b), active);
+        }
+    }
+
+    private String swapLast(String t) {
+        int rank = shape(t).length;
+        long[] perm = new long[rank];
+        Arrays.setAll(perm, i -> i);
+        perm[rank - 2] = rank - 1;
+        perm[rank - 1] = rank - 2;
+        return op("Transpose", List.of(t), Attribute.of("perm", perm));
+    }
+
+    /**
+     * Sums a gradient of the broadcast result's shape down to an operand's shape. The result's
+     * shape is read from the forward node's output; the gradient has that shape.
+     */
+    private String unbroadcast(String grad, String result, String operand) {
+        long[] out = shape(result);
+        long[] in = shape(operand);
+        int lead = out.length - in.length;
+        List<Long> axes = new ArrayList<>();
+        for (int i = 0; i < out.length; i++) {
+            if (i < lead || (in[i - lead] == 1 && out[i] != 1)) {
+                axes.add((long) i);
+            }
+        }
+        if (axes.isEmpty()) {
+            return grad;
+        }
+        String summed = op("ReduceSum", List.of(grad, constant(Tensor.vector(axes.stream().mapToLong(Long::longValue).toArray()))),
+                Attribute.of("keepdims", 1L));
+        return reshape(summed, in);
+    }
+
+    // ---------------------------------------------------------------- emitting
+
+    private long[] shape(String tensor) {
+        long[] s = shapes.get(tensor);
+        if (s == null) {
+            throw new IllegalStateException("no shape known for tensor '" + tensor + "'");
+        }
+        return s;
+    }
+
+    private String fresh(String hint) {
+        return "fv/" + hint + "_" + counter++;
+    }
+
+    private String constant(Tensor t) {
+        String name = fresh("const");
+        g.initializers.put(name, t);
+        shapes.put(name, t.shape());
+        return name;
+    }
+
+    private String op(String type, List<String> inputs, Attribute... attributes) {
+        String out = fresh(type.toLowerCase());
+        g.nodes.add(Node.of(type, out, inputs, List.of(out), attributes));
+        return out;
+    }
+
+    private String reshape(String t, long[] shape) {
+        return op("Reshape", List.of(t, constant(Tensor.vector(shape))));
+    }
+
+    /** A boolean tensor as float 0/1, to multiply a gradient with. */
+    private String mask(String condition) {
+        return op("Cast", List.of(condition), Attribute.of("to", (long) DataType.FLOAT.code));
+    }
+
+    private static long[] filled(int n, long v) {
+        long[] a = new long[n];
+        Arrays.fill(a, v);
+        return a;
+    }
+
+    private static long[] reversed(int rank) {
+        long[] p = new long[rank];
+        Arrays.setAll(p, i -> rank - 1 - i);
+        return p;
+    }
+
+    private static long[] reversedRange(int rank) {
+        long[] p = new long[rank];
+        Arrays.setAll(p, i -> i);
+        return p;
+    }
+
+    private static long normAxis(long axis, int rank) {
+        return axis < 0 ? axis + rank : axis;
+    }
+}

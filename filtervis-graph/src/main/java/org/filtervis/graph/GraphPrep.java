@@ -1,0 +1,202 @@
+package org.filtervis.graph;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.filtervis.api.FiltervisException;
+
+/**
+ * Makes an imported model ready for gradient graphs: constants become initializers, the operator
+ * set is raised to the one the backward graph needs (rewriting operators whose signature changed),
+ * and a copy can be cut to given outputs for a fixed input size.
+ */
+public final class GraphPrep {
+    /** ScatterElements with reduction=add (MaxPool gradients) needs opset 16; 17 adds LayerNormalization. */
+    public static final long TARGET_OPSET = 17;
+    static final long OLDEST_OPSET = 7;
+
+    private GraphPrep() {}
+
+    /** A prepared copy of {@code source}; the source is not changed. */
+    public static OnnxModel prepare(OnnxModel source) {
+        OnnxModel m = source.copy();
+        foldConstantNodes(m.graph);
+        upgradeOpset(m);
+        return m;
+    }
+
+    /** The one image input: the graph input that is not an initializer. */
+    public static ValueInfo imageInput(Graph g) {
+        List<ValueInfo> data = g.dataInputs();
+        if (data.size() != 1) {
+            throw FiltervisException.failure("the model has " + data.size() + " inputs " + data.stream().map(ValueInfo::name).toList()
+                    + "; filtervis needs a model with exactly one image input");
+        }
+        ValueInfo in = data.get(0);
+        if (in.type() != DataType.FLOAT || in.rank() != 4) {
+            throw FiltervisException.failure("the model's input '" + in.name() + "' is " + in.type() + " of rank " + in.rank()
+                    + "; filtervis needs a float32 image input of rank 4 (NCHW or NHWC)");
+        }
+        return in;
+    }
+
+    /** Whether the image input is channels-last: ONNX models are NCHW unless the dims say otherwise. */
+    public static boolean channelsLast(ValueInfo image) {
+        long c1 = image.dim(1);
+        long c3 = image.dim(3);
+        return (c3 == 1 || c3 == 3 || c3 == 4) && !(c1 == 1 || c1 == 3 || c1 == 4);
+    }
+
+    /**
+     * The tensor a user means by {@code layer}: a tensor name (node output or graph input), or a
+     * node name standing for its first output.
+     */
+    public static String resolveLayer(Graph g, String layer, List<String> suggestions) {
+        Map<String, Node> producers = g.producers();
+        if (producers.containsKey(layer)) {
+            return layer;
+        }
+        Node named = g.nodeNamed(layer);
+        if (named != null && !named.output(0).isEmpty()) {
+            return named.output(0);
+        }
+        throw FiltervisException.usage("unknown layer '" + layer + "'; closest: " + String.join(", ", Names.closest(layer, suggestions, 5))
+                + " (filtervis layers --model ... lists them all)");
+    }
+
+    /**
+     * A copy whose image input has the given dims, cut to what {@code outputs} depend on, with
+     * those tensors as its (untyped) outputs.
+     */
+    public static OnnxModel cut(OnnxModel prepared, long[] imageDims, Set<String> outputs) {
+        OnnxModel m = prepared.copy();
+        Graph g = m.graph;
+        ValueInfo image = imageInput(g);
+        g.inputs.replaceAll(v -> v == image ? ValueInfo.of(image.name(), DataType.FLOAT, imageDims) : v);
+        g.pruneTo(outputs);
+        g.outputs.clear();
+        outputs.forEach(o -> g.outputs.add(ValueInfo.untyped(o)));
+        return m;
+    }
+
+    /** Every node output, in graph order: what a probe run lists to learn all shapes. */
+    public static Set<String> allNodeOutputs(Graph g) {
+        Set<String> all = new LinkedHashSet<>();
+        g.nodes.forEach(n -> n.outputs().stream().filter(o -> !o.isEmpty()).forEach(all::add));
+        return all;
+    }
+
+    static void foldConstantNodes(Graph g) {
+        Set<String> graphOutputs = new LinkedHashSet<>();
+        g.outputs.forEach(v -> graphOutputs.add(v.name()));
+        g.nodes.removeIf(n -> {
+            if (!n.opType().equals("Constant") || !n.domain().isEmpty() || graphOutputs.contains(n.output(0))) {
+                return false;
+            }
+            Tensor value = constantValue(n);
+            if (value == null) {
+                return false;
+            }
+            g.initializers.put(n.output(0), value);
+            return true;
+        });
+    }
+
+    private static Tensor constantValue(Node n) {
+        for (Attribute a : n.attributes().values()) {
+            switch (a.name()) {
+                case "value": return a.asTensor();
+                case "value_float": return Tensor.scalar(a.asFloat());
+                case "value_floats": { float[] f = a.asFloats(); return Tensor.ofFloats(new long[] {f.length}, f); }
+                case "value_int": return Tensor.ofLongs(new long[0], a.asLong());
+                case "value_ints": return Tensor.vector(a.asLongs());
+                default: break;
+            }
+        }
+        return null;
+    }
+
+    /** Raises the default-domain opset to {@link #TARGET_OPSET}, rewriting legacy operator forms. */
+    static void upgradeOpset(OnnxModel m) {
+        long from = m.opset();
+        if (from >= TARGET_OPSET) {
+            return;
+        }
+        if (from < OLDEST_OPSET) {
+            throw FiltervisException.failure("the model uses ONNX opset " + from + "; filtervis reads opset " + OLDEST_OPSET
+                    + " and newer: re-export it with a current exporter (torch.onnx.export(..., opset_version=17))");
+        }
+        Graph g = m.graph;
+        List<Node> rewritten = new ArrayList<>();
+        for (Node n : g.nodes) {
+            if (!n.domain().isEmpty() && !n.domain().equals("ai.onnx")) {
+                rewritten.add(n);
+                continue;
+            }
+            String op = n.opType();
+            Map<String, Attribute> at = n.attributes();
+            if (from < 11 && op.equals("Clip")) {
+                List<String> ins = new ArrayList<>(List.of(n.input(0)));
+                ins.add(at.containsKey("min") ? constant(g, n, "min", Tensor.scalar(at.get("min").asFloat())) : "");
+                ins.add(at.containsKey("max") ? constant(g, n, "max", Tensor.scalar(at.get("max").asFloat())) : "");
+                rewritten.add(rebuild(n, ins, at, "min", "max"));
+            } else if (from < 11 && op.equals("Pad")) {
+                List<String> ins = new ArrayList<>(List.of(n.input(0), constant(g, n, "pads", Tensor.vector(at.get("pads").asLongs()))));
+                if (at.containsKey("value")) {
+                    ins.add(constant(g, n, "value", Tensor.scalar(at.get("value").asFloat())));
+                }
+                rewritten.add(rebuild(n, ins, at, "pads", "value"));
+            } else if (from < 12 && op.equals("Dropout")) {
+                rewritten.add(rebuild(n, List.of(n.input(0)), at, "ratio", "is_test"));
+            } else if (from < 13 && Set.of("Squeeze", "Unsqueeze", "ReduceSum").contains(op) && at.containsKey("axes")) {
+                rewritten.add(rebuild(n, List.of(n.input(0), constant(g, n, "axes", Tensor.vector(at.get("axes").asLongs()))), at, "axes"));
+            } else if (from < 13 && op.equals("Split") && at.containsKey("split")) {
+                rewritten.add(rebuild(n, List.of(n.input(0), constant(g, n, "split", Tensor.vector(at.get("split").asLongs()))), at, "split"));
+            } else if (from < 10 && op.equals("Slice")) {
+                long[] starts = at.get("starts").asLongs();
+                long[] ends = at.get("ends").asLongs();
+                long[] axes = at.containsKey("axes") ? at.get("axes").asLongs() : range(starts.length);
+                rewritten.add(rebuild(n, List.of(n.input(0), constant(g, n, "starts", Tensor.vector(starts)),
+                        constant(g, n, "ends", Tensor.vector(ends)), constant(g, n, "axes", Tensor.vector(axes))), at, "starts", "ends", "axes"));
+            } else if (from < 9 && op.equals("BatchNormalization")) {
+                rewritten.add(rebuild(n, n.inputs(), at, "spatial", "is_test", "consumed_inputs"));
+            } else if (from < 13 && Set.of("Softmax", "LogSoftmax").contains(op)) {
+                throw FiltervisException.failure(op + " node " + n.describe() + " uses opset " + from
+                        + " semantics, which filtervis does not convert; re-export the model with opset 13 or newer");
+            } else if (op.equals("Upsample")) {
+                throw FiltervisException.failure("Upsample node " + n.describe() + " is deprecated and not supported; re-export the model with opset 11 or newer (Resize)");
+            } else {
+                rewritten.add(n);
+            }
+        }
+        g.nodes.clear();
+        g.nodes.addAll(rewritten);
+        m.opsets.remove("ai.onnx");
+        m.opsets.put("", TARGET_OPSET);
+        m.irVersion = Math.max(m.irVersion, 8);
+    }
+
+    private static long[] range(int n) {
+        long[] r = new long[n];
+        Arrays.setAll(r, i -> i);
+        return r;
+    }
+
+    private static String constant(Graph g, Node n, String what, Tensor value) {
+        String name = "fv/upgrade/" + n.output(0) + "/" + what;
+        g.initializers.put(name, value);
+        return name;
+    }
+
+    private static Node rebuild(Node n, List<String> inputs, Map<String, Attribute> attrs, String... drop) {
+        Map<String, Attribute> kept = new LinkedHashMap<>(attrs);
+        for (String d : drop) {
+            kept.remove(d);
+        }
+        return new Node(n.opType(), n.name(), n.domain(), inputs, n.outputs(), kept);
+    }
+}
