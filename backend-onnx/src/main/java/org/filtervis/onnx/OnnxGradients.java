@@ -54,7 +54,7 @@ final class OnnxGradients implements GradientProvider {
         if (n > fixedBatch) {
             throw new IllegalArgumentException("batch of " + n + " exceeds " + fixedBatch);
         }
-        // A stored gradient model has a fixed batch: pad a short batch with blank images.
+        // A model with a pinned batch size gets short batches padded with blank images.
         int batch = fixedBatch == Integer.MAX_VALUE ? n : fixedBatch;
         long[] ch = new long[batch];
         for (int i = 0; i < n; i++) {

@@ -22,6 +22,7 @@ import org.filtervis.api.GradientProvider;
 import org.filtervis.api.InputSpec;
 import org.filtervis.api.LayerInfo;
 import org.filtervis.api.Model;
+import org.filtervis.graph.ConstantFolder;
 import org.filtervis.graph.GradientGraph;
 import org.filtervis.graph.GraphPrep;
 import org.filtervis.graph.OnnxFormat;
@@ -122,6 +123,7 @@ final class OnnxModelHandle implements Model {
         String tensor = GraphPrep.resolveLayer(prepared.graph, layer, layerNames());
         OnnxModel cut = GraphPrep.cut(prepared, imageDims(batch, height, width), Set.of(tensor));
         Map<String, long[]> shapes = probe(new LinkedHashSet<>(GraphPrep.allNodeOutputs(cut.graph)), batch, height, width);
+        ConstantFolder.fold(cut.graph, shapes);
         OnnxModel gradient = GradientGraph.build(cut, tensor, shapes);
         gradient.metadata.put("filtervis.gradient.channels", Long.toString(shapes.get(tensor)[1]));
         return gradient;
@@ -143,14 +145,29 @@ final class OnnxModelHandle implements Model {
             return new OnnxGradients(input.withSize(height, width), channels, n -> session, session::close, session.batch());
         }
         String tensor = GraphPrep.resolveLayer(prepared.graph, layer, layerNames());
-        long[] shape = probe(Set.of(tensor), 1, height, width).get(tensor);
+        int fixed = (int) image.dim(0);
+        long[] shape = probe(Set.of(tensor), Math.max(fixed, 1), height, width).get(tensor);
         if (shape == null || shape.length < 2) {
             throw FiltervisException.usage("layer '" + layer + "' is not a float tensor with a channel axis; pick another (filtervis layers)");
         }
+        int maxBatch = fixed > 0 && !runsAtOtherBatch(tensor, fixed, height, width) ? fixed : Integer.MAX_VALUE;
         Map<Integer, GradientSession> sessions = new HashMap<>();
         return new OnnxGradients(input.withSize(height, width), (int) shape[1],
                 n -> sessions.computeIfAbsent(n, b -> newSession(gradientModel(tensor, b, height, width), imageDims(b, height, width))),
-                () -> sessions.values().forEach(GradientSession::close), Integer.MAX_VALUE);
+                () -> sessions.values().forEach(GradientSession::close), maxBatch);
+    }
+
+    /**
+     * Exporters often write a fixed batch of 1 although nothing depends on it; if the graph up to
+     * the layer also runs with another batch, batches are free. Otherwise they are pinned.
+     */
+    private boolean runsAtOtherBatch(String tensor, int fixed, int height, int width) {
+        try {
+            probe(Set.of(tensor), fixed + 1, height, width);
+            return true;
+        } catch (FiltervisException e) {
+            return false;
+        }
     }
 
     private void checkSize(int height, int width) {

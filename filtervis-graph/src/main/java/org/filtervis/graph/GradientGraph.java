@@ -34,7 +34,7 @@ public final class GradientGraph {
     public static final Set<String> SUPPORTED = new TreeSet<>(List.of(
             "Conv", "BatchNormalization", "Relu", "Clip", "LeakyRelu", "Sigmoid", "MaxPool", "AveragePool",
             "GlobalAveragePool", "Add", "Sub", "Mul", "Div", "Concat", "Pad", "Flatten", "Reshape", "Squeeze",
-            "Unsqueeze", "Transpose", "Gemm", "MatMul", "Identity", "Dropout", "Constant"));
+            "Unsqueeze", "Transpose", "Gemm", "MatMul", "Identity", "Dropout", "Constant", "ReduceMean", "ReduceSum"));
 
     /** Outputs of these carry no gradient (shapes, comparisons). */
     private static final Set<String> NOT_DIFFERENTIABLE = Set.of(
@@ -226,6 +226,7 @@ public final class GradientGraph {
                 String scaled = op("Mul", List.of(dy, constant(Tensor.scalar(1f / count))));
                 add(x, op("Expand", List.of(scaled, constant(Tensor.vector(s)))), active);
             }
+            case "ReduceMean", "ReduceSum" -> reduce(n, dy, active);
             case "Add" -> {
                 add(x, unbroadcast(dy, y, x), active);
                 add(n.input(1), unbroadcast(dy, y, n.input(1)), active);
@@ -283,6 +284,38 @@ public final class GradientGraph {
         }
     }
 
+    private void reduce(Node n, String dy, Set<String> active) {
+        String x = n.input(0);
+        long[] xs = shape(x);
+        long[] axes = n.attr("axes", (long[]) null);
+        if (!n.input(1).isEmpty()) {
+            Tensor given = g.initializers.get(n.input(1));
+            if (given == null) {
+                throw FiltervisException.failure(n.opType() + " node '" + n.describe() + "' has computed axes; filtervis needs constant axes");
+            }
+            axes = given.longs();
+        }
+        if (axes == null || axes.length == 0) {
+            if (n.attr("noop_with_empty_axes", 0L) != 0) {
+                add(x, dy, active);
+                return;
+            }
+            axes = range(xs.length);
+        }
+        long[] kept = xs.clone();
+        long count = 1;
+        for (long a : axes) {
+            int axis = (int) normAxis(a, xs.length);
+            count *= xs[axis];
+            kept[axis] = 1;
+        }
+        String grad = reshape(dy, kept);
+        if (n.opType().equals("ReduceMean")) {
+            grad = op("Mul", List.of(grad, constant(Tensor.scalar(1f / count))));
+        }
+        add(x, op("Expand", List.of(grad, constant(Tensor.vector(xs)))), active);
+    }
+
     private void batchNorm(Node n, String dy, Set<String> active) {
         if (n.attr("training_mode", 0L) != 0) {
             throw FiltervisException.failure("BatchNormalization node '" + n.describe() + "' is in training mode; export the model in eval mode");
@@ -297,7 +330,7 @@ public final class GradientGraph {
         long[] s = new long[shape(n.input(0)).length];
         Arrays.fill(s, 1);
         s[1] = k.length;
-        add(n.input(0), op("Mul", List.of(dy, constant(Tensor.ofFloats(s, k)))), Set.of(n.input(0)));
+        add(n.input(0), op("Mul", List.of(dy, constant(Tensor.ofFloats(s, k)))), active);
     }
 
     private float[] constantFloats(Node n, int input) {
@@ -503,7 +536,7 @@ public final class GradientGraph {
             throw FiltervisException.failure("Pad node '" + n.describe() + "' has computed pads; filtervis needs constant pads");
         }
         long[] given = padsTensor.longs();
-        long[] axes = n.input(3).isEmpty() ? reversedRange(rank) : g.initializers.get(n.input(3)).longs();
+        long[] axes = n.input(3).isEmpty() ? range(rank) : g.initializers.get(n.input(3)).longs();
         long[] begin = new long[rank];
         int count = given.length / 2;
         for (int i = 0; i < count; i++) {
@@ -643,7 +676,7 @@ public final class GradientGraph {
         return p;
     }
 
-    private static long[] reversedRange(int rank) {
+    private static long[] range(int rank) {
         long[] p = new long[rank];
         Arrays.setAll(p, i -> i);
         return p;
