@@ -57,13 +57,14 @@ public final class Filtervis implements Callable<Integer> {
             if (top.verbose) {
                 e.printStackTrace(err);
             }
-            if (e instanceof FiltervisException fe) {
-                err.println("filtervis: " + fe.getMessage());
-                return fe.usage() ? USAGE : FAILED;
-            }
+            // Guice wraps what providers throw: look for our own message along the causes.
             Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) {
-                root = root.getCause();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof FiltervisException fe) {
+                    err.println("filtervis: " + fe.getMessage());
+                    return fe.usage() ? USAGE : FAILED;
+                }
+                root = t;
             }
             err.println("filtervis: unexpected error: " + root + (top.verbose ? "" : " (run with --verbose for details)"));
             return FAILED;

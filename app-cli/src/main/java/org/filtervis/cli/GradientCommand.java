@@ -9,6 +9,7 @@ import org.filtervis.api.FiltervisException;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.InputSpec;
 import org.filtervis.api.Model;
+import org.filtervis.core.IoMessages;
 import org.filtervis.core.Npy;
 import org.filtervis.core.Recipe;
 import org.filtervis.core.Visualizer;
@@ -67,7 +68,7 @@ final class GradientCommand implements Callable<Integer> {
                 try {
                     Npy.write(output, s, grad);
                 } catch (IOException e) {
-                    throw FiltervisException.failure("cannot write " + output + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    throw FiltervisException.failure("cannot write " + output + " (" + IoMessages.describe(e)
                             + "); choose a writable path with --output");
                 }
                 for (int i = 0; i < f.length; i++) {

@@ -14,6 +14,7 @@ import org.filtervis.api.ImageSink;
 import org.filtervis.api.Model;
 import org.filtervis.api.RunRecord;
 import org.filtervis.core.ConsoleProgress;
+import org.filtervis.core.IoMessages;
 import org.filtervis.core.PngSinks;
 import org.filtervis.core.Recipe;
 import org.filtervis.core.RunJsonSink;
@@ -127,7 +128,7 @@ final class VisualizeCommand implements Callable<Integer> {
         try {
             Files.createDirectories(out);
         } catch (IOException e) {
-            throw FiltervisException.failure("cannot create output folder " + out + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+            throw FiltervisException.failure("cannot create output folder " + out + " (" + IoMessages.describe(e)
                     + "); choose a writable folder with --out");
         }
         if (!Files.isWritable(out)) {

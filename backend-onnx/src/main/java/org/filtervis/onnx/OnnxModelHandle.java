@@ -146,13 +146,13 @@ final class OnnxModelHandle implements Model {
         }
         String tensor = GraphPrep.resolveLayer(prepared.graph, layer, layerNames());
         int fixed = (int) image.dim(0);
-        long[] shape = probe(Set.of(tensor), Math.max(fixed, 1), height, width).get(tensor);
-        if (shape == null || shape.length < 2) {
-            throw FiltervisException.usage("layer '" + layer + "' is not a float tensor with a channel axis; pick another (filtervis layers)");
-        }
+        // Building the gradient model once here reports an unknown size or an unsupported
+        // operator before the caller writes anything.
+        OnnxModel check = gradientModel(tensor, Math.max(fixed, 1), height, width);
+        int channels = Integer.parseInt(check.metadata.get("filtervis.gradient.channels"));
         int maxBatch = fixed > 0 && !runsAtOtherBatch(tensor, fixed, height, width) ? fixed : Integer.MAX_VALUE;
         Map<Integer, GradientSession> sessions = new HashMap<>();
-        return new OnnxGradients(input.withSize(height, width), (int) shape[1],
+        return new OnnxGradients(input.withSize(height, width), channels,
                 n -> sessions.computeIfAbsent(n, b -> newSession(gradientModel(tensor, b, height, width), imageDims(b, height, width))),
                 () -> sessions.values().forEach(GradientSession::close), maxBatch);
     }

@@ -197,20 +197,22 @@ public final class GradientGraph {
         switch (n.opType()) {
             case "Identity", "Dropout" -> add(x, dy, active);
             case "Flatten", "Reshape", "Squeeze", "Unsqueeze" -> add(x, reshape(dy, shape(x)), active);
-            case "Relu" -> add(x, op("Mul", List.of(dy, mask(op("Greater", List.of(x, constant(Tensor.scalar(0))))))), active);
+            // Masks read the output, not the input: y > 0 exactly where x > 0, and leaving the input
+            // unread lets ONNX Runtime fuse the producing Conv with its activation.
+            case "Relu" -> add(x, op("Mul", List.of(dy, mask(op("Greater", List.of(y, constant(Tensor.scalar(0))))))), active);
             case "LeakyRelu" -> {
                 float alpha = n.attr("alpha", 0.01f);
-                String positive = mask(op("Greater", List.of(x, constant(Tensor.scalar(0)))));
+                String positive = mask(op("Greater", List.of(y, constant(Tensor.scalar(0)))));
                 String slope = op("Add", List.of(op("Mul", List.of(positive, constant(Tensor.scalar(1 - alpha)))), constant(Tensor.scalar(alpha))));
                 add(x, op("Mul", List.of(dy, slope)), active);
             }
             case "Clip" -> {
                 String m = null;
                 if (!n.input(1).isEmpty()) {
-                    m = op("Greater", List.of(x, n.input(1)));
+                    m = op("Greater", List.of(y, n.input(1)));
                 }
                 if (!n.input(2).isEmpty()) {
-                    String below = op("Less", List.of(x, n.input(2)));
+                    String below = op("Less", List.of(y, n.input(2)));
                     m = m == null ? below : op("And", List.of(m, below));
                 }
                 add(x, m == null ? dy : op("Mul", List.of(dy, mask(m))), active);

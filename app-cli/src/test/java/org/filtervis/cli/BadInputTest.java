@@ -1,0 +1,135 @@
+package org.filtervis.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.filtervis.core.Npy;
+import org.filtervis.graph.Attribute;
+import org.filtervis.graph.DemoNetwork;
+import org.filtervis.graph.GraphBuilder;
+import org.filtervis.graph.OnnxFormat;
+import org.filtervis.graph.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each bad input gives one clear line, exit code 2 (usage) or 1 (runtime), and no output. */
+class BadInputTest {
+    @TempDir
+    Path dir;
+
+    Path out() {
+        return dir.resolve("out");
+    }
+
+    void assertFails(Cli r, int code, String... phrases) {
+        assertEquals(code, r.code(), r.err());
+        assertTrue(r.oneLineError(), "one line, no stack trace: " + r.err());
+        for (String p : phrases) {
+            assertTrue(r.err().contains(p), "'" + p + "' in: " + r.err());
+        }
+        assertFalse(Files.exists(out()), "nothing written");
+    }
+
+    Cli visualize(String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("visualize", "--out", out().toString(), "--quiet", "--size", "40"));
+        args.addAll(Arrays.asList(extra));
+        return Cli.run(args.toArray(String[]::new));
+    }
+
+    @Test
+    void missingModelFile() {
+        assertFails(visualize("--model", dir.resolve("nope.onnx").toString(), "--layer", "x"), 2, "model file not found", "nope.onnx");
+    }
+
+    @Test
+    void fileThatIsNotAModel() throws IOException {
+        Path f = Files.writeString(dir.resolve("notes.onnx"), "these are my notes, not a model\n".repeat(20));
+        assertFails(visualize("--model", f.toString(), "--layer", "x"), 1, "is not a readable ONNX model", "notes.onnx");
+    }
+
+    @Test
+    void truncatedModel() throws IOException {
+        byte[] model = OnnxFormat.write(DemoNetwork.build());
+        Path f = Files.write(dir.resolve("cut.onnx"), Arrays.copyOf(model, model.length / 2));
+        assertFails(visualize("--model", f.toString(), "--layer", "gabor_relu"), 1, "is not a readable ONNX model", "truncated");
+    }
+
+    @Test
+    void unknownLayerSuggestsTheClosestNames() {
+        assertFails(visualize("--layer", "gabor_rel"), 2, "unknown layer 'gabor_rel'", "closest: gabor_relu");
+    }
+
+    @Test
+    void filterOutOfRange() {
+        assertFails(visualize("--filters", "3,12"), 2, "filter 12 is out of range", "filters 0 to 11");
+    }
+
+    @Test
+    void unreadableFilterList() {
+        assertFails(visualize("--filters", "a-b"), 2, "cannot read filter list 'a-b'");
+    }
+
+    @Test
+    void unsupportedOperatorNamesTheOpTheNodeAndTheSupportedList() throws IOException {
+        GraphBuilder b = new GraphBuilder("sin", 17);
+        String x = b.input("image", "N", 3L, "H", "W");
+        x = b.node("Sin", "wobble", List.of(x));
+        x = b.node("Conv", "conv", List.of(x, b.weight("w", Tensor.ofFloats(new long[] {2, 3, 1, 1}, 1, 1, 1, 1, 1, 1))),
+                Attribute.of("kernel_shape", new long[] {1, 1}));
+        Path f = dir.resolve("sin.onnx");
+        Files.write(f, OnnxFormat.write(b.output(x)));
+        assertFails(visualize("--model", f.toString(), "--layer", "conv"), 1, "unsupported operator Sin (node 'wobble')", "supported: ",
+                "Conv");
+    }
+
+    @Test
+    void outputFolderThatCannotBeWritten() throws IOException {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        Cli r = Cli.run("visualize", "--out", file.resolve("out").toString(), "--quiet", "--size", "40", "--filters", "0");
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.oneLineError() && r.err().contains("cannot create output folder"), r.err());
+        assertEquals("x", Files.readString(file));
+    }
+
+    @Test
+    void npyOfTheWrongShape() throws IOException {
+        Path x = dir.resolve("x.npy");
+        Npy.write(x, new long[] {2, 3, 8, 8}, new float[2 * 3 * 64]);
+        Cli r = Cli.run("gradient", "--layer", "gabor_relu", "--filters", "1", "--input", x.toString(), "--output", out().toString());
+        assertFails(r, 2, "has shape [2, 3, 8, 8]", "one image per filter (1 filters given)");
+    }
+
+    @Test
+    void npyOfTheWrongDtype() throws IOException {
+        String header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 3, 8, 8), }";
+        header += " ".repeat(64 - (10 + header.length() + 1) % 64) + "\n";
+        ByteBuffer b = ByteBuffer.allocate(10 + header.length() + 3 * 64 * 8).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}).putShort((short) header.length()).put(header.getBytes(StandardCharsets.US_ASCII));
+        Path x = Files.write(dir.resolve("x64.npy"), b.array());
+        Cli r = Cli.run("gradient", "--layer", "gabor_relu", "--filters", "1", "--input", x.toString(), "--output", out().toString());
+        assertFails(r, 2, "holds dtype '<f8'", "float32");
+    }
+
+    @Test
+    void missingRequiredOptionIsAUsageError() {
+        Cli r = Cli.run("gradient", "--layer", "gabor_relu");
+        assertEquals(2, r.code());
+        assertTrue(r.oneLineError() && r.err().contains("Missing required options"), r.err());
+    }
+
+    @Test
+    void verboseShowsTheStackTrace() {
+        Cli r = Cli.run("visualize", "--verbose", "--layer", "gabor_rel", "--out", out().toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("\tat "), r.err());
+    }
+}

@@ -1,0 +1,20 @@
+package org.filtervis.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/** Runs the CLI in this JVM and captures what it prints. */
+record Cli(int code, String out, String err) {
+    static Cli run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Filtervis.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), false);
+        return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** The error output is one line, with no stack trace. */
+    boolean oneLineError() {
+        return err.strip().lines().count() == 1 && !err.contains("\tat ") && !err.contains("Exception");
+    }
+}

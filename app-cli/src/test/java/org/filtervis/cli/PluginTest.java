@@ -1,0 +1,100 @@
+package org.filtervis.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+import org.filtervis.toy.ToyProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A backend is a jar: dropped in a plugins sub-folder, it is found, isolated and used. */
+class PluginTest {
+    @TempDir
+    Path dir;
+
+    /** Packs the toy backend's compiled classes and a service file into a jar. */
+    static void toyJar(Path jar) throws IOException {
+        Path classes = Path.of(ToyProvider.class.getProtectionDomain().getCodeSource().getLocation().getPath());
+        Files.createDirectories(jar.getParent());
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar)); Stream<Path> files = Files.walk(classes.resolve("org/filtervis/toy"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                out.putNextEntry(new JarEntry(classes.relativize(f).toString().replace('\\', '/')));
+                out.write(Files.readAllBytes(f));
+                out.closeEntry();
+            }
+            out.putNextEntry(new JarEntry("META-INF/services/org.filtervis.api.BackendProvider"));
+            out.write((ToyProvider.class.getName() + "\n").getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+        }
+    }
+
+    @Test
+    void toyBackendFromAJarRunsThroughTheCli() throws IOException {
+        Path plugins = dir.resolve("plugins");
+        toyJar(plugins.resolve("toy/toy-backend.jar"));
+        Cli backends = Cli.run("backends", "--plugins", plugins.toString());
+        assertTrue(backends.out().contains("toy        toy 1.0"), backends.out());
+        assertTrue(backends.out().contains("onnx"), "the class path backend is still there");
+
+        Path model = Files.writeString(dir.resolve("m.toy"), "toy");
+        Path out = dir.resolve("out");
+        Cli run = Cli.run("visualize", "--plugins", plugins.toString(), "--backend", "toy", "--model", model.toString(), "--layer", "colour",
+                "--size", "40", "--out", out.toString(), "--quiet");
+        assertEquals(0, run.code(), run.err());
+        assertTrue(Files.isRegularFile(out.resolve("grid.png")));
+        assertTrue(Files.isRegularFile(out.resolve("filters/colour-2.png")));
+        assertTrue(Files.readString(out.resolve("run.json")).contains("\"backend\": \"toy\""));
+    }
+
+    @Test
+    void theToyIsLoadedInItsOwnClassLoader() throws IOException {
+        Path plugins = dir.resolve("plugins");
+        toyJar(plugins.resolve("toy/toy-backend.jar"));
+        var registry = org.filtervis.core.BackendRegistry.discover(plugins);
+        var toy = registry.providers().get("toy");
+        assertTrue(toy.getClass() != ToyProvider.class, "not the class path's copy");
+        assertTrue(toy.getClass().getClassLoader() != ToyProvider.class.getClassLoader());
+    }
+
+    @Test
+    void brokenJarIsReportedAndTheOthersStillLoad() throws IOException {
+        Path plugins = dir.resolve("plugins");
+        toyJar(plugins.resolve("toy/toy-backend.jar"));
+        Files.createDirectories(plugins.resolve("broken"));
+        try (OutputStream o = Files.newOutputStream(plugins.resolve("broken/broken.jar"))) {
+            o.write("this is not a zip".getBytes(StandardCharsets.UTF_8));
+        }
+        Cli backends = Cli.run("backends", "--plugins", plugins.toString());
+        assertEquals(0, backends.code());
+        assertTrue(backends.err().contains("broken.jar is not a readable jar"), backends.err());
+        assertTrue(backends.out().contains("toy"));
+    }
+
+    @Test
+    void twoBackendsWithOneNameFailNamingBothJars() throws IOException {
+        Path plugins = dir.resolve("plugins");
+        toyJar(plugins.resolve("a/toy-a.jar"));
+        toyJar(plugins.resolve("b/toy-b.jar"));
+        Cli backends = Cli.run("backends", "--plugins", plugins.toString());
+        assertEquals(1, backends.code());
+        assertTrue(backends.err().contains("two backends are named 'toy'") && backends.err().contains("toy-a.jar")
+                && backends.err().contains("toy-b.jar"), backends.err());
+        assertTrue(backends.oneLineError(), backends.err());
+    }
+
+    @Test
+    void unknownBackendNameListsTheAvailableOnes() {
+        Cli run = Cli.run("layers", "--backend", "tensorflow");
+        assertEquals(2, run.code());
+        assertTrue(run.err().contains("no backend named 'tensorflow'; available: onnx"), run.err());
+        assertTrue(run.oneLineError(), run.err());
+    }
+}

@@ -1,0 +1,119 @@
+package org.filtervis.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.filtervis.api.FilterResult;
+import org.filtervis.api.GradientProvider;
+import org.filtervis.api.ImageSink;
+import org.filtervis.api.InputSpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GradientAscentTest {
+    static final InputSpec SPEC = new InputSpec("x", InputSpec.Layout.NCHW, 3, 20, 20);
+
+    /**
+     * objective = mean(relu(x * w_c)) with w_c a fixed per-filter pattern; filter 7 never fires
+     * (its weights are zero) and filter 9 returns NaN from its third call on.
+     */
+    static final class Analytic implements GradientProvider {
+        int calls;
+
+        @Override
+        public int channels() {
+            return 10;
+        }
+
+        @Override
+        public InputSpec input() {
+            return SPEC;
+        }
+
+        static float weight(int filter, int i) {
+            return filter == 7 ? 0 : (float) Math.sin(0.1 * (filter + 1) * i);
+        }
+
+        @Override
+        public void compute(float[] images, int[] filters, float[] objectives, float[] gradients) {
+            calls++;
+            int per = SPEC.elements();
+            for (int n = 0; n < filters.length; n++) {
+                double sum = 0;
+                for (int i = 0; i < per; i++) {
+                    float v = images[n * per + i] * weight(filters[n], i);
+                    sum += Math.max(v, 0);
+                    gradients[n * per + i] = v > 0 ? weight(filters[n], i) / per : 0;
+                }
+                objectives[n] = (float) (sum / per);
+                if (filters[n] == 9 && calls >= 3) {
+                    objectives[n] = Float.NaN;
+                }
+            }
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    static List<FilterResult> run(int batch, List<Integer> filters, List<ImageSink> sinks) {
+        return new GradientAscent(Recipe.keras(), batch).run(new Analytic(), "toy", filters, sinks, new GradientAscent.Listener() {});
+    }
+
+    @Test
+    void batchedRunEqualsOneFilterAtATime() {
+        List<FilterResult> batched = run(4, List.of(0, 1, 2, 3, 4), List.of());
+        List<FilterResult> single = run(1, List.of(0, 1, 2, 3, 4), List.of());
+        for (int i = 0; i < 5; i++) {
+            assertArrayEquals(single.get(i).image().rgb(), batched.get(i).image().rgb(), "filter " + i);
+            assertArrayEquals(single.get(i).objectives(), batched.get(i).objectives());
+        }
+    }
+
+    @Test
+    void objectiveRisesAndEachStepRecordsIt() {
+        FilterResult r = run(1, List.of(2), List.of()).get(0);
+        assertEquals(30, r.objectives().length);
+        assertTrue(r.objectives()[29] > 10 * r.objectives()[0], "the ascent climbs");
+        assertEquals(FilterResult.Status.OK, r.status());
+        assertEquals(14, r.image().width(), "20 px: a crop of round(20 * 25 / 180) = 3 per side");
+    }
+
+    @Test
+    void flagsDeadAndNaNFilters() {
+        List<FilterResult> r = run(3, List.of(7, 9, 1), List.of());
+        assertEquals(FilterResult.Status.DEAD, r.get(0).status());
+        assertEquals(FilterResult.Status.NAN, r.get(1).status());
+        assertEquals(2, r.get(1).badStep());
+        assertEquals(FilterResult.Status.OK, r.get(2).status());
+    }
+
+    @Test
+    void interruptedRunKeepsFinishedFilesAndNoPartialOne(@TempDir Path dir) throws IOException {
+        List<ImageSink> sinks = new ArrayList<>();
+        sinks.add(PngSinks.perFilter(dir));
+        sinks.add(result -> {
+            if (result.filter() == 2) {
+                throw new IOException("interrupted");
+            }
+        });
+        assertThrows(UncheckedIOException.class, () -> run(1, List.of(0, 1, 2, 3), sinks));
+        try (Stream<Path> files = Files.list(dir)) {
+            List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
+            assertEquals(List.of("toy-0.png", "toy-1.png", "toy-2.png"), names);
+        }
+        for (int f = 0; f < 3; f++) {
+            assertEquals(14, ImageIO.read(dir.resolve("toy-" + f + ".png").toFile()).getWidth());
+        }
+    }
+}

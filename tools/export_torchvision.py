@@ -1,0 +1,46 @@
+#!/usr/bin/python3
+"""Exports a torchvision classifier (random weights, BatchNorm statistics calibrated on random
+data so activations are well scaled) as ONNX, plus a TorchScript of the network cut at a layer.
+
+Usage: /usr/bin/python3 tools/export_torchvision.py NAME CUT OUT_DIR [OPSET]
+  NAME  a torchvision model, e.g. resnet18
+  CUT   a top-level child to cut after, e.g. layer2
+Writes OUT_DIR/NAME.onnx (dynamic batch, height and width) and OUT_DIR/NAME-CUT.pt (traced).
+"""
+import sys
+
+import torch
+import torchvision
+from torch import nn
+
+
+def calibrated(name):
+    torch.manual_seed(0)
+    model = getattr(torchvision.models, name)(weights=None)
+    model.train()
+    with torch.no_grad():
+        for _ in range(4):
+            model(torch.randn(8, 3, 224, 224))
+    return model.eval()
+
+
+def cut_after(model, cut):
+    layers = []
+    for child_name, child in model.named_children():
+        layers.append(child)
+        if child_name == cut:
+            return nn.Sequential(*layers)
+    raise SystemExit(f"{cut} is not a child of the model")
+
+
+def main(name, cut, out, opset=17):
+    model = calibrated(name)
+    x = torch.randn(1, 3, 224, 224)
+    torch.onnx.export(model, x, f"{out}/{name}.onnx", opset_version=int(opset), input_names=["image"], output_names=["logits"],
+                      dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}})
+    traced = torch.jit.trace(cut_after(model, cut), torch.randn(1, 3, 180, 180))
+    traced.save(f"{out}/{name}-{cut}.pt")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
