@@ -23,9 +23,10 @@ final class LayersCommand implements Callable<Integer> {
                 Recipe.keras(), 1)) {
             Model model = v.model();
             int size = options.size(model.input());
-            top.out.printf("%-48s %-20s %-22s %s%n", "LAYER", "OP", "SHAPE", "CHANNELS");
+            // Suggested layers (block outputs, activations, logits) first, marked with '*'.
+            top.out.printf("  %-48s %-20s %-22s %s%n", "LAYER", "OP", "SHAPE", "CHANNELS");
             for (LayerInfo l : model.layers(size, size)) {
-                top.out.printf("%-48s %-20s %-22s %d%n", l.name(), l.opType(), l.shape(), l.channels());
+                top.out.printf("%s %-48s %-20s %-22s %d%n", l.suggested() ? "*" : " ", l.name(), l.opType(), l.shape(), l.channels());
             }
         }
         return 0;

@@ -49,6 +49,11 @@ final class VisualizeCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial noise (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--redirect-relu", paramLabel = "STEPS", arity = "0..1", fallbackValue = "10", defaultValue = "0",
+            description = "Redirect ReLU gradients for the first STEPS steps (Lucid's fix for filters that do not fire on noise;"
+                    + " alone: 10 steps; default: off, the Keras recipe).")
+    int redirectSteps;
+
     @Option(names = "--batch", defaultValue = "16", description = "Filters per batch (default: ${DEFAULT-VALUE}).")
     int batch;
 
@@ -67,7 +72,10 @@ final class VisualizeCommand implements Callable<Integer> {
             throw FiltervisException.usage("--layer is required with --model; list the layers with: filtervis layers --model " + options.model);
         }
         String layerName = layer != null ? layer : DemoNetwork.FIRST_LAYER;
-        Recipe recipe = new Recipe(steps, lr, seed);
+        if (redirectSteps < 0) {
+            throw FiltervisException.usage("--redirect-relu must be 0 or more steps");
+        }
+        Recipe recipe = new Recipe(steps, lr, seed, redirectSteps);
         long t0 = System.nanoTime();
         try (Visualizer v = top.visualizer(options.backend, Filtervis.modelOrDemo(options.model), options.device, options.threads, recipe, batch)) {
             Model model = v.model();
@@ -77,6 +85,9 @@ final class VisualizeCommand implements Callable<Integer> {
                         ? Filters.parse("0-" + (Math.min(64, gradients.channels()) - 1))
                         : Filters.parse(filters);
                 Filters.check(chosen, gradients.channels(), layerName);
+                if (redirectSteps > 0 && gradients.redirectedRelu().isEmpty()) {
+                    throw FiltervisException.usage("backend '" + v.provider().name() + "' cannot redirect ReLU gradients for this model; run without --redirect-relu");
+                }
                 prepareOutput(out);
                 double setup = (System.nanoTime() - t0) / 1e9;
                 List<ImageSink> sinks = List.of(PngSinks.perFilter(out.resolve("filters")), PngSinks.grid(out.resolve("grid.png")),
@@ -117,6 +128,7 @@ final class VisualizeCommand implements Callable<Integer> {
         s.put("steps", steps);
         s.put("lr", lr);
         s.put("seed", seed);
+        s.put("redirect_relu_steps", redirectSteps);
         s.put("batch", batch);
         s.put("filtervis_version", new Filtervis.Version().getVersion()[0]);
         s.put("java_version", System.getProperty("java.version"));

@@ -73,7 +73,7 @@ public final class ToyProvider implements BackendProvider {
 
         @Override
         public List<LayerInfo> layers(int height, int width) {
-            return List.of(new LayerInfo("colour", "Mean", List.of(1L, 3L), 3));
+            return List.of(new LayerInfo("colour", "Mean", List.of(1L, 3L), 3, true));
         }
 
         @Override

@@ -15,13 +15,29 @@ final class OnnxGradients implements GradientProvider {
     private final IntFunction<GradientSession> sessionForBatch;
     private final Runnable closer;
     private final int fixedBatch;
+    private final java.util.function.Supplier<OnnxGradients> redirectedFactory;
+    private OnnxGradients redirected;
 
-    OnnxGradients(InputSpec input, int channels, IntFunction<GradientSession> sessionForBatch, Runnable closer, int fixedBatch) {
+    /**
+     * @param redirectedFactory makes the redirected-ReLU variant on first request; null where
+     *     there is none (a stored gradient model, or this is the variant)
+     */
+    OnnxGradients(InputSpec input, int channels, IntFunction<GradientSession> sessionForBatch, Runnable closer, int fixedBatch,
+            java.util.function.Supplier<OnnxGradients> redirectedFactory) {
         this.input = input;
         this.channels = channels;
         this.sessionForBatch = sessionForBatch;
         this.closer = closer;
         this.fixedBatch = fixedBatch;
+        this.redirectedFactory = redirectedFactory;
+    }
+
+    @Override
+    public java.util.Optional<GradientProvider> redirectedRelu() {
+        if (redirected == null && redirectedFactory != null) {
+            redirected = redirectedFactory.get();
+        }
+        return java.util.Optional.ofNullable(redirected);
     }
 
     @Override
@@ -75,6 +91,9 @@ final class OnnxGradients implements GradientProvider {
 
     @Override
     public void close() {
+        if (redirected != null) {
+            redirected.close();
+        }
         closer.run();
     }
 }

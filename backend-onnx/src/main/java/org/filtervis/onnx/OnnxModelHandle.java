@@ -24,6 +24,7 @@ import org.filtervis.api.LayerInfo;
 import org.filtervis.api.Model;
 import org.filtervis.graph.ConstantFolder;
 import org.filtervis.graph.GradientGraph;
+import org.filtervis.graph.LayerSuggestions;
 import org.filtervis.graph.GraphPrep;
 import org.filtervis.graph.OnnxFormat;
 import org.filtervis.graph.OnnxModel;
@@ -72,19 +73,24 @@ final class OnnxModelHandle implements Model {
     public List<LayerInfo> layers(int height, int width) {
         if (storedLayer != null) {
             int channels = Integer.parseInt(prepared.metadata.getOrDefault("filtervis.gradient.channels", "0"));
-            return List.of(new LayerInfo(storedLayer, "gradient model", List.of(), channels));
+            return List.of(new LayerInfo(storedLayer, "gradient model", List.of(), channels, true));
         }
         Set<String> all = GraphPrep.allNodeOutputs(prepared.graph);
         Map<String, long[]> shapes = probe(all, 1, height, width);
         Map<String, String> ops = new HashMap<>();
         prepared.graph.nodes.forEach(n -> n.outputs().forEach(o -> ops.put(o, n.opType())));
-        List<LayerInfo> layers = new ArrayList<>();
+        Set<String> suggested = LayerSuggestions.of(prepared.graph);
+        List<LayerInfo> first = new ArrayList<>();
+        List<LayerInfo> rest = new ArrayList<>();
         for (String t : all) {
             long[] s = shapes.get(t);
             if (s != null && s.length >= 2) {
-                layers.add(new LayerInfo(t, ops.get(t), Arrays.stream(s).boxed().toList(), (int) s[1]));
+                boolean pick = suggested.contains(t);
+                (pick ? first : rest).add(new LayerInfo(t, ops.get(t), Arrays.stream(s).boxed().toList(), (int) s[1], pick));
             }
         }
+        List<LayerInfo> layers = new ArrayList<>(first);
+        layers.addAll(rest);
         return layers;
     }
 
@@ -120,11 +126,16 @@ final class OnnxModelHandle implements Model {
 
     /** The gradient model for a layer, batch and size, with the shapes it was built from. */
     OnnxModel gradientModel(String layer, int batch, int height, int width) {
+        return gradientModel(layer, batch, height, width, false);
+    }
+
+    private OnnxModel gradientModel(String layer, int batch, int height, int width, boolean redirectRelu) {
         String tensor = GraphPrep.resolveLayer(prepared.graph, layer, layerNames());
         OnnxModel cut = GraphPrep.cut(prepared, imageDims(batch, height, width), Set.of(tensor));
+        GraphPrep.foldBatchNorm(cut.graph, Set.of(tensor));
         Map<String, long[]> shapes = probe(new LinkedHashSet<>(GraphPrep.allNodeOutputs(cut.graph)), batch, height, width);
         ConstantFolder.fold(cut.graph, shapes);
-        OnnxModel gradient = GradientGraph.build(cut, tensor, shapes);
+        OnnxModel gradient = GradientGraph.build(cut, tensor, shapes, redirectRelu);
         gradient.metadata.put("filtervis.gradient.channels", Long.toString(shapes.get(tensor)[1]));
         return gradient;
     }
@@ -142,7 +153,7 @@ final class OnnxModelHandle implements Model {
             }
             int channels = Integer.parseInt(prepared.metadata.getOrDefault("filtervis.gradient.channels", "0"));
             GradientSession session = newSession(prepared, imageDims((int) image.dim(0), height, width));
-            return new OnnxGradients(input.withSize(height, width), channels, n -> session, session::close, session.batch());
+            return new OnnxGradients(input.withSize(height, width), channels, n -> session, session::close, session.batch(), null);
         }
         String tensor = GraphPrep.resolveLayer(prepared.graph, layer, layerNames());
         int fixed = (int) image.dim(0);
@@ -151,10 +162,16 @@ final class OnnxModelHandle implements Model {
         OnnxModel check = gradientModel(tensor, Math.max(fixed, 1), height, width);
         int channels = Integer.parseInt(check.metadata.get("filtervis.gradient.channels"));
         int maxBatch = fixed > 0 && !runsAtOtherBatch(tensor, fixed, height, width) ? fixed : Integer.MAX_VALUE;
+        return providerFor(tensor, height, width, channels, maxBatch, false);
+    }
+
+    /** One session per batch size, built on first use. */
+    private OnnxGradients providerFor(String tensor, int height, int width, int channels, int maxBatch, boolean redirectRelu) {
         Map<Integer, GradientSession> sessions = new HashMap<>();
         return new OnnxGradients(input.withSize(height, width), channels,
-                n -> sessions.computeIfAbsent(n, b -> newSession(gradientModel(tensor, b, height, width), imageDims(b, height, width))),
-                () -> sessions.values().forEach(GradientSession::close), maxBatch);
+                n -> sessions.computeIfAbsent(n, b -> newSession(gradientModel(tensor, b, height, width, redirectRelu), imageDims(b, height, width))),
+                () -> sessions.values().forEach(GradientSession::close), maxBatch,
+                redirectRelu ? null : () -> providerFor(tensor, height, width, channels, maxBatch, true));
     }
 
     /**

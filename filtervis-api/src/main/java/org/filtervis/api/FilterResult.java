@@ -10,8 +10,11 @@ package org.filtervis.api;
  * @param status     whether the filter fired
  * @param badStep    for {@link Status#NAN}, the first step whose objective or gradient was not
  *                   finite; -1 otherwise
+ * @param rescued    whether the plain recipe would have left it dead (objective at most 0 and
+ *                   a zero gradient at the start, so the image never moves) and redirected
+ *                   ReLU gradients made it fire
  */
-public record FilterResult(String layer, int filter, RgbImage image, float[] objectives, Status status, int badStep) {
+public record FilterResult(String layer, int filter, RgbImage image, float[] objectives, Status status, int badStep, boolean rescued) {
 
     public enum Status {
         /** The objective rose above 0 at some step. */

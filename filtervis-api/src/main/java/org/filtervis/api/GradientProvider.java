@@ -41,6 +41,16 @@ public interface GradientProvider extends AutoCloseable {
      */
     void compute(float[] images, int[] filters, float[] objectives, float[] gradients);
 
+    /**
+     * Optional capability: a provider for the same layer whose ReLU gradients are redirected the
+     * way Lucid does it. For an image whose gradient through a ReLU would be all zero (a filter
+     * that does not fire), the gradient passes where it pushes an inactive unit up, so the image
+     * can move toward activating the filter. Objectives are unchanged. Closed with this provider.
+     */
+    default java.util.Optional<GradientProvider> redirectedRelu() {
+        return java.util.Optional.empty();
+    }
+
     @Override
     void close();
 }

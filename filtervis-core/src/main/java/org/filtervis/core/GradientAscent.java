@@ -64,8 +64,17 @@ public final class GradientAscent {
         for (int i = 0; i < n; i++) {
             ImageMath.initialNoise(images, i * per, per, recipe.seed(), filters[i]);
         }
-        for (int step = 0; step < recipe.steps(); step++) {
+        GradientProvider redirected = recipe.redirectSteps() > 0 ? gradients.redirectedRelu().orElse(null) : null;
+        boolean[] plainDead = new boolean[n];
+        if (redirected != null) {
+            // What the plain recipe would do: with a zero gradient the image never moves.
             gradients.compute(images, filters, objectives, grads);
+            for (int i = 0; i < n; i++) {
+                plainDead[i] = objectives[i] <= 0 && ImageMath.isZero(grads, i * per, per);
+            }
+        }
+        for (int step = 0; step < recipe.steps(); step++) {
+            (redirected != null && step < recipe.redirectSteps() ? redirected : gradients).compute(images, filters, objectives, grads);
             for (int i = 0; i < n; i++) {
                 history[i][step] = objectives[i];
                 if (badStep[i] >= 0) {
@@ -89,7 +98,8 @@ public final class GradientAscent {
                 }
                 status = fired ? FilterResult.Status.OK : FilterResult.Status.DEAD;
             }
-            out.add(new FilterResult(layer, filters[i], ImageMath.deprocess(images, i * per, spec), history[i], status, badStep[i]));
+            out.add(new FilterResult(layer, filters[i], ImageMath.deprocess(images, i * per, spec), history[i], status, badStep[i],
+                    plainDead[i] && status == FilterResult.Status.OK));
         }
         return out;
     }

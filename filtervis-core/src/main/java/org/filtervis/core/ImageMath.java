@@ -38,6 +38,15 @@ public final class ImageMath {
         return true;
     }
 
+    static boolean isZero(float[] values, int offset, int elements) {
+        for (int i = offset; i < offset + elements; i++) {
+            if (values[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * Normalises to mean 0.5 and standard deviation 0.15 (over the whole image), crops
      * {@link Recipe#crop} pixels per side, clips to [0, 1] and rounds to 8 bits.

@@ -8,13 +8,15 @@ package org.filtervis.core;
  * @param steps number of gradient steps
  * @param lr    step length: each step moves the image by lr in L2 norm
  * @param seed  seed of the initial noise; filter f's noise depends only on (seed, f)
+ * @param redirectSteps for this many first steps, ReLU gradients are redirected (Lucid's fix
+ *              for filters that do not fire on noise); 0 keeps the Keras recipe exactly
  */
-public record Recipe(int steps, float lr, long seed) {
+public record Recipe(int steps, float lr, long seed, int redirectSteps) {
     public static final int KERAS_SIZE = 180;
     public static final int KERAS_CROP = 25;
 
     public static Recipe keras() {
-        return new Recipe(30, 10f, 0);
+        return new Recipe(30, 10f, 0, 0);
     }
 
     /** Crop per side for an image side: 25 px at 180 px, in proportion for other sizes. */

@@ -31,10 +31,17 @@ public final class RunJsonSink implements ImageSink {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("settings", record.settings());
         List<FilterResult> filters = record.filters();
-        root.put("summary", Map.of(
-                "filters", filters.size(),
-                "dead", filters.stream().filter(f -> f.status() == FilterResult.Status.DEAD).map(FilterResult::filter).toList(),
-                "nan", filters.stream().filter(f -> f.status() == FilterResult.Status.NAN).map(FilterResult::filter).toList()));
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("filters", filters.size());
+        summary.put("dead", filters.stream().filter(f -> f.status() == FilterResult.Status.DEAD).map(FilterResult::filter).toList());
+        summary.put("nan", filters.stream().filter(f -> f.status() == FilterResult.Status.NAN).map(FilterResult::filter).toList());
+        if (record.settings().getOrDefault("redirect_relu_steps", 0) instanceof Integer steps && steps > 0) {
+            // Dead under the plain recipe: still dead, or brought to fire by the redirection.
+            summary.put("rescued_by_redirect", filters.stream().filter(FilterResult::rescued).map(FilterResult::filter).toList());
+            summary.put("dead_without_redirect", filters.stream().filter(f -> f.rescued() || f.status() == FilterResult.Status.DEAD)
+                    .map(FilterResult::filter).toList());
+        }
+        root.put("summary", summary);
         root.put("timings", record.timings());
         root.put("filters", filters.stream().map(f -> {
             Map<String, Object> m = new LinkedHashMap<>();

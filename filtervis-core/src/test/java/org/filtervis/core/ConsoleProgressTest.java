@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class ConsoleProgressTest {
     static FilterResult result(int filter, FilterResult.Status status) {
-        return new FilterResult("l", filter, new RgbImage(1, 1, new byte[3]), new float[] {0}, status, status == FilterResult.Status.NAN ? 4 : -1);
+        return new FilterResult("l", filter, new RgbImage(1, 1, new byte[3]), new float[] {0}, status, status == FilterResult.Status.NAN ? 4 : -1, false);
     }
 
     static String run(boolean terminal, boolean quiet) {

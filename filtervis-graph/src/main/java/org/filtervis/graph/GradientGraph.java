@@ -34,7 +34,9 @@ public final class GradientGraph {
     public static final Set<String> SUPPORTED = new TreeSet<>(List.of(
             "Conv", "BatchNormalization", "Relu", "Clip", "LeakyRelu", "Sigmoid", "MaxPool", "AveragePool",
             "GlobalAveragePool", "Add", "Sub", "Mul", "Div", "Concat", "Pad", "Flatten", "Reshape", "Squeeze",
-            "Unsqueeze", "Transpose", "Gemm", "MatMul", "Identity", "Dropout", "Constant", "ReduceMean", "ReduceSum"));
+            "Unsqueeze", "Transpose", "Gemm", "MatMul", "Identity", "Dropout", "Constant", "ReduceMean", "ReduceSum",
+            "HardSigmoid", "HardSwish", "Erf", "Softmax", "LayerNormalization", "Split", "Slice", "Gather", "Expand", "Pow",
+            "Sqrt", "Tanh", "Exp", "Neg", "Cast", "Sum"));
 
     /** Outputs of these carry no gradient (shapes, comparisons). */
     private static final Set<String> NOT_DIFFERENTIABLE = Set.of(
@@ -43,11 +45,15 @@ public final class GradientGraph {
     private final Graph g;
     private final Map<String, long[]> shapes;
     private final Map<String, List<String>> gradParts = new HashMap<>();
+    private final long opset;
+    private final boolean redirectRelu;
     private int counter;
 
-    private GradientGraph(Graph g, Map<String, long[]> shapes) {
+    private GradientGraph(Graph g, Map<String, long[]> shapes, long opset, boolean redirectRelu) {
         this.g = g;
         this.shapes = shapes;
+        this.opset = opset;
+        this.redirectRelu = redirectRelu;
     }
 
     /**
@@ -58,13 +64,22 @@ public final class GradientGraph {
      * @param shapes  the shape of every tensor of {@code forward} for that size
      */
     public static OnnxModel build(OnnxModel forward, String layer, Map<String, long[]> shapes) {
+        return build(forward, layer, shapes, false);
+    }
+
+    /**
+     * Builds the gradient model, with Lucid's redirected ReLU gradient if asked: for an image
+     * whose gradient through a ReLU (or Clip) would be all zero, the gradient passes where it
+     * pushes an inactive unit up, so a filter that does not fire on noise still gets a direction.
+     */
+    public static OnnxModel build(OnnxModel forward, String layer, Map<String, long[]> shapes, boolean redirectRelu) {
         OnnxModel m = forward.copy();
         Graph g = m.graph;
         ValueInfo image = GraphPrep.imageInput(g);
         Map<String, long[]> allShapes = new HashMap<>(shapes);
         g.initializers.forEach((k, t) -> allShapes.put(k, t.shape()));
         allShapes.put(image.name(), image.dims().stream().mapToLong(d -> (Long) d).toArray());
-        GradientGraph b = new GradientGraph(g, allShapes);
+        GradientGraph b = new GradientGraph(g, allShapes, m.opset(), redirectRelu);
         String seed = b.objective(layer);
         b.gradParts.put(layer, new ArrayList<>(List.of(seed)));
         b.backward(image.name(), layer);
@@ -159,8 +174,8 @@ public final class GradientGraph {
             if (!n.outputs().stream().anyMatch(active::contains)) {
                 continue;
             }
-            String dy = gradient(n.output(0));
-            if (dy == null) {
+            String dy = n.opType().equals("Split") ? "" : gradient(n.output(0));
+            if (dy == null || (dy.isEmpty() && n.outputs().stream().allMatch(o -> gradient(o) == null))) {
                 continue;
             }
             if (!SUPPORTED.contains(n.opType()) || !n.domain().isEmpty()) {
@@ -199,7 +214,11 @@ public final class GradientGraph {
             case "Flatten", "Reshape", "Squeeze", "Unsqueeze" -> add(x, reshape(dy, shape(x)), active);
             // Masks read the output, not the input: y > 0 exactly where x > 0, and leaving the input
             // unread lets ONNX Runtime fuse the producing Conv with its activation.
-            case "Relu" -> add(x, op("Mul", List.of(dy, mask(op("Greater", List.of(y, constant(Tensor.scalar(0))))))), active);
+            case "Relu" -> {
+                String through = op("Greater", List.of(y, scalar(0)));
+                // Redirected: also where the gradient would raise an inactive unit.
+                add(x, masked(dy, y, through, () -> op("Or", List.of(through, op("Greater", List.of(dy, scalar(0)))))), active);
+            }
             case "LeakyRelu" -> {
                 float alpha = n.attr("alpha", 0.01f);
                 String positive = mask(op("Greater", List.of(y, constant(Tensor.scalar(0)))));
@@ -215,7 +234,18 @@ public final class GradientGraph {
                     String below = op("Less", List.of(y, n.input(2)));
                     m = m == null ? below : op("And", List.of(m, below));
                 }
-                add(x, m == null ? dy : op("Mul", List.of(dy, mask(m))), active);
+                if (m == null) {
+                    add(x, dy, active);
+                } else {
+                    String inside = m;
+                    add(x, masked(dy, y, inside, () -> {
+                        String up = op("Greater", List.of(dy, scalar(0)));
+                        String down = op("Less", List.of(dy, scalar(0)));
+                        String fromBelow = n.input(1).isEmpty() ? null : op("Or", List.of(op("Greater", List.of(y, n.input(1))), up));
+                        String fromAbove = n.input(2).isEmpty() ? null : op("Or", List.of(op("Less", List.of(y, n.input(2))), down));
+                        return fromBelow == null ? fromAbove : fromAbove == null ? fromBelow : op("And", List.of(fromBelow, fromAbove));
+                    }), active);
+                }
             }
             case "Sigmoid" -> add(x, op("Mul", List.of(dy, op("Mul", List.of(y, op("Sub", List.of(constant(Tensor.scalar(1)), y)))))), active);
             case "BatchNormalization" -> batchNorm(n, dy, active);
@@ -229,6 +259,57 @@ public final class GradientGraph {
                 add(x, op("Expand", List.of(scaled, constant(Tensor.vector(s)))), active);
             }
             case "ReduceMean", "ReduceSum" -> reduce(n, dy, active);
+            case "HardSigmoid" -> {
+                String inside = op("And", List.of(op("Greater", List.of(y, scalar(0))), op("Less", List.of(y, scalar(1)))));
+                add(x, op("Mul", List.of(dy, op("Mul", List.of(mask(inside), scalar(n.attr("alpha", 0.2f)))))), active);
+            }
+            case "HardSwish" -> {
+                // d/dx x*relu6(x+3)/6: 0 below -3, x/3 + 1/2 between, 1 above 3 (PyTorch's choice at the kinks).
+                String inside = mask(op("And", List.of(op("Greater", List.of(x, scalar(-3))), op("Less", List.of(x, scalar(3))))));
+                String ramp = op("Mul", List.of(inside, op("Add", List.of(op("Mul", List.of(x, scalar(1f / 3))), scalar(0.5f)))));
+                String slope = op("Add", List.of(ramp, mask(op("GreaterOrEqual", List.of(x, scalar(3))))));
+                add(x, op("Mul", List.of(dy, slope)), active);
+            }
+            case "Erf" -> {
+                String gauss = op("Exp", List.of(op("Neg", List.of(op("Mul", List.of(x, x))))));
+                add(x, op("Mul", List.of(dy, op("Mul", List.of(gauss, scalar((float) (2 / Math.sqrt(Math.PI))))))), active);
+            }
+            case "Tanh" -> add(x, op("Mul", List.of(dy, op("Sub", List.of(scalar(1), op("Mul", List.of(y, y)))))), active);
+            case "Exp" -> add(x, op("Mul", List.of(dy, y)), active);
+            case "Sqrt" -> add(x, op("Div", List.of(op("Mul", List.of(dy, scalar(0.5f))), y)), active);
+            case "Neg" -> add(x, op("Neg", List.of(dy)), active);
+            case "Cast" -> {
+                if (n.attr("to", 0L) != DataType.FLOAT.code) {
+                    throw FiltervisException.failure("Cast node '" + n.describe() + "' turns the image's values into another type; filtervis differentiates float32 only");
+                }
+                add(x, dy, active);
+            }
+            case "Pow" -> {
+                Tensor exponent = g.initializers.get(n.input(1));
+                if (exponent == null || exponent.elements() != 1 || active.contains(n.input(1))) {
+                    throw FiltervisException.failure("Pow node '" + n.describe() + "' has a computed exponent; filtervis differentiates x^c with a constant c");
+                }
+                float c = exponent.floats()[0];
+                String slope = op("Mul", List.of(op("Pow", List.of(x, scalar(c - 1))), scalar(c)));
+                add(x, op("Mul", List.of(dy, slope)), active);
+            }
+            case "Softmax" -> {
+                long axis = normAxis(n.attr("axis", -1L), shape(y).length);
+                String dot = op("ReduceSum", List.of(op("Mul", List.of(dy, y)), constant(Tensor.vector(axis))), Attribute.of("keepdims", 1L));
+                add(x, op("Mul", List.of(y, op("Sub", List.of(dy, dot)))), active);
+            }
+            case "Expand" -> add(x, unbroadcast(dy, y, x), active);
+            case "Sum" -> {
+                for (String in : n.inputs()) {
+                    if (active.contains(in)) {
+                        add(in, unbroadcast(dy, y, in), active);
+                    }
+                }
+            }
+            case "LayerNormalization" -> layerNorm(n, dy, active);
+            case "Split" -> split(n, active);
+            case "Slice" -> slice(n, dy, active);
+            case "Gather" -> gather(n, dy, active);
             case "Add" -> {
                 add(x, unbroadcast(dy, y, x), active);
                 add(n.input(1), unbroadcast(dy, y, n.input(1)), active);
@@ -284,6 +365,121 @@ public final class GradientGraph {
             case "MatMul" -> matMul(n, dy, active);
             default -> throw new IllegalStateException("no rule for " + n.opType());
         }
+    }
+
+    /**
+     * y = (x - mean) * invstd * scale + bias over the trailing axes from {@code axis}: with
+     * g = dy * scale and xhat = (x - mean) * invstd,
+     * dx = invstd * (g - mean(g) - xhat * mean(g * xhat)). Mean and InvStdDev come from the
+     * forward node's optional outputs.
+     */
+    private void layerNorm(Node n, String dy, Set<String> active) {
+        String x = n.input(0);
+        int rank = shape(x).length;
+        long axis = normAxis(n.attr("axis", -1L), rank);
+        if (active.contains(n.input(1)) || active.contains(n.input(2))) {
+            throw FiltervisException.failure("LayerNormalization node '" + n.describe() + "' has computed scale or bias; filtervis needs them constant");
+        }
+        while (n.outputs().size() < 3) {
+            n.outputs().add("");
+        }
+        for (int i = 1; i < 3; i++) {
+            if (n.output(i).isEmpty()) {
+                n.outputs().set(i, fresh(i == 1 ? "ln_mean" : "ln_invstd"));
+            }
+        }
+        long[] axes = new long[(int) (rank - axis)];
+        Arrays.setAll(axes, i -> axis + i);
+        String xhat = op("Mul", List.of(op("Sub", List.of(x, n.output(1))), n.output(2)));
+        String gs = op("Mul", List.of(dy, n.input(1)));
+        String meanG = reduceMean(gs, axes);
+        String meanGx = reduceMean(op("Mul", List.of(gs, xhat)), axes);
+        String inner = op("Sub", List.of(op("Sub", List.of(gs, meanG)), op("Mul", List.of(xhat, meanGx))));
+        add(x, op("Mul", List.of(inner, n.output(2))), active);
+    }
+
+    private String reduceMean(String t, long[] axes) {
+        if (opset >= 18) {
+            return op("ReduceMean", List.of(t, constant(Tensor.vector(axes))), Attribute.of("keepdims", 1L));
+        }
+        return op("ReduceMean", List.of(t), Attribute.of("axes", axes), Attribute.of("keepdims", 1L));
+    }
+
+    /** The gradient of a Split: its outputs' gradients concatenated, zeros where none arrived. */
+    private void split(Node n, Set<String> active) {
+        String x = n.input(0);
+        int rank = shape(x).length;
+        long axis = normAxis(n.attr("axis", 0L), rank);
+        List<String> parts = new ArrayList<>();
+        for (String out : n.outputs()) {
+            String g = gradient(out);
+            if (g == null) {
+                g = op("ConstantOfShape", List.of(constant(Tensor.vector(shape(out)))), Attribute.of("value", Tensor.ofFloats(new long[] {1}, 0f)));
+            }
+            parts.add(g);
+        }
+        add(x, op("Concat", parts, Attribute.of("axis", axis)), active);
+    }
+
+    private void slice(Node n, String dy, Set<String> active) {
+        String x = n.input(0);
+        long[] xs = shape(x);
+        int rank = xs.length;
+        long[] starts = constantLongs(n, 1);
+        long[] ends = constantLongs(n, 2);
+        long[] axes = n.input(3).isEmpty() ? range(starts.length) : constantLongs(n, 3);
+        long[] steps = n.input(4).isEmpty() ? filled(starts.length, 1) : constantLongs(n, 4);
+        long[] pads = new long[2 * rank];
+        for (int k = 0; k < starts.length; k++) {
+            if (steps[k] != 1) {
+                throw FiltervisException.failure("Slice node '" + n.describe() + "' has step " + steps[k] + "; filtervis differentiates slices with step 1");
+            }
+            int a = (int) normAxis(axes[k], rank);
+            long d = xs[a];
+            long begin = Math.max(0, Math.min(d, starts[k] < 0 ? starts[k] + d : starts[k]));
+            long end = Math.max(begin, Math.min(d, ends[k] < 0 ? ends[k] + d : ends[k]));
+            pads[a] = begin;
+            pads[rank + a] = d - end;
+        }
+        add(x, op("Pad", List.of(dy, constant(Tensor.vector(pads)))), active);
+    }
+
+    /** Gather with constant indices: the gradient is summed back onto the gathered rows, here a matrix product with a one-hot matrix. */
+    private void gather(Node n, String dy, Set<String> active) {
+        String x = n.input(0);
+        if (active.contains(n.input(1))) {
+            throw FiltervisException.failure("Gather node '" + n.describe() + "' has indices computed from the image; filtervis differentiates gathers with constant indices");
+        }
+        long[] xs = shape(x);
+        int rank = xs.length;
+        int axis = (int) normAxis(n.attr("axis", 0L), rank);
+        long[] indices = constantLongs(n, 1);
+        long outer = Tensor.elements(Arrays.copyOfRange(xs, 0, axis));
+        long inner = Tensor.elements(Arrays.copyOfRange(xs, axis + 1, rank));
+        int k = indices.length;
+        long d = xs[axis];
+        float[] oneHot = new float[(int) (k * d)];
+        for (int i = 0; i < k; i++) {
+            long idx = indices[i] < 0 ? indices[i] + d : indices[i];
+            oneHot[(int) (i * d + idx)] = 1;
+        }
+        String rows = op("Transpose", List.of(reshape(dy, new long[] {outer, k, inner})), Attribute.of("perm", new long[] {0, 2, 1}));
+        String summed = op("MatMul", List.of(rows, constant(Tensor.ofFloats(new long[] {k, d}, oneHot))));
+        String back = op("Transpose", List.of(summed), Attribute.of("perm", new long[] {0, 2, 1}));
+        add(x, reshape(back, xs), active);
+    }
+
+    private long[] constantLongs(Node n, int input) {
+        Tensor t = g.initializers.get(n.input(input));
+        if (t == null) {
+            throw FiltervisException.failure(n.opType() + " node '" + n.describe() + "' has a computed input '" + n.input(input)
+                    + "'; filtervis needs it constant for the image size at hand");
+        }
+        return t.longs();
+    }
+
+    private String scalar(float v) {
+        return constant(Tensor.scalar(v));
     }
 
     private void reduce(Node n, String dy, Set<String> active) {
@@ -659,6 +855,23 @@ public final class GradientGraph {
 
     private String reshape(String t, long[] shape) {
         return op("Reshape", List.of(t, constant(Tensor.vector(shape))));
+    }
+
+    /**
+     * dy where {@code through} holds; with redirection, per image: where nothing gets through,
+     * dy where {@code redirected} holds instead.
+     */
+    private String masked(String dy, String y, String through, java.util.function.Supplier<String> redirected) {
+        String plain = op("Mul", List.of(dy, mask(through)));
+        if (!redirectRelu) {
+            return plain;
+        }
+        String other = op("Mul", List.of(dy, mask(redirected.get())));
+        int rank = shape(y).length;
+        long[] axes = new long[rank - 1];
+        Arrays.setAll(axes, i -> i + 1);
+        String energy = op("ReduceSum", List.of(op("Mul", List.of(plain, plain)), constant(Tensor.vector(axes))), Attribute.of("keepdims", 1L));
+        return op("Where", List.of(op("Greater", List.of(energy, scalar(0))), plain, other));
     }
 
     /** A boolean tensor as float 0/1, to multiply a gradient with. */

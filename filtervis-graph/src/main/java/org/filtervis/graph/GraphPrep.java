@@ -83,6 +83,69 @@ public final class GraphPrep {
         return m;
     }
 
+    /**
+     * Folds inference BatchNormalization into the Conv before it (new weights and bias), where
+     * the Conv's output feeds only the BatchNormalization and is not one of {@code keep}: one
+     * operator less forward and backward.
+     *
+     * @return how many were folded
+     */
+    public static int foldBatchNorm(Graph g, Set<String> keep) {
+        Map<String, Node> producers = g.producers();
+        Map<String, Integer> uses = new java.util.HashMap<>();
+        g.nodes.forEach(n -> n.inputs().forEach(i -> uses.merge(i, 1, Integer::sum)));
+        g.outputs.forEach(o -> uses.merge(o.name(), 1, Integer::sum));
+        int folded = 0;
+        for (java.util.Iterator<Node> it = g.nodes.iterator(); it.hasNext(); ) {
+            Node bn = it.next();
+            Node conv = producers.get(bn.input(0));
+            if (!bn.opType().equals("BatchNormalization") || bn.attr("training_mode", 0L) != 0 || bn.outputs().size() > 1
+                    || conv == null || !conv.opType().equals("Conv") || keep.contains(bn.input(0)) || uses.get(bn.input(0)) != 1) {
+                continue;
+            }
+            Tensor w = g.initializers.get(conv.input(1));
+            Tensor bias = conv.input(2).isEmpty() ? null : g.initializers.get(conv.input(2));
+            Tensor[] stats = new Tensor[4];
+            for (int i = 0; i < 4; i++) {
+                stats[i] = g.initializers.get(bn.input(i + 1));
+            }
+            if (w == null || w.type() != DataType.FLOAT || (!conv.input(2).isEmpty() && bias == null) || Arrays.asList(stats).contains(null)) {
+                continue;
+            }
+            float[] scale = stats[0].floats();
+            float[] beta = stats[1].floats();
+            float[] mean = stats[2].floats();
+            float[] var = stats[3].floats();
+            double eps = bn.attr("epsilon", 1e-5f);
+            float[] weights = w.floats();
+            float[] b = bias == null ? new float[scale.length] : bias.floats();
+            int per = weights.length / scale.length;
+            float[] newB = new float[scale.length];
+            for (int c = 0; c < scale.length; c++) {
+                double k = scale[c] / Math.sqrt(var[c] + eps);
+                for (int i = 0; i < per; i++) {
+                    weights[c * per + i] = (float) (weights[c * per + i] * k);
+                }
+                newB[c] = (float) ((b[c] - mean[c]) * k + beta[c]);
+            }
+            String name = bn.output(0);
+            String x = conv.input(0);
+            g.initializers.put(name + "/fv_folded_w", Tensor.ofFloats(w.shape(), weights));
+            g.initializers.put(name + "/fv_folded_b", Tensor.ofFloats(new long[] {scale.length}, newB));
+            conv.inputs().clear();
+            conv.inputs().addAll(List.of(x, name + "/fv_folded_w", name + "/fv_folded_b"));
+            conv.outputs().set(0, name);
+            it.remove();
+            folded++;
+        }
+        if (folded > 0) {
+            Set<String> outputs = new LinkedHashSet<>();
+            g.outputs.forEach(o -> outputs.add(o.name()));
+            g.pruneTo(outputs);
+        }
+        return folded;
+    }
+
     /** Every node output, in graph order: what a probe run lists to learn all shapes. */
     public static Set<String> allNodeOutputs(Graph g) {
         Set<String> all = new LinkedHashSet<>();

@@ -1,0 +1,94 @@
+package org.filtervis.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.filtervis.api.GradientProvider;
+import org.filtervis.api.LayerInfo;
+import org.filtervis.api.Model;
+import org.filtervis.core.Npy;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every torchvision CNN family as torch.onnx.export writes it (opsets 11 to 17, fixed and
+ * dynamic batch), against PyTorch autograd in float64: an intermediate block output and the
+ * logits, for a batch of two images with their own filters. The models are too large to commit:
+ * .ci/run generates them with tools/export_real_models.py and passes their folder as
+ * -Dfiltervis.realModels; without that property these tests are skipped, with it every model
+ * must be there.
+ */
+class RealModelTest {
+    static final int[] FILTERS = {1, 5};
+    static final Pattern LAYER = Pattern.compile("\"tensor\": \"([^\"]+)\"[^\\]]*\"objectives\": \\[\\s*([^,\\s]+),\\s*([^\\]\\s]+)\\s*]");
+
+    record Reference(String tensor, double[] objectives, Path gradient) {}
+
+    static Path dir() {
+        String dir = System.getProperty("filtervis.realModels", "");
+        assumeTrue(!dir.isEmpty(), "set -Dfiltervis.realModels=DIR (as .ci/run does) to run the real-model tests");
+        return Path.of(dir);
+    }
+
+    static List<Reference> references(Path dir, String name) throws IOException {
+        String json = Files.readString(dir.resolve(name + ".json"));
+        List<Reference> refs = new ArrayList<>();
+        Matcher m = LAYER.matcher(json);
+        for (String key : new String[] {"mid", "logits"}) {
+            assertTrue(m.find(), "layer " + key + " in " + name + ".json");
+            refs.add(new Reference(m.group(1), new double[] {Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3))},
+                    dir.resolve(name + "_" + key + "_grad.npy")));
+        }
+        return refs;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"resnet18", "resnet50", "vgg16", "densenet121", "mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0",
+        "googlenet", "inception_v3", "squeezenet1_1", "shufflenet_v2_x1_0", "regnet_y_400mf", "convnext_tiny"})
+    void gradientsEqualPyTorchAutograd(String name) throws IOException {
+        Path dir = dir();
+        Npy.Array x = Npy.read(dir.resolve(name + "_x.npy"));
+        int size = (int) x.shape()[2];
+        try (Model model = OnnxTesting.BACKEND.open(dir.resolve(name + ".onnx"))) {
+            for (Reference ref : references(dir, name)) {
+                try (GradientProvider p = model.gradients(ref.tensor(), size, size)) {
+                    float[] objectives = new float[2];
+                    float[] grad = new float[x.data().length];
+                    p.compute(x.data(), FILTERS, objectives, grad);
+                    for (int i = 0; i < 2; i++) {
+                        double want = ref.objectives()[i];
+                        assertEquals(want, objectives[i], 1e-4 * Math.max(Math.abs(want), 1e-3), name + " " + ref.tensor() + " objective " + i);
+                    }
+                    double err = OnnxTesting.relativeError(grad, Npy.read(ref.gradient()).data());
+                    assertTrue(err <= 1e-3, name + " " + ref.tensor() + ": relative L2 error " + err);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"resnet18", "mobilenet_v3_small", "convnext_tiny"})
+    void layersListBlockOutputsFirstWithPyTorchsScopedNames(String name) throws IOException {
+        Path dir = dir();
+        try (Model model = OnnxTesting.BACKEND.open(dir.resolve(name + ".onnx"))) {
+            List<LayerInfo> layers = model.layers(64, 64);
+            String mid = references(dir, name).get(0).tensor();
+            int firstPlain = 0;
+            while (firstPlain < layers.size() && layers.get(firstPlain).suggested()) {
+                firstPlain++;
+            }
+            assertTrue(firstPlain > 3, "some block outputs come first");
+            assertTrue(layers.subList(0, firstPlain).stream().anyMatch(l -> l.name().equals(mid)), mid + " is a suggested block output");
+            assertTrue(layers.subList(firstPlain, layers.size()).stream().noneMatch(LayerInfo::suggested));
+            assertTrue(layers.size() > 2 * firstPlain, "every other tensor follows");
+        }
+    }
+}
