@@ -6,12 +6,13 @@ Usage: /usr/bin/python3 tools/export_real_models.py OUT_DIR [NAME ...]
 
 For each model: OUT_DIR/NAME.onnx (random weights, BatchNorm statistics calibrated on random
 data; opsets 11 to 17 and fixed or dynamic batch vary across the families), OUT_DIR/NAME_x.npy
-(a batch of 2 images), and for two layers, an intermediate block output and the logits,
+(a batch of 2 small images: see stable_input for why small), and for two layers, an intermediate block output and the logits,
 OUT_DIR/NAME_<layer>_grad.npy: d(sum of objectives)/d(x) for filters [1, 5], the objective being
 filtervis's (channel mean with a 2-pixel border left out). OUT_DIR/NAME.json names the layers
 (the ONNX tensor of the block's output, found by its scope name) and holds the objectives.
 Needs Debian's python3-torch, python3-torchvision and python3-onnx.
 """
+import copy
 import json
 import sys
 
@@ -23,19 +24,19 @@ from torch import nn
 
 # name: (opset, dynamic batch, size, intermediate module, constructor arguments)
 MODELS = {
-    "resnet18": (11, True, 64, "layer2", {}),
-    "resnet50": (17, False, 64, "layer3", {}),
+    "resnet18": (11, True, 32, "layer2", {}),
+    "resnet50": (17, False, 32, "layer3", {}),
     "vgg16": (12, False, 224, "features.22", {}),
-    "densenet121": (13, True, 64, "features.denseblock2", {}),
-    "mobilenet_v2": (14, False, 64, "features.7", {}),
-    "mobilenet_v3_small": (15, True, 64, "features.6", {}),
-    "efficientnet_b0": (16, True, 64, "features.4", {}),
-    "googlenet": (11, False, 96, "inception4a", {"aux_logits": False, "init_weights": True}),
-    "inception_v3": (13, True, 96, "Mixed_5d", {"aux_logits": False, "transform_input": True, "init_weights": True}),
-    "squeezenet1_1": (12, True, 64, "features.7", {}),
-    "shufflenet_v2_x1_0": (13, True, 64, "stage3", {}),
-    "regnet_y_400mf": (14, True, 64, "trunk_output.block2", {}),
-    "convnext_tiny": (17, True, 64, "features.3", {}),
+    "densenet121": (13, True, 32, "features.denseblock2", {}),
+    "mobilenet_v2": (14, False, 32, "features.7", {}),
+    "mobilenet_v3_small": (15, True, 32, "features.6", {}),
+    "efficientnet_b0": (16, True, 32, "features.4", {}),
+    "googlenet": (11, False, 32, "inception4a", {"aux_logits": False, "init_weights": True}),
+    "inception_v3": (13, True, 80, "Mixed_5d", {"aux_logits": False, "transform_input": True, "init_weights": True}),
+    "squeezenet1_1": (12, True, 32, "features.7", {}),
+    "shufflenet_v2_x1_0": (13, True, 32, "stage3", {}),
+    "regnet_y_400mf": (14, True, 32, "trunk_output.block2", {}),
+    "convnext_tiny": (17, True, 32, "features.3", {}),
 }
 FILTERS = [1, 5]
 
@@ -50,10 +51,16 @@ def objective(act, channels):
 def calibrated(name, kwargs, size):
     torch.manual_seed(0)
     model = getattr(torchvision.models, name)(weights=None, **kwargs)
+    # Cumulative BatchNorm statistics (momentum None) over the calibration batches: activations
+    # then have about zero mean and unit variance at every depth, as in a trained network.
+    for m in model.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.momentum = None
+            m.reset_running_stats()
     model.train()
     with torch.no_grad():
         for _ in range(3):
-            model(torch.randn(8, 3, size, size))
+            model(torch.randn(8 if size <= 96 else 4, 3, size, size))
     return model.eval()
 
 
@@ -71,6 +78,56 @@ def module_output_tensor(onnx_model, module_path):
     raise SystemExit(f"no ONNX node in scope {candidates}")
 
 
+def gradients(model, mid, x, dtype):
+    """Objectives and d(sum)/dx, for the block output and the logits, in the given precision."""
+    captured = {}
+    handle = model.get_submodule(mid).register_forward_hook(lambda m, i, o: captured.__setitem__("mid", o))
+    channels = torch.tensor(FILTERS)
+    result = {}
+    for key in ("mid", "logits"):
+        xd = x.to(dtype).detach().requires_grad_(True)
+        logits = model(xd)
+        obj = objective(captured["mid"] if key == "mid" else logits, channels)
+        obj.sum().backward()
+        result[key] = ([float(v) for v in obj.detach().double().numpy()], xd.grad.double())
+    handle.remove()
+    return result
+
+
+def rel(a, b):
+    return float((a - b).norm() / b.norm())
+
+
+def stable_input(model, mid, size, opset, dynamic):
+    """A batch whose input gradient is stable under float32 rounding.
+
+    These networks are piecewise linear: the input gradient depends only on which ReLUs are on,
+    and rounding can flip a unit whose input is within ~1e-6 of zero, which moves the gradient
+    by ~1%. So the reference input is one where PyTorch's own float32 gradient equals the float64
+    one to 1e-4 (no flips), and the comparison tests the gradient, not the chaos. Up to 12
+    seeds are tried; the best is kept and its float32 error recorded.
+    """
+    model32 = copy.deepcopy(model)
+    model64 = copy.deepcopy(model).double()
+    for m in (model32, model64):
+        for p in m.parameters():
+            p.requires_grad_(False)
+    best = None
+    for seed in range(12):
+        x = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(seed))
+        g32 = gradients(model32, mid, x, torch.float32)
+        g64 = gradients(model64, mid, x, torch.float64)
+        error = max(rel(g32[k][1], g64[k][1]) for k in g64)
+        if best is None or error < best[0]:
+            best = (error, seed, x, g64)
+        if error < 1e-4:
+            break
+    error, seed, x, g64 = best
+    record = {"opset": opset, "dynamic_batch": dynamic, "size": size, "filters": FILTERS, "seed": seed,
+              "pytorch_float32_error": error, "layers": {}}
+    return x, g64, record
+
+
 def main(out, names):
     for name in names or MODELS:
         opset, dynamic, size, mid, kwargs = MODELS[name]
@@ -80,25 +137,15 @@ def main(out, names):
         path = f"{out}/{name}.onnx"
         torch.onnx.export(model, x, path, opset_version=opset, input_names=["image"], output_names=["logits"], dynamic_axes=axes)
         layer = module_output_tensor(onnx.load(path), mid)
-        captured = {}
-        module = model.get_submodule(mid)
-        model64 = model.double()
-        module.register_forward_hook(lambda m, i, o: captured.__setitem__("mid", o))
-        channels = torch.tensor(FILTERS)
-        record = {"opset": opset, "dynamic_batch": dynamic, "size": size, "filters": FILTERS, "layers": {}}
+        x, grads, record = stable_input(model, mid, size, opset, dynamic)
         for key, tensor_name in (("mid", layer), ("logits", "logits")):
-            xd = x.double().requires_grad_(True)
-            logits = model64(xd)
-            act = captured["mid"] if key == "mid" else logits
-            obj = objective(act, channels)
-            obj.sum().backward()
-            np.save(f"{out}/{name}_{key}_grad.npy", xd.grad.numpy().astype(np.float32))
-            record["layers"][key] = {"tensor": tensor_name, "module": mid if key == "mid" else "output",
-                                     "objectives": [float(v) for v in obj.detach().numpy()]}
+            objectives, g64 = grads[key]
+            np.save(f"{out}/{name}_{key}_grad.npy", g64.numpy().astype(np.float32))
+            record["layers"][key] = {"tensor": tensor_name, "module": mid if key == "mid" else "output", "objectives": objectives}
         np.save(f"{out}/{name}_x.npy", x.numpy().astype(np.float32))
         with open(f"{out}/{name}.json", "w") as f:
             json.dump(record, f, indent=1)
-        print(name, "opset", opset, "layer", layer, flush=True)
+        print(name, "opset", opset, "layer", layer, "seed", record["seed"], "pytorch float32 error", record["pytorch_float32_error"], flush=True)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,12 @@ from torch import nn
 def calibrated(name):
     torch.manual_seed(0)
     model = getattr(torchvision.models, name)(weights=None)
+    # Cumulative BatchNorm statistics (momentum None) over the calibration batches: activations
+    # then have about zero mean and unit variance at every depth, as in a trained network.
+    for m in model.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.momentum = None
+            m.reset_running_stats()
     model.train()
     with torch.no_grad():
         for _ in range(4):

@@ -57,6 +57,12 @@ class OperatorGradientTest {
         return Stream.of(
             new Case("conv stride 1 pads 1", (b, x) -> conv(b, x, "c", 3, 4, ints("pads", 1, 1, 1, 1))),
             new Case("conv stride 2 asymmetric pads", (b, x) -> conv(b, x, "c", 3, 4, ints("strides", 2, 2), ints("pads", 0, 1, 1, 0))),
+            new Case("conv 7x7 stride 2 few inputs (phase path)", (b, x) -> b.node("Conv", "c", List.of(x, w(b, "w7", 6, 3, 7, 7)),
+                    ints("strides", 2, 2), ints("pads", 3, 3, 3, 3))),
+            new Case("conv 3x3 stride 3 ragged (phase path)", (b, x) -> b.node("Conv", "c", List.of(x, w(b, "w3", 4, 3, 3, 3)),
+                    ints("strides", 3, 3), ints("pads", 0, 1, 1, 0))),
+            new Case("conv stride 2 many inputs (ConvTranspose path)", (b, x) -> b.node("Conv", "c2", List.of(
+                    conv(b, x, "c1", 3, 12, ints("pads", 1, 1, 1, 1)), w(b, "w12", 4, 12, 3, 3)), ints("strides", 2, 2), ints("pads", 1, 0, 0, 1))),
             new Case("conv dilation 2", (b, x) -> conv(b, x, "c", 3, 4, ints("dilations", 2, 2), ints("pads", 2, 2, 2, 2))),
             new Case("conv auto_pad SAME_UPPER stride 2", (b, x) -> conv(b, x, "c", 3, 4, ints("strides", 2, 2),
                     Attribute.of("auto_pad", "SAME_UPPER"))),

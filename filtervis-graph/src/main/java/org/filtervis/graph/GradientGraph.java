@@ -632,7 +632,51 @@ public final class GradientGraph {
                 return;
             }
         }
+        boolean fewInputs = ws.length == 4 && ws[1] <= 8 && group == 1 && w.stride[0] == w.stride[1]
+                && Arrays.stream(w.dilation).allMatch(d -> d == 1);
+        if (!unitStride && fewInputs && constantWeights != null && constantWeights.type() == DataType.FLOAT) {
+            add(x, stridedConvByPhases(dy, constantWeights, w, shape(x)), active);
+            return;
+        }
         add(x, op("ConvTranspose", List.of(dy, weights), transposeAttributes(w, group)), active);
+    }
+
+    /**
+     * The input gradient of a strided convolution with few input channels (a network's first
+     * layer), where ConvTranspose is slow: each stride-phase of the input grid is a stride-1
+     * convolution of the output gradient with that phase's kernel taps, flipped. All phases run
+     * as one convolution with s*s*C output channels; DepthToSpace interleaves them.
+     */
+    private String stridedConvByPhases(String dy, Tensor weights, Window w, long[] xs) {
+        long[] ws = weights.shape();
+        int o = (int) ws[0];
+        int c = (int) ws[1];
+        int kh = (int) ws[2];
+        int kw = (int) ws[3];
+        int s = (int) w.stride[0];
+        int mh = (kh + s - 1) / s;
+        int mw = (kw + s - 1) / s;
+        float[] src = weights.floats();
+        float[] dst = new float[s * s * c * o * mh * mw];
+        for (int a = 0; a < kh; a++) {
+            for (int b = 0; b < kw; b++) {
+                int phase = (a % s) * s + b % s;
+                int row = mh - 1 - a / s;
+                int col = mw - 1 - b / s;
+                for (int ci = 0; ci < c; ci++) {
+                    for (int oi = 0; oi < o; oi++) {
+                        dst[(((phase * c + ci) * o + oi) * mh + row) * mw + col] = src[((oi * c + ci) * kh + a) * kw + b];
+                    }
+                }
+            }
+        }
+        long qh = Math.max(w.out[0], (w.begin[0] + xs[2] + s - 1) / s);
+        long qw = Math.max(w.out[1], (w.begin[1] + xs[3] + s - 1) / s);
+        String phases = op("Conv", List.of(dy, constant(Tensor.ofFloats(new long[] {(long) s * s * c, o, mh, mw}, dst))),
+                Attribute.of("kernel_shape", new long[] {mh, mw}), Attribute.of("pads", new long[] {mh - 1, mw - 1, qh - w.out[0], qw - w.out[1]}));
+        String grid = op("DepthToSpace", List.of(phases), Attribute.of("blocksize", (long) s), Attribute.of("mode", "DCR"));
+        return op("Slice", List.of(grid, constant(Tensor.vector(w.begin[0], w.begin[1])),
+                constant(Tensor.vector(w.begin[0] + xs[2], w.begin[1] + xs[3])), constant(Tensor.vector(2, 3))));
     }
 
     /** [Cout, Cin/g, k...] to [Cin, Cout/g, k...] with every spatial axis reversed, per group. */
