@@ -78,19 +78,28 @@ def module_output_tensor(onnx_model, module_path):
     raise SystemExit(f"no ONNX node in scope {candidates}")
 
 
-def gradients(model, mid, x, dtype):
-    """Objectives and d(sum)/dx, for the block output and the logits, in the given precision."""
+def gradients(model, mid, x, dtype, noise=0.0):
+    """Objectives and d(sum)/dx for the block output and the logits, from one forward pass.
+
+    With noise > 0 every convolution and linear output is multiplied by (1 + noise * N(0, 1)):
+    rounding of another float32 implementation, made large on purpose.
+    """
     captured = {}
-    handle = model.get_submodule(mid).register_forward_hook(lambda m, i, o: captured.__setitem__("mid", o))
+    hooks = [model.get_submodule(mid).register_forward_hook(lambda m, i, o: captured.__setitem__("mid", o))]
+    if noise > 0:
+        for m in model.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                hooks.append(m.register_forward_hook(lambda m, i, o: o * (1 + noise * torch.randn_like(o))))
     channels = torch.tensor(FILTERS)
+    xd = x.to(dtype).detach().requires_grad_(True)
+    logits = model(xd)
     result = {}
-    for key in ("mid", "logits"):
-        xd = x.to(dtype).detach().requires_grad_(True)
-        logits = model(xd)
-        obj = objective(captured["mid"] if key == "mid" else logits, channels)
-        obj.sum().backward()
-        result[key] = ([float(v) for v in obj.detach().double().numpy()], xd.grad.double())
-    handle.remove()
+    for key, act in (("mid", captured["mid"]), ("logits", logits)):
+        obj = objective(act, channels)
+        (grad,) = torch.autograd.grad(obj.sum(), xd, retain_graph=True)
+        result[key] = ([float(v) for v in obj.detach().double().numpy()], grad.double())
+    for h in hooks:
+        h.remove()
     return result
 
 
@@ -99,33 +108,35 @@ def rel(a, b):
 
 
 def stable_input(model, mid, size, opset, dynamic):
-    """A batch whose input gradient is stable under float32 rounding.
+    """A batch whose input gradient does not change under float32-sized rounding.
 
-    These networks are piecewise linear: the input gradient depends only on which ReLUs are on,
-    and rounding can flip a unit whose input is within ~1e-6 of zero, which moves the gradient
-    by ~1%. So the reference input is one where PyTorch's own float32 gradient equals the float64
-    one to 1e-4 (no flips), and the comparison tests the gradient, not the chaos. Up to 12
-    seeds are tried; the best is kept and its float32 error recorded.
+    These networks are piecewise linear: the input gradient depends only on which ReLUs are on
+    (and which max-pool inputs win), and rounding can flip a unit whose input is within ~1e-6 of
+    zero, which moves the whole gradient by ~1%: a float32 implementation can then differ from
+    the float64 truth by 1e-2 with nothing wrong. So the reference input is one where the
+    float64 gradient stays the same (to 1e-5) when every convolution and linear output is
+    perturbed by 1e-5 relative noise, and the comparison tests the gradient, not the chaos.
+    Small images (fewer units) make such inputs easy to find. Up to 8 seeds are tried; the
+    most stable is kept and its error recorded.
     """
-    model32 = copy.deepcopy(model)
     model64 = copy.deepcopy(model).double()
-    for m in (model32, model64):
-        for p in m.parameters():
-            p.requires_grad_(False)
+    for p in model64.parameters():
+        p.requires_grad_(False)
     best = None
-    for seed in range(12):
+    for seed in range(8):
         x = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(seed))
-        g32 = gradients(model32, mid, x, torch.float32)
-        g64 = gradients(model64, mid, x, torch.float64)
-        error = max(rel(g32[k][1], g64[k][1]) for k in g64)
+        clean = gradients(model64, mid, x, torch.float64)
+        torch.manual_seed(seed)
+        noisy = gradients(model64, mid, x, torch.float64, noise=1e-5)
+        error = max(rel(noisy[k][1], clean[k][1]) for k in clean)
         if best is None or error < best[0]:
-            best = (error, seed, x, g64)
-        if error < 1e-4:
+            best = (error, seed, x, clean)
+        if error < 1e-5:
             break
-    error, seed, x, g64 = best
+    error, seed, x, clean = best
     record = {"opset": opset, "dynamic_batch": dynamic, "size": size, "filters": FILTERS, "seed": seed,
-              "pytorch_float32_error": error, "layers": {}}
-    return x, g64, record
+              "gradient_change_under_1e-5_noise": error, "layers": {}}
+    return x, clean, record
 
 
 def main(out, names):
@@ -145,7 +156,7 @@ def main(out, names):
         np.save(f"{out}/{name}_x.npy", x.numpy().astype(np.float32))
         with open(f"{out}/{name}.json", "w") as f:
             json.dump(record, f, indent=1)
-        print(name, "opset", opset, "layer", layer, "seed", record["seed"], "pytorch float32 error", record["pytorch_float32_error"], flush=True)
+        print(name, "opset", opset, "layer", layer, "seed", record["seed"], "gradient change under noise", record["gradient_change_under_1e-5_noise"], flush=True)
 
 
 if __name__ == "__main__":
