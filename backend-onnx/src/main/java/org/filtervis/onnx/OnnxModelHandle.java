@@ -53,9 +53,7 @@ final class OnnxModelHandle implements Model {
         } else {
             this.image = GraphPrep.imageInput(prepared.graph);
         }
-        boolean last = GraphPrep.channelsLast(image);
-        this.input = new InputSpec(image.name(), last ? InputSpec.Layout.NHWC : InputSpec.Layout.NCHW,
-                (int) image.dim(last ? 3 : 1), (int) image.dim(last ? 1 : 2), (int) image.dim(last ? 2 : 3));
+        this.input = GraphPrep.inputSpec(image);
     }
 
     @Override
@@ -64,9 +62,7 @@ final class OnnxModelHandle implements Model {
     }
 
     long[] imageDims(int batch, int height, int width) {
-        return input.layout() == InputSpec.Layout.NCHW
-                ? new long[] {batch, input.channels(), height, width}
-                : new long[] {batch, height, width, input.channels()};
+        return GraphPrep.imageDims(input, batch, height, width);
     }
 
     @Override

@@ -63,20 +63,14 @@ public final class ConstantFolder {
         int folded = 0;
         for (Iterator<Node> it = g.nodes.iterator(); it.hasNext(); ) {
             Node n = it.next();
-            if (!FOLDABLE.contains(n.opType()) || !n.domain().isEmpty() || n.outputs().size() != 1 || keep.contains(n.output(0))) {
+            if (keep.contains(n.output(0))) {
                 continue;
             }
-            Nd result;
-            try {
-                result = evaluate(n, g, shapes);
-            } catch (RuntimeException e) {
-                result = null; // leave it to the runtime
-            }
-            if (result == null || result.size() > MAX_ELEMENTS || !Set.of(DataType.FLOAT, DataType.DOUBLE, DataType.INT64, DataType.INT32,
-                    DataType.BOOL, DataType.UINT8, DataType.INT8).contains(result.type())) {
+            Tensor result = tryEvaluate(n, g.initializers::get, shapes::get);
+            if (result == null) {
                 continue;
             }
-            g.initializers.put(n.output(0), result.tensor());
+            g.initializers.put(n.output(0), result);
             shapes.put(n.output(0), result.shape());
             it.remove();
             folded++;
@@ -85,10 +79,33 @@ public final class ConstantFolder {
         return folded;
     }
 
-    private static Nd evaluate(Node n, Graph g, Map<String, long[]> shapes) {
+    /**
+     * The value of a node when it can be computed here: a foldable operator whose inputs are all
+     * {@code constants}, or Shape/Size of a tensor whose shape is known. Null otherwise (and for
+     * results too large or of another type, which are left to the runtime).
+     */
+    public static Tensor tryEvaluate(Node n, java.util.function.Function<String, Tensor> constants,
+            java.util.function.Function<String, long[]> shapes) {
+        if (!FOLDABLE.contains(n.opType()) || !n.domain().isEmpty() || n.outputs().size() != 1) {
+            return null;
+        }
+        Nd result;
+        try {
+            result = evaluate(n, constants, shapes);
+        } catch (RuntimeException e) {
+            return null;
+        }
+        if (result == null || result.size() > MAX_ELEMENTS || !Set.of(DataType.FLOAT, DataType.DOUBLE, DataType.INT64, DataType.INT32,
+                DataType.BOOL, DataType.UINT8, DataType.INT8).contains(result.type())) {
+            return null;
+        }
+        return result.tensor();
+    }
+
+    private static Nd evaluate(Node n, java.util.function.Function<String, Tensor> constants, java.util.function.Function<String, long[]> shapes) {
         if (n.opType().equals("Shape") || n.opType().equals("Size")) {
-            Tensor constant = g.initializers.get(n.input(0));
-            long[] s = constant != null ? constant.shape() : shapes.get(n.input(0));
+            Tensor constant = constants.apply(n.input(0));
+            long[] s = constant != null ? constant.shape() : shapes.apply(n.input(0));
             if (s == null) {
                 return null;
             }
@@ -110,7 +127,7 @@ public final class ConstantFolder {
                 in.add(null);
                 continue;
             }
-            Tensor t = g.initializers.get(name);
+            Tensor t = constants.apply(name);
             if (t == null) {
                 return null;
             }

@@ -123,7 +123,7 @@ public final class GradientGraph {
     }
 
     /** Weights of the spatial mean: 1/count inside a 2-pixel border (the whole map when any side is 4 or less). */
-    static Tensor spatialWeights(long[] s) {
+    public static Tensor spatialWeights(long[] s) {
         long[] shape = new long[s.length];
         Arrays.fill(shape, 1);
         int spatial = s.length - 2;

@@ -44,6 +44,20 @@ public final class GraphPrep {
         return in;
     }
 
+    /** The image input as the SPI describes it: layout, channels and (fixed or free) size. */
+    public static org.filtervis.api.InputSpec inputSpec(ValueInfo image) {
+        boolean last = channelsLast(image);
+        return new org.filtervis.api.InputSpec(image.name(), last ? org.filtervis.api.InputSpec.Layout.NHWC : org.filtervis.api.InputSpec.Layout.NCHW,
+                (int) image.dim(last ? 3 : 1), (int) image.dim(last ? 1 : 2), (int) image.dim(last ? 2 : 3));
+    }
+
+    /** Image dims [N, C, H, W] or [N, H, W, C] for a batch and size in the input's layout. */
+    public static long[] imageDims(org.filtervis.api.InputSpec input, int batch, int height, int width) {
+        return input.layout() == org.filtervis.api.InputSpec.Layout.NCHW
+                ? new long[] {batch, input.channels(), height, width}
+                : new long[] {batch, height, width, input.channels()};
+    }
+
     /** Whether the image input is channels-last: ONNX models are NCHW unless the dims say otherwise. */
     public static boolean channelsLast(ValueInfo image) {
         long c1 = image.dim(1);

@@ -1,34 +1,32 @@
-package org.filtervis.onnx;
+package org.filtervis.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.filtervis.api.BackendOptions;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.Model;
 import org.filtervis.api.ModelBackend;
 import org.filtervis.graph.OnnxFormat;
 import org.filtervis.graph.OnnxModel;
 
-/** Helpers shared by the ONNX backend tests. */
-final class OnnxTesting {
-    static final ModelBackend BACKEND = new OnnxBackendProvider().create(new BackendOptions("cpu", 2));
+/** Helpers of the backend contract. */
+public final class BackendTesting {
+    private BackendTesting() {}
 
-    private OnnxTesting() {}
-
-    static Model open(OnnxModel model, Path dir) {
+    /** Writes {@code model} into {@code dir} and opens it with {@code backend}. */
+    public static Model open(ModelBackend backend, OnnxModel model, Path dir) {
         Path file = dir.resolve(model.graph.name + ".onnx");
         try {
             Files.write(file, OnnxFormat.write(model));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return BACKEND.open(file);
+        return backend.open(file);
     }
 
     /** Relative L2 error |a - b| / |b|. */
-    static double relativeError(float[] a, float[] b) {
+    public static double relativeError(float[] a, float[] b) {
         double num = 0;
         double den = 0;
         for (int i = 0; i < a.length; i++) {
@@ -38,14 +36,14 @@ final class OnnxTesting {
         return Math.sqrt(num / den);
     }
 
-    static float[] objectives(GradientProvider p, float[] x, int[] filters) {
+    public static float[] objectives(GradientProvider p, float[] x, int[] filters) {
         float[] obj = new float[filters.length];
         p.compute(x, filters, obj, new float[x.length]);
         return obj;
     }
 
     /** Central finite differences of sum(objectives) with respect to every input value. */
-    static float[] finiteDifferences(GradientProvider p, float[] x, int[] filters, float eps) {
+    public static float[] finiteDifferences(GradientProvider p, float[] x, int[] filters, float eps) {
         float[] fd = new float[x.length];
         float[] probe = x.clone();
         for (int i = 0; i < x.length; i++) {
@@ -59,7 +57,7 @@ final class OnnxTesting {
         return fd;
     }
 
-    static double sum(float[] v) {
+    public static double sum(float[] v) {
         double s = 0;
         for (float f : v) {
             s += f;

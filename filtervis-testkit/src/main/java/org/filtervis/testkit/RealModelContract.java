@@ -1,4 +1,4 @@
-package org.filtervis.onnx;
+package org.filtervis.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,14 +19,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Every torchvision CNN family as torch.onnx.export writes it (opsets 11 to 17, fixed and
+ * Contract: every torchvision CNN family as torch.onnx.export writes it (opsets 11 to 17, fixed and
  * dynamic batch), against PyTorch autograd in float64: an intermediate block output and the
  * logits, for a batch of two images with their own filters. The models are too large to commit:
  * .ci/run generates them with tools/export_real_models.py and passes their folder as
  * -Dfiltervis.realModels; without that property these tests are skipped, with it every model
  * must be there.
  */
-class RealModelTest {
+public abstract class RealModelContract {
+    /** The backend under test, shared by the tests of a class. */
+    protected abstract org.filtervis.api.ModelBackend backend();
+
     static final int[] FILTERS = {1, 5};
     static final Pattern LAYER = Pattern.compile("\"tensor\": \"([^\"]+)\"[^\\]]*\"objectives\": \\[\\s*([^,\\s]+),\\s*([^\\]\\s]+)\\s*]");
 
@@ -53,11 +56,11 @@ class RealModelTest {
     @ParameterizedTest
     @ValueSource(strings = {"resnet18", "resnet50", "vgg16", "densenet121", "mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0",
         "googlenet", "inception_v3", "squeezenet1_1", "shufflenet_v2_x1_0", "regnet_y_400mf", "convnext_tiny"})
-    void gradientsEqualPyTorchAutograd(String name) throws IOException {
+    public void gradientsEqualPyTorchAutograd(String name) throws IOException {
         Path dir = dir();
         Npy.Array x = Npy.read(dir.resolve(name + "_x.npy"));
         int size = (int) x.shape()[2];
-        try (Model model = OnnxTesting.BACKEND.open(dir.resolve(name + ".onnx"))) {
+        try (Model model = backend().open(dir.resolve(name + ".onnx"))) {
             for (Reference ref : references(dir, name)) {
                 try (GradientProvider p = model.gradients(ref.tensor(), size, size)) {
                     float[] objectives = new float[2];
@@ -67,7 +70,7 @@ class RealModelTest {
                         double want = ref.objectives()[i];
                         assertEquals(want, objectives[i], 1e-4 * Math.max(Math.abs(want), 1e-3), name + " " + ref.tensor() + " objective " + i);
                     }
-                    double err = OnnxTesting.relativeError(grad, Npy.read(ref.gradient()).data());
+                    double err = BackendTesting.relativeError(grad, Npy.read(ref.gradient()).data());
                     assertTrue(err <= 1e-3, name + " " + ref.tensor() + ": relative L2 error " + err);
                 }
             }
@@ -76,9 +79,9 @@ class RealModelTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"resnet18", "mobilenet_v3_small", "convnext_tiny"})
-    void layersListBlockOutputsFirstWithPyTorchsScopedNames(String name) throws IOException {
+    public void layersListBlockOutputsFirstWithPyTorchsScopedNames(String name) throws IOException {
         Path dir = dir();
-        try (Model model = OnnxTesting.BACKEND.open(dir.resolve(name + ".onnx"))) {
+        try (Model model = backend().open(dir.resolve(name + ".onnx"))) {
             List<LayerInfo> layers = model.layers(64, 64);
             String mid = references(dir, name).get(0).tensor();
             int firstPlain = 0;

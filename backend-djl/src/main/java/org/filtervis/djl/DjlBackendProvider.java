@@ -1,0 +1,65 @@
+package org.filtervis.djl;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import org.filtervis.api.BackendOptions;
+import org.filtervis.api.BackendProvider;
+import org.filtervis.api.ModelBackend;
+
+/**
+ * The DJL backend's entry point (PyTorch engine). Loads no DJL class until {@link #create}.
+ * It opens TorchScript files by itself; ONNX models when chosen with {@code --backend djl}
+ * (the ONNX Runtime backend stays the default for them).
+ */
+public final class DjlBackendProvider implements BackendProvider {
+    static final Properties VERSIONS = new Properties();
+
+    static {
+        try (InputStream in = DjlBackendProvider.class.getResourceAsStream("/filtervis-djl.properties")) {
+            VERSIONS.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public int spiVersion() {
+        return SPI_VERSION;
+    }
+
+    @Override
+    public String name() {
+        return "djl";
+    }
+
+    @Override
+    public String version() {
+        return "DJL " + VERSIONS.getProperty("djl.version") + ", PyTorch " + VERSIONS.getProperty("pytorch.version");
+    }
+
+    @Override
+    public List<String> modelFormats() {
+        return List.of("torchscript", "onnx");
+    }
+
+    @Override
+    public List<String> devices() {
+        return List.of("cpu");
+    }
+
+    @Override
+    public boolean canOpen(Path model) {
+        String name = model.getFileName().toString().toLowerCase(Locale.ROOT);
+        return name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".torchscript");
+    }
+
+    @Override
+    public ModelBackend create(BackendOptions options) {
+        return new DjlBackend(options);
+    }
+}

@@ -1,0 +1,86 @@
+package org.filtervis.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.util.Arrays;
+import org.filtervis.api.FiltervisException;
+import org.filtervis.api.GradientProvider;
+import org.filtervis.api.InputSpec;
+import org.filtervis.graph.GradientGraph;
+
+/**
+ * Objectives and input gradients by PyTorch autograd: the forward pass runs inside a gradient
+ * collector, on a fresh input array each call (DJL accumulates gradients otherwise), in a
+ * sub-manager closed after the call so memory stays flat over a long run.
+ */
+class DjlGradients implements GradientProvider {
+    /** The network up to the layer: image batch in, activation out, arrays in {@code scope}. */
+    interface Forward {
+        NDArray apply(NDArray images, NDManager scope);
+    }
+
+    private final DjlBackend backend;
+    private final InputSpec input;
+    private final int channels;
+    private final Forward forward;
+
+    DjlGradients(DjlBackend backend, InputSpec input, int channels, Forward forward) {
+        this.backend = backend;
+        this.input = input;
+        this.channels = channels;
+        this.forward = forward;
+    }
+
+    @Override
+    public int channels() {
+        return channels;
+    }
+
+    @Override
+    public InputSpec input() {
+        return input;
+    }
+
+    @Override
+    public void compute(float[] images, int[] filters, float[] objectives, float[] gradients) {
+        int n = filters.length;
+        for (int f : filters) {
+            if (f < 0 || f >= channels) {
+                throw FiltervisException.usage("filter " + f + " is out of range: the layer has channels 0 to " + (channels - 1));
+            }
+        }
+        long[] dims = input.layout() == InputSpec.Layout.NCHW
+                ? new long[] {n, input.channels(), input.height(), input.width()}
+                : new long[] {n, input.height(), input.width(), input.channels()};
+        try (NDManager scope = backend.root().newSubManager(); GradientCollector gc = backend.engine().newGradientCollector()) {
+            NDArray x = scope.create(images, new Shape(dims));
+            x.setRequiresGradient(true);
+            NDArray act = forward.apply(x, scope);
+            long[] s = act.getShape().getShape();
+            float[] oneHot = new float[(int) (n * s[1])];
+            for (int i = 0; i < n; i++) {
+                oneHot[(int) (i * s[1] + filters[i])] = 1;
+            }
+            long[] maskShape = new long[s.length];
+            Arrays.fill(maskShape, 1);
+            maskShape[0] = n;
+            maskShape[1] = s[1];
+            NDArray seed = scope.create(oneHot, new Shape(maskShape));
+            if (s.length > 2) {
+                var spatial = GradientGraph.spatialWeights(s);
+                seed = seed.mul(scope.create(spatial.floats(), new Shape(spatial.shape())));
+            }
+            int[] axes = new int[s.length - 1];
+            Arrays.setAll(axes, i -> i + 1);
+            NDArray obj = act.mul(seed).sum(axes);
+            gc.backward(obj.sum());
+            System.arraycopy(obj.toFloatArray(), 0, objectives, 0, n);
+            System.arraycopy(x.getGradient().toFloatArray(), 0, gradients, 0, images.length);
+        }
+    }
+
+    @Override
+    public void close() {}
+}

@@ -1,0 +1,112 @@
+package org.filtervis.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.filtervis.api.FiltervisException;
+import org.filtervis.api.GradientProvider;
+import org.filtervis.api.InputSpec;
+import org.filtervis.api.LayerInfo;
+import org.filtervis.api.Model;
+import org.filtervis.graph.GraphPrep;
+import org.filtervis.graph.LayerSuggestions;
+import org.filtervis.graph.OnnxModel;
+
+/** An ONNX model run by PyTorch through DJL: the graph lowered op by op, differentiated by autograd. */
+final class DjlOnnxModel implements Model {
+    private final DjlBackend backend;
+    private final OnnxModel prepared;
+    private final InputSpec input;
+
+    DjlOnnxModel(DjlBackend backend, OnnxModel model) {
+        this.backend = backend;
+        this.prepared = GraphPrep.prepare(model);
+        this.input = GraphPrep.inputSpec(GraphPrep.imageInput(prepared.graph));
+    }
+
+    @Override
+    public InputSpec input() {
+        return input;
+    }
+
+    /** Runs the graph cut at {@code outputs} once on zeros; returns the shapes of what it computed. */
+    private Map<String, long[]> probe(Set<String> outputs, int height, int width) {
+        int batch = batch();
+        OnnxModel cut = GraphPrep.cut(prepared, GraphPrep.imageDims(input, batch, height, width), outputs);
+        try (NDManager scope = backend.root().newSubManager()) {
+            DjlGraph graph = new DjlGraph(cut.graph, scope);
+            NDArray zeros = scope.zeros(new Shape(GraphPrep.imageDims(input, batch, height, width)));
+            Map<String, long[]> shapes = new java.util.HashMap<>();
+            try {
+                graph.run(input.name(), zeros, scope).forEach((k, v) -> shapes.put(k, v.getShape().getShape()));
+            } catch (ai.djl.engine.EngineException | IllegalArgumentException e) {
+                String need = input.height() > 0 ? "; this model needs --size " + input.height() : "";
+                throw FiltervisException.usage("the model cannot take " + height + "x" + width + " images (" + firstLine(e.getMessage()) + ")" + need);
+            }
+            return shapes;
+        }
+    }
+
+    /** The model's own batch size where it fixes one, else 1. */
+    private int batch() {
+        return (int) Math.max(1, GraphPrep.imageInput(prepared.graph).dim(0));
+    }
+
+    @Override
+    public List<LayerInfo> layers(int height, int width) {
+        Set<String> all = GraphPrep.allNodeOutputs(prepared.graph);
+        Map<String, long[]> shapes = probe(all, height, width);
+        Map<String, String> ops = new java.util.HashMap<>();
+        prepared.graph.nodes.forEach(n -> n.outputs().forEach(o -> ops.put(o, n.opType())));
+        Set<String> suggested = LayerSuggestions.of(prepared.graph);
+        List<LayerInfo> first = new ArrayList<>();
+        List<LayerInfo> rest = new ArrayList<>();
+        for (String t : all) {
+            long[] s = shapes.get(t);
+            if (s != null && s.length >= 2) {
+                boolean pick = suggested.contains(t);
+                (pick ? first : rest).add(new LayerInfo(t, ops.get(t), Arrays.stream(s).boxed().toList(), (int) s[1], pick));
+            }
+        }
+        first.addAll(rest);
+        return first;
+    }
+
+    @Override
+    public GradientProvider gradients(String layer, int height, int width) {
+        if (height < 1 || width < 1) {
+            throw FiltervisException.usage("image size " + height + "x" + width + " is not positive; use --size with a positive number");
+        }
+        String tensor = GraphPrep.resolveLayer(prepared.graph, layer, new ArrayList<>(GraphPrep.allNodeOutputs(prepared.graph)));
+        long[] shape = probe(Set.of(tensor), height, width).get(tensor);
+        if (shape == null || shape.length < 2) {
+            throw FiltervisException.usage("layer '" + layer + "' is not a float tensor with a channel axis; pick another (filtervis layers)");
+        }
+        OnnxModel cut = GraphPrep.cut(prepared, GraphPrep.imageDims(input, 1, height, width), Set.of(tensor));
+        NDManager weights = backend.root().newSubManager();
+        DjlGraph graph = new DjlGraph(cut.graph, weights);
+        return new DjlGradients(backend, input.withSize(height, width), (int) shape[1],
+                (x, scope) -> graph.run(input.name(), x, scope).get(tensor)) {
+            @Override
+            public void close() {
+                weights.close();
+            }
+        };
+    }
+
+    static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).trim();
+    }
+
+    @Override
+    public void close() {}
+}
