@@ -108,32 +108,37 @@ def rel(a, b):
 
 
 def stable_input(model, mid, size, opset, dynamic):
-    """A batch whose input gradient does not change under float32-sized rounding.
+    """A batch whose input gradient does not change under rounding-sized perturbations.
 
     These networks are piecewise linear: the input gradient depends only on which ReLUs are on
     (and which max-pool inputs win), and rounding can flip a unit whose input is within ~1e-6 of
     zero, which moves the whole gradient by ~1%: a float32 implementation can then differ from
     the float64 truth by 1e-2 with nothing wrong. So the reference input is one where the
-    float64 gradient stays the same (to 1e-5) when every convolution and linear output is
-    perturbed by 1e-5 relative noise, and the comparison tests the gradient, not the chaos.
+    gradient stays the same (to 1e-5) when every convolution and linear output is perturbed by
+    1e-5 relative noise, and the comparison tests the gradient, not the chaos.
     Small images (fewer units) make such inputs easy to find. Up to 8 seeds are tried; the
     most stable is kept and its error recorded.
     """
+    model32 = copy.deepcopy(model)
     model64 = copy.deepcopy(model).double()
-    for p in model64.parameters():
-        p.requires_grad_(False)
+    for m in (model32, model64):
+        for p in m.parameters():
+            p.requires_grad_(False)
     best = None
+    # The search runs in float32 (the noise is 100 times float32's rounding); the reference
+    # itself is computed once, in float64, for the input chosen.
     for seed in range(8):
         x = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(seed))
-        clean = gradients(model64, mid, x, torch.float64)
+        clean = gradients(model32, mid, x, torch.float32)
         torch.manual_seed(seed)
-        noisy = gradients(model64, mid, x, torch.float64, noise=1e-5)
+        noisy = gradients(model32, mid, x, torch.float32, noise=1e-5)
         error = max(rel(noisy[k][1], clean[k][1]) for k in clean)
         if best is None or error < best[0]:
-            best = (error, seed, x, clean)
+            best = (error, seed, x)
         if error < 1e-5:
             break
-    error, seed, x, clean = best
+    error, seed, x = best
+    clean = gradients(model64, mid, x, torch.float64)
     record = {"opset": opset, "dynamic_batch": dynamic, "size": size, "filters": FILTERS, "seed": seed,
               "gradient_change_under_1e-5_noise": error, "layers": {}}
     return x, clean, record
