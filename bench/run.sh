@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Benchmark: the recipe (16 filters, 30 steps, 180 px, one batch) in filtervis and in eager
-# PyTorch on the same model, in the same run, with the same thread count; prints the ratio and
-# the achieved GFLOP/s of forward + backward.
+# Benchmark: the recipe (16 filters, 30 steps, 180 px, one batch) in filtervis (ONNX Runtime and
+# DJL backends) and in eager PyTorch on the same model, in the same run, with the same thread
+# count; prints the ratios and the achieved GFLOP/s of forward + backward.
 #
 # Usage: bench/run.sh [NAME CUT LAYER [THREADS]]
 #   default: resnet18 layer2 /layer2/layer2.1/relu_1/Relu_output_0 2
@@ -22,24 +22,29 @@ fi
 gflop=$($py bench/flops.py "$name" "$cut" 180 2>/dev/null)
 echo "model $name cut after $cut ($layer), 16 filters, 30 steps, 180 px, $threads threads"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-best_fv=0
+best_onnx=0
+best_djl=0
 best_pt=0
-# Two rounds, alternating, keeping each side's best: the machine's other load hits both alike.
+run_fv() {
+  ./filtervis visualize --backend "$1" --model "$work/$name.onnx" --layer "$layer" --filters 0-15 --batch 16 --threads "$threads" \
+    --quiet --out "$work/out-$1" 2>/dev/null
+  $py -c "import json; print(json.load(open('$work/out-$1/run.json'))['timings']['filters_per_second'])"
+}
+# Two rounds, alternating, keeping each side's best: the machine's other load hits all alike.
 for round in 1 2; do
-  ./filtervis visualize --model "$work/$name.onnx" --layer "$layer" --filters 0-15 --batch 16 --threads "$threads" \
-    --quiet --out "$work/out" 2>/dev/null
-  fv=$($py -c "import json; print(json.load(open('$work/out/run.json'))['timings']['filters_per_second'])")
+  onnx=$(run_fv onnx)
+  djl=$(run_fv djl)
   pt=$(OMP_WAIT_POLICY=PASSIVE $py bench/eager_pytorch.py "$work/$name-$cut.pt" "$threads" 16 30 180 2>/dev/null | awk '{print $3}')
-  echo "round $round: filtervis $fv filters/s, eager PyTorch $pt filters/s"
-  best_fv=$($py -c "print(max($best_fv, $fv))")
+  echo "round $round: filtervis onnx $onnx, filtervis djl $djl, eager PyTorch $pt filters/s"
+  best_onnx=$($py -c "print(max($best_onnx, $onnx))")
+  best_djl=$($py -c "print(max($best_djl, $djl))")
   best_pt=$($py -c "print(max($best_pt, $pt))")
 done
 $py - <<PY
-fv, pt, gflop = $best_fv, $best_pt, $gflop
-print(f"filtervis (ONNX Runtime): {fv:.3f} filters/s ({16 / (fv * 30):.3f} s per step of 16 images)")
-print(f"eager PyTorch:            {pt:.3f} filters/s ({16 / (pt * 30):.3f} s per step)")
-print(f"ratio filtervis / PyTorch: {fv / pt:.2f}")
-print(f"conv work: {gflop:.2f} GFLOP per image per step; filtervis achieves {gflop * fv * 30:.0f} GFLOP/s,"
-      f" PyTorch {gflop * pt * 30:.0f} GFLOP/s (machine peak about 380 GFLOP/s FP32 on 2 cores)")
+onnx, djl, pt, gflop = $best_onnx, $best_djl, $best_pt, $gflop
+for label, rate in (("filtervis --backend onnx", onnx), ("filtervis --backend djl ", djl), ("eager PyTorch           ", pt)):
+    print(f"{label}: {rate:.3f} filters/s ({16 / (rate * 30):.3f} s per step of 16 images), {gflop * rate * 30:.0f} GFLOP/s")
+print(f"ratio onnx / PyTorch: {onnx / pt:.2f}; djl / PyTorch: {djl / pt:.2f}; onnx / djl: {onnx / djl:.2f}")
+print(f"conv work: {gflop:.2f} GFLOP per image per step (forward + input backward); machine peak about 380 GFLOP/s FP32 on 2 cores")
 PY
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
