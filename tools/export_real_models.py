@@ -115,7 +115,8 @@ def stable_input(model, mid, size, opset, dynamic):
     zero, which moves the whole gradient by ~1%: a float32 implementation can then differ from
     the float64 truth by 1e-2 with nothing wrong. So the reference input is one where the
     gradient stays the same (to 1e-5) when every convolution and linear output is perturbed by
-    1e-5 relative noise, and the comparison tests the gradient, not the chaos.
+    1e-6 relative noise (ten times float32's rounding), and the comparison tests the gradient,
+    not the chaos.
     Small images (fewer units) make such inputs easy to find. Up to 8 seeds are tried; the
     most stable is kept and its error recorded.
     """
@@ -125,13 +126,13 @@ def stable_input(model, mid, size, opset, dynamic):
         for p in m.parameters():
             p.requires_grad_(False)
     best = None
-    # The search runs in float32 (the noise is 100 times float32's rounding); the reference
+    # The search runs in float32 (the noise is ten times float32's rounding); the reference
     # itself is computed once, in float64, for the input chosen.
     for seed in range(8):
         x = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(seed))
         clean = gradients(model32, mid, x, torch.float32)
         torch.manual_seed(seed)
-        noisy = gradients(model32, mid, x, torch.float32, noise=1e-5)
+        noisy = gradients(model32, mid, x, torch.float32, noise=1e-6)
         error = max(rel(noisy[k][1], clean[k][1]) for k in clean)
         if best is None or error < best[0]:
             best = (error, seed, x)
@@ -139,8 +140,12 @@ def stable_input(model, mid, size, opset, dynamic):
             break
     error, seed, x = best
     clean = gradients(model64, mid, x, torch.float64)
+    # PyTorch's own float32 gradient against the float64 one: the error float32 cannot avoid
+    # here. Where no input is stable (vgg16 at 224 px), tests allow a few times this.
+    own = gradients(model32, mid, x, torch.float32)
+    float32_error = max(rel(own[k][1], clean[k][1]) for k in clean)
     record = {"opset": opset, "dynamic_batch": dynamic, "size": size, "filters": FILTERS, "seed": seed,
-              "gradient_change_under_1e-5_noise": error, "layers": {}}
+              "gradient_change_under_1e-6_noise": error, "pytorch_float32_error": float32_error, "layers": {}}
     return x, clean, record
 
 
@@ -161,7 +166,8 @@ def main(out, names):
         np.save(f"{out}/{name}_x.npy", x.numpy().astype(np.float32))
         with open(f"{out}/{name}.json", "w") as f:
             json.dump(record, f, indent=1)
-        print(name, "opset", opset, "layer", layer, "seed", record["seed"], "gradient change under noise", record["gradient_change_under_1e-5_noise"], flush=True)
+        print(name, "opset", opset, "layer", layer, "seed", record["seed"], "gradient change under noise", record["gradient_change_under_1e-6_noise"],
+              "PyTorch float32 error", record["pytorch_float32_error"], flush=True)
 
 
 if __name__ == "__main__":

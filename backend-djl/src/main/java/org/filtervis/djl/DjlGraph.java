@@ -199,6 +199,10 @@ final class DjlGraph {
                 yield one(n.opType().equals("ReduceMean") ? mean(x, ax, keep) : x.sum(ax, keep));
             }
             case "Concat" -> {
+                if (n.inputs().size() == 1) {
+                    // DJL copies a lone array outside autograd's view: a one-part concat is the part.
+                    yield one(x);
+                }
                 NDList parts = new NDList();
                 for (int i = 0; i < n.inputs().size(); i++) {
                     parts.add(in.array(i));

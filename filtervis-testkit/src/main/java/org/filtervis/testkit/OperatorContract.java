@@ -97,6 +97,8 @@ public abstract class OperatorContract {
                     b.weight("one", Tensor.scalar(1f))))))),
             new Case("concat", (b, x) -> b.node("Concat", "cat", List.of(b.node("Sigmoid", "s", List.of(x)), x,
                     conv(b, x, "c", 3, 2, ints("pads", 1, 1, 1, 1))), Attribute.of("axis", 1L))),
+            new Case("concat of one input", (b, x) -> b.node("Concat", "cat", List.of(b.node("Sigmoid", "s", List.of(x))),
+                    Attribute.of("axis", 1L))),
             new Case("pad", (b, x) -> b.node("Pad", "p", List.of(x, b.weight("pads", Tensor.vector(0, 0, 1, 2, 0, 0, 2, 1))))),
             new Case("flatten gemm", (b, x) -> b.node("Gemm", "fc", List.of(b.node("Flatten", "f", List.of(x)), w(b, "fw", 5, 243), w(b, "fb", 5)),
                     Attribute.of("transB", 1L), Attribute.of("alpha", 0.7f))),
