@@ -132,7 +132,7 @@ public final class BackendRegistry {
         if (name != null) {
             BackendProvider p = providers.get(name);
             if (p == null) {
-                throw FiltervisException.usage("no backend named '" + name + "'; available: " + String.join(", ", providers.keySet()));
+                throw FiltervisException.usage("no backend named '" + name + "'; available: " + String.join(", ", new java.util.TreeSet<>(providers.keySet())));
             }
             return p;
         }
