@@ -30,8 +30,8 @@ run_fv() {
     --quiet --out "$work/out-$1" 2>/dev/null
   $py -c "import json; print(json.load(open('$work/out-$1/run.json'))['timings']['filters_per_second'])"
 }
-# Two rounds, alternating, keeping each side's best: the machine's other load hits all alike.
-for round in 1 2; do
+# Rounds (ROUNDS, default 2) alternate the three, keeping each one's best: other load hits all alike.
+for round in $(seq 1 "${ROUNDS:-2}"); do
   onnx=$(run_fv onnx)
   djl=$(run_fv djl)
   pt=$(OMP_WAIT_POLICY=PASSIVE $py bench/eager_pytorch.py "$work/$name-$cut.pt" "$threads" 16 30 180 2>/dev/null | awk '{print $3}')

@@ -53,11 +53,19 @@ public abstract class RealModelContract {
         return refs;
     }
 
-    /** PyTorch's own float32 gradient error against float64 on the reference input. */
-    static double float32Error(Path dir, String name) throws IOException {
-        Matcher m = Pattern.compile("\"pytorch_float32_error\": ([0-9.eE+-]+)").matcher(Files.readString(dir.resolve(name + ".json")));
-        assertTrue(m.find(), "pytorch_float32_error in " + name + ".json");
-        return Double.parseDouble(m.group(1));
+    /**
+     * How far float32 rounding can move the reference gradient: the larger of PyTorch's own
+     * float32 error against float64 and the change under float32-sized noise.
+     */
+    static double float32Sensitivity(Path dir, String name) throws IOException {
+        String json = Files.readString(dir.resolve(name + ".json"));
+        double worst = 0;
+        for (String key : new String[] {"pytorch_float32_error", "gradient_change_under_1e-6_noise"}) {
+            Matcher m = Pattern.compile("\"" + key + "\": ([0-9.eE+-]+)").matcher(json);
+            assertTrue(m.find(), key + " in " + name + ".json");
+            worst = Math.max(worst, Double.parseDouble(m.group(1)));
+        }
+        return worst;
     }
 
     @ParameterizedTest
@@ -79,9 +87,11 @@ public abstract class RealModelContract {
                         assertEquals(want, objectives[i], 1e-3 * Math.max(Math.abs(want), 1e-2), name + " " + ref.tensor() + " objective " + i);
                     }
                     double err = BackendTesting.relativeError(grad, Npy.read(ref.gradient()).data());
-                    // 1e-3, unless even PyTorch's own float32 gradient is further off than a third
-                    // of that on this input (ReLUs float32 rounding flips; see the export script).
-                    double bound = Math.max(1e-3, 3 * float32Error(dir, name));
+                    // 1e-3, unless float32-sized perturbations move this input's gradient further
+                    // (ReLUs that rounding flips: no stable input exists for vgg16 at 224 px and
+                    // inception_v3; see the export script): then 3 times what they move it.
+                    double bound = Math.max(1e-3, 3 * float32Sensitivity(dir, name));
+                    System.out.printf("%s %s: relative L2 error %.2e (bound %.1e)%n", name, ref.tensor(), err, bound);
                     assertTrue(err <= bound, name + " " + ref.tensor() + ": relative L2 error " + err + " (bound " + bound + ")");
                 }
             }
