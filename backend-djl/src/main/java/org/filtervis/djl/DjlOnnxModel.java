@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -60,21 +59,7 @@ final class DjlOnnxModel implements Model {
     @Override
     public List<LayerInfo> layers(int height, int width) {
         Set<String> all = GraphPrep.allNodeOutputs(prepared.graph);
-        Map<String, long[]> shapes = probe(all, height, width);
-        Map<String, String> ops = new java.util.HashMap<>();
-        prepared.graph.nodes.forEach(n -> n.outputs().forEach(o -> ops.put(o, n.opType())));
-        Set<String> suggested = LayerSuggestions.of(prepared.graph);
-        List<LayerInfo> first = new ArrayList<>();
-        List<LayerInfo> rest = new ArrayList<>();
-        for (String t : all) {
-            long[] s = shapes.get(t);
-            if (s != null && s.length >= 2) {
-                boolean pick = suggested.contains(t);
-                (pick ? first : rest).add(new LayerInfo(t, ops.get(t), Arrays.stream(s).boxed().toList(), (int) s[1], pick));
-            }
-        }
-        first.addAll(rest);
-        return first;
+        return LayerSuggestions.layers(prepared.graph, probe(all, height, width));
     }
 
     @Override

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -72,22 +71,7 @@ final class OnnxModelHandle implements Model {
             return List.of(new LayerInfo(storedLayer, "gradient model", List.of(), channels, true));
         }
         Set<String> all = GraphPrep.allNodeOutputs(prepared.graph);
-        Map<String, long[]> shapes = probe(all, 1, height, width);
-        Map<String, String> ops = new HashMap<>();
-        prepared.graph.nodes.forEach(n -> n.outputs().forEach(o -> ops.put(o, n.opType())));
-        Set<String> suggested = LayerSuggestions.of(prepared.graph);
-        List<LayerInfo> first = new ArrayList<>();
-        List<LayerInfo> rest = new ArrayList<>();
-        for (String t : all) {
-            long[] s = shapes.get(t);
-            if (s != null && s.length >= 2) {
-                boolean pick = suggested.contains(t);
-                (pick ? first : rest).add(new LayerInfo(t, ops.get(t), Arrays.stream(s).boxed().toList(), (int) s[1], pick));
-            }
-        }
-        List<LayerInfo> layers = new ArrayList<>(first);
-        layers.addAll(rest);
-        return layers;
+        return LayerSuggestions.layers(prepared.graph, probe(all, (int) Math.max(1, image.dim(0)), height, width));
     }
 
     private List<String> layerNames() {

@@ -52,6 +52,29 @@ public final class LayerSuggestions {
         return suggested;
     }
 
+    /**
+     * The layers a user can pick: every node output with a channel axis, in graph order,
+     * suggested ones first.
+     *
+     * @param shapes the shape of each node output for one image
+     */
+    public static java.util.List<org.filtervis.api.LayerInfo> layers(Graph g, Map<String, long[]> shapes) {
+        Set<String> suggested = of(g);
+        List<org.filtervis.api.LayerInfo> first = new java.util.ArrayList<>();
+        List<org.filtervis.api.LayerInfo> rest = new java.util.ArrayList<>();
+        for (Node n : g.nodes) {
+            for (String t : n.outputs()) {
+                long[] s = shapes.get(t);
+                if (s != null && s.length >= 2) {
+                    boolean pick = suggested.contains(t);
+                    (pick ? first : rest).add(new org.filtervis.api.LayerInfo(t, n.opType(), java.util.Arrays.stream(s).boxed().toList(), (int) s[1], pick));
+                }
+            }
+        }
+        first.addAll(rest);
+        return first;
+    }
+
     /** The first two levels of a scope: "/a/b/c" gives "/a" and "/a/b". */
     private static List<String> blocks(String scope) {
         String[] parts = scope.split("/");
