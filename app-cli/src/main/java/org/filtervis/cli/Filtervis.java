@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 /** The {@code filtervis} command line. Exit codes: 0 done, 1 failed while running, 2 wrong input. */
 @Command(name = "filtervis", mixinStandardHelpOptions = true, versionProvider = Filtervis.Version.class,
         description = "Shows what the filters of a trained CNN respond to, by gradient ascent on the input image.",
-        subcommands = {BackendsCommand.class, LayersCommand.class, VisualizeCommand.class, GradientCommand.class, ExportGradientCommand.class})
+        subcommands = {BackendsCommand.class, LayersCommand.class, VisualizeCommand.class, GradientCommand.class, ExportGradientCommand.class,
+            CompareCommand.class})
 public final class Filtervis implements Callable<Integer> {
     static final int FAILED = 1;
     static final int USAGE = 2;
@@ -57,19 +58,29 @@ public final class Filtervis implements Callable<Integer> {
             if (top.verbose) {
                 e.printStackTrace(err);
             }
-            // Guice wraps what providers throw: look for our own message along the causes.
+            FiltervisException fe = userError(e);
+            if (fe != null) {
+                err.println("filtervis: " + fe.getMessage());
+                return fe.usage() ? USAGE : FAILED;
+            }
             Throwable root = e;
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof FiltervisException fe) {
-                    err.println("filtervis: " + fe.getMessage());
-                    return fe.usage() ? USAGE : FAILED;
-                }
-                root = t;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
             }
             err.println("filtervis: unexpected error: " + root + (top.verbose ? "" : " (run with --verbose for details)"));
             return FAILED;
         });
         return cl.execute(args);
+    }
+
+    /** Our own message among the causes (Guice wraps what providers throw), or null. */
+    static FiltervisException userError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof FiltervisException fe) {
+                return fe;
+            }
+        }
+        return null;
     }
 
     private static String commandPath(CommandLine c) {

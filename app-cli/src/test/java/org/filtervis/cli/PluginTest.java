@@ -31,7 +31,8 @@ class PluginTest {
                 out.closeEntry();
             }
             out.putNextEntry(new JarEntry("META-INF/services/org.filtervis.api.BackendProvider"));
-            out.write((ToyProvider.class.getName() + "\n").getBytes(StandardCharsets.UTF_8));
+            out.write((ToyProvider.class.getName() + "\n" + org.filtervis.toy.ToyBadProvider.class.getName() + "\n")
+                    .getBytes(StandardCharsets.UTF_8));
             out.closeEntry();
         }
     }

@@ -52,15 +52,19 @@ public final class PngSinks {
     }
 
     static RgbImage grid(List<FilterResult> results) {
-        int cols = (int) Math.ceil(Math.sqrt(results.size()));
-        int rows = (results.size() + cols - 1) / cols;
-        int tw = results.get(0).image().width();
-        int th = results.get(0).image().height();
+        return tiles(results.stream().map(FilterResult::image).toList(), (int) Math.ceil(Math.sqrt(results.size())));
+    }
+
+    /** Tiles of one size in rows of {@code cols}, with {@link #MARGIN} between and around them. */
+    public static RgbImage tiles(List<RgbImage> images, int cols) {
+        int rows = (images.size() + cols - 1) / cols;
+        int tw = images.get(0).width();
+        int th = images.get(0).height();
         int width = cols * tw + (cols + 1) * MARGIN;
         int height = rows * th + (rows + 1) * MARGIN;
         byte[] rgb = new byte[width * height * 3];
-        for (int i = 0; i < results.size(); i++) {
-            RgbImage tile = results.get(i).image();
+        for (int i = 0; i < images.size(); i++) {
+            RgbImage tile = images.get(i);
             int x0 = MARGIN + (i % cols) * (tw + MARGIN);
             int y0 = MARGIN + (i / cols) * (th + MARGIN);
             for (int y = 0; y < th; y++) {
@@ -71,12 +75,19 @@ public final class PngSinks {
     }
 
     public static void write(RgbImage image, Path file) throws IOException {
+        byte[] png = encode(image);
+        AtomicFiles.write(file, out -> out.write(png));
+    }
+
+    public static byte[] encode(RgbImage image) throws IOException {
         BufferedImage b = new BufferedImage(image.width(), image.height(), BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < image.height(); y++) {
             for (int x = 0; x < image.width(); x++) {
                 b.setRGB(x, y, image.red(y, x) << 16 | image.green(y, x) << 8 | image.blue(y, x));
             }
         }
-        AtomicFiles.write(file, out -> ImageIO.write(b, "png", out));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ImageIO.write(b, "png", out);
+        return out.toByteArray();
     }
 }

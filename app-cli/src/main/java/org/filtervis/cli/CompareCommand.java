@@ -1,0 +1,148 @@
+package org.filtervis.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.filtervis.api.FilterResult;
+import org.filtervis.api.FiltervisException;
+import org.filtervis.api.GradientProvider;
+import org.filtervis.api.InputSpec;
+import org.filtervis.core.CompareReport;
+import org.filtervis.core.Comparison;
+import org.filtervis.core.GradientAscent;
+import org.filtervis.core.ImageMath;
+import org.filtervis.core.Recipe;
+import org.filtervis.core.Visualizer;
+import org.filtervis.graph.DemoNetwork;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "compare", description = "Runs the same recipe from the same initial images on several backends and reports how far they"
+        + " agree: writes compare.json, compare.png and report.html; exits non-zero when a pair disagrees.")
+final class CompareCommand implements Callable<Integer> {
+    @ParentCommand
+    Filtervis top;
+
+    @Option(names = "--backends", required = true, split = ",", paramLabel = "A,B,...", description = "Backends to compare, e.g. onnx,tf,djl.")
+    List<String> backends;
+
+    @Option(names = "--model", paramLabel = "FILE", description = "Model file (default: the embedded demo network).")
+    Path model;
+
+    @Option(names = "--layer", paramLabel = "NAME", description = "Layer (required with --model).")
+    String layer;
+
+    @Option(names = "--filters", defaultValue = "0-7", paramLabel = "LIST", description = "Filters (default: ${DEFAULT-VALUE}).")
+    String filters;
+
+    @Option(names = "--size", paramLabel = "PX", description = "Image size (default: the model's own if fixed, else 180).")
+    Integer size;
+
+    @Option(names = "--steps", defaultValue = "30")
+    int steps;
+
+    @Option(names = "--lr", defaultValue = "10")
+    float lr;
+
+    @Option(names = "--seed", defaultValue = "0")
+    long seed;
+
+    @Option(names = "--batch", defaultValue = "16")
+    int batch;
+
+    @Option(names = "--threads", defaultValue = "0")
+    int threads;
+
+    @Option(names = "--tolerance-cosine", defaultValue = "0.9999", description = "Least step-0 gradient cosine (default: ${DEFAULT-VALUE}).")
+    double toleranceCosine;
+
+    @Option(names = "--tolerance-psnr", defaultValue = "40", description = "Least final-image PSNR in dB (default: ${DEFAULT-VALUE}).")
+    double tolerancePsnr;
+
+    @Option(names = "--out", defaultValue = "filtervis-compare", paramLabel = "DIR")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        if (layer == null && model != null) {
+            throw FiltervisException.usage("--layer is required with --model; list the layers with: filtervis layers --model " + model);
+        }
+        String layerName = layer != null ? layer : DemoNetwork.FIRST_LAYER;
+        Path modelFile = Filtervis.modelOrDemo(model);
+        Recipe recipe = new Recipe(steps, lr, seed, 0);
+        List<Integer> chosen = Filters.parse(filters);
+        List<Comparison.Run> runs = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        int usedSize = -1;
+        for (String name : backends) {
+            try (Visualizer v = top.visualizer(name, modelFile, "cpu", threads, recipe, batch)) {
+                int px = size != null ? size : v.model().input().height() > 0 ? v.model().input().height() : Recipe.KERAS_SIZE;
+                usedSize = px;
+                try (GradientProvider gradients = v.model().gradients(layerName, px, px)) {
+                    Filters.check(chosen, gradients.channels(), layerName);
+                    runs.add(run(v, gradients, layerName, chosen, recipe));
+                }
+            } catch (RuntimeException e) {
+                // A backend that is not there or cannot take this model is reported, not fatal.
+                FiltervisException reason = Filtervis.userError(e);
+                if (reason == null) {
+                    throw e;
+                }
+                String why = "backend " + name + ": " + reason.getMessage();
+                skipped.add(why);
+                top.err.println("filtervis: skipped " + why);
+            }
+        }
+        if (runs.size() < 2) {
+            throw FiltervisException.failure("fewer than two backends ran (" + runs.size() + "); nothing to compare");
+        }
+        VisualizeCommand.prepareOutput(out);
+        List<Comparison.Pair> pairs = Comparison.pairs(runs);
+        Comparison.Tolerance tolerance = new Comparison.Tolerance(toleranceCosine, tolerancePsnr);
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("model", model == null ? "embedded demo network" : model.toString());
+        settings.put("layer", layerName);
+        settings.put("filters", chosen);
+        settings.put("size", usedSize);
+        settings.put("steps", steps);
+        settings.put("lr", lr);
+        settings.put("seed", seed);
+        CompareReport.write(out, settings, runs, skipped, pairs, tolerance);
+        Comparison.Pair worst = Comparison.worst(pairs);
+        String summary = String.format(Locale.ROOT, "worst: filter %d, %s/%s: step-0 gradient cosine %.6f, final image PSNR %.1f dB",
+                worst.filter(), worst.a(), worst.b(), worst.cosine(), worst.psnr());
+        if (pairs.stream().allMatch(p -> Comparison.agrees(p, tolerance))) {
+            top.out.println("backends agree (" + summary + "); report: " + out.resolve("report.html"));
+            return 0;
+        }
+        top.err.println("filtervis: backends disagree; " + summary + "; report: " + out.resolve("report.html"));
+        return Filtervis.FAILED;
+    }
+
+    /** The recipe on one backend, plus the gradient of the initial images. */
+    private static Comparison.Run run(Visualizer v, GradientProvider gradients, String layer, List<Integer> filters, Recipe recipe) {
+        InputSpec spec = gradients.input();
+        int per = spec.elements();
+        Map<Integer, float[]> step0 = new HashMap<>();
+        for (int f : filters) {
+            float[] image = new float[per];
+            ImageMath.initialNoise(image, 0, per, recipe.seed(), f);
+            float[] grad = new float[per];
+            gradients.compute(image, new int[] {f}, new float[1], grad);
+            step0.put(f, grad);
+        }
+        long t0 = System.nanoTime();
+        List<FilterResult> results = new GradientAscent(recipe, v.settings().batch()).run(gradients, layer, filters, List.of(),
+                new GradientAscent.Listener() {});
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        int batches = (int) Math.ceil(filters.size() / (double) Math.max(1, Math.min(v.settings().batch(), gradients.maxBatch())));
+        return new Comparison.Run(v.provider().name(), v.provider().version(), results, step0, seconds / (batches * recipe.steps()));
+    }
+}
