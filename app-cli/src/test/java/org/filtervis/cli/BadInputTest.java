@@ -92,6 +92,20 @@ class BadInputTest {
     }
 
     @Test
+    void sizeTheModelCannotTakeNamesTheSizeItNeeds() throws IOException {
+        GraphBuilder b = new GraphBuilder("fixed", 17);
+        String x = b.input("image", 1L, 3L, 9L, 9L);
+        x = b.node("Reshape", "flat", List.of(x, b.weight("shape", Tensor.vector(1, 243))));
+        x = b.node("Gemm", "fc", List.of(x, b.weight("w", Tensor.ofFloats(new long[] {243, 4}, new float[243 * 4]))));
+        Path f = dir.resolve("fixed.onnx");
+        Files.write(f, OnnxFormat.write(b.output(x)));
+        Cli r = Cli.run("visualize", "--model", f.toString(), "--layer", "fc", "--size", "12", "--out", out().toString(), "--quiet");
+        assertFails(r, 2, "the model cannot take 12x12 images", "this model needs --size 9");
+        Cli ok = Cli.run("visualize", "--model", f.toString(), "--layer", "fc", "--steps", "2", "--out", out().toString(), "--quiet");
+        assertEquals(0, ok.code(), "without --size the model's own 9 px is used: " + ok.err());
+    }
+
+    @Test
     void outputFolderThatCannotBeWritten() throws IOException {
         Path file = Files.writeString(dir.resolve("a-file"), "x");
         Cli r = Cli.run("visualize", "--out", file.resolve("out").toString(), "--quiet", "--size", "40", "--filters", "0");
