@@ -22,6 +22,8 @@ import torch
 import torchvision
 from torch import nn
 
+from export_torchvision import calibrate
+
 # name: (opset, dynamic batch, size, intermediate module, constructor arguments)
 MODELS = {
     "resnet18": (11, True, 32, "layer2", {}),
@@ -50,18 +52,7 @@ def objective(act, channels):
 
 def calibrated(name, kwargs, size):
     torch.manual_seed(0)
-    model = getattr(torchvision.models, name)(weights=None, **kwargs)
-    # Cumulative BatchNorm statistics (momentum None) over the calibration batches: activations
-    # then have about zero mean and unit variance at every depth, as in a trained network.
-    for m in model.modules():
-        if isinstance(m, nn.modules.batchnorm._BatchNorm):
-            m.momentum = None
-            m.reset_running_stats()
-    model.train()
-    with torch.no_grad():
-        for _ in range(3):
-            model(torch.randn(8 if size <= 96 else 4, 3, size, size))
-    return model.eval()
+    return calibrate(getattr(torchvision.models, name)(weights=None, **kwargs), size, 8 if size <= 96 else 4)
 
 
 def module_output_tensor(onnx_model, module_path):

@@ -14,20 +14,26 @@ import torchvision
 from torch import nn
 
 
-def calibrated(name):
-    torch.manual_seed(0)
-    model = getattr(torchvision.models, name)(weights=None)
-    # Cumulative BatchNorm statistics (momentum None) over the calibration batches: activations
-    # then have about zero mean and unit variance at every depth, as in a trained network.
+def calibrate(model, size=224, batch=8):
+    """BatchNorm statistics from random data, in place; returns the model in eval mode.
+
+    Cumulative statistics (momentum None) over the calibration batches: activations then have
+    about zero mean and unit variance at every depth, as in a trained network.
+    """
     for m in model.modules():
         if isinstance(m, nn.modules.batchnorm._BatchNorm):
             m.momentum = None
             m.reset_running_stats()
     model.train()
     with torch.no_grad():
-        for _ in range(4):
-            model(torch.randn(8, 3, 224, 224))
+        for _ in range(3):
+            model(torch.randn(batch, 3, size, size))
     return model.eval()
+
+
+def calibrated(name):
+    torch.manual_seed(0)
+    return calibrate(getattr(torchvision.models, name)(weights=None))
 
 
 def cut_after(model, cut):

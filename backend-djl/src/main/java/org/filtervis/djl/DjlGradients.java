@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.Arrays;
-import org.filtervis.api.FiltervisException;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.InputSpec;
 import org.filtervis.graph.GradientGraph;
@@ -46,11 +45,7 @@ class DjlGradients implements GradientProvider {
     @Override
     public void compute(float[] images, int[] filters, float[] objectives, float[] gradients) {
         int n = filters.length;
-        for (int f : filters) {
-            if (f < 0 || f >= channels) {
-                throw FiltervisException.usage("filter " + f + " is out of range: the layer has channels 0 to " + (channels - 1));
-            }
-        }
+        GradientProvider.requireChannels(filters, channels);
         long[] dims = input.layout() == InputSpec.Layout.NCHW
                 ? new long[] {n, input.channels(), input.height(), input.width()}
                 : new long[] {n, input.height(), input.width(), input.channels()};

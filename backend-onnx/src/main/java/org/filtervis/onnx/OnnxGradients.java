@@ -1,7 +1,6 @@
 package org.filtervis.onnx;
 
 import java.util.function.IntFunction;
-import org.filtervis.api.FiltervisException;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.InputSpec;
 
@@ -62,11 +61,7 @@ final class OnnxGradients implements GradientProvider {
         if (images.length != n * per || gradients.length != n * per || objectives.length < n) {
             throw new IllegalArgumentException("batch of " + n + " needs " + n * per + " image floats, got " + images.length);
         }
-        for (int f : filters) {
-            if (f < 0 || f >= channels) {
-                throw FiltervisException.usage("filter " + f + " is out of range: the layer has channels 0 to " + (channels - 1));
-            }
-        }
+        GradientProvider.requireChannels(filters, channels);
         if (n > fixedBatch) {
             throw new IllegalArgumentException("batch of " + n + " exceeds " + fixedBatch);
         }

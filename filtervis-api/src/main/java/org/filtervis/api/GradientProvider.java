@@ -23,6 +23,19 @@ public interface GradientProvider extends AutoCloseable {
     /** Number of channels of the target layer: valid targets are 0 to channels() - 1. */
     int channels();
 
+    /**
+     * Checks targets against a layer's channel count, for implementations of {@link #compute}.
+     *
+     * @throws FiltervisException (usage) naming the first target out of range
+     */
+    static void requireChannels(int[] filters, int channels) {
+        for (int f : filters) {
+            if (f < 0 || f >= channels) {
+                throw FiltervisException.usage("filter " + f + " is out of range: the layer has channels 0 to " + (channels - 1));
+            }
+        }
+    }
+
     /** Shape of one image in the model's input layout. */
     InputSpec input();
 
