@@ -26,14 +26,7 @@ class BackendsAgreeTest {
         for (int f : new int[] {2, 9}) {
             BufferedImage a = ImageIO.read(dir.resolve("onnx/filters/conv2_relu-" + f + ".png").toFile());
             BufferedImage b = ImageIO.read(dir.resolve("djl/filters/conv2_relu-" + f + ".png").toFile());
-            int worst = 0;
-            for (int y = 0; y < a.getHeight(); y++) {
-                for (int x = 0; x < a.getWidth(); x++) {
-                    for (int shift = 0; shift < 24; shift += 8) {
-                        worst = Math.max(worst, Math.abs((a.getRGB(x, y) >> shift & 0xff) - (b.getRGB(x, y) >> shift & 0xff)));
-                    }
-                }
-            }
+            int worst = Cli.maxLevelDifference(a, b);
             assertTrue(worst <= 3, "filter " + f + ": the backends' images differ by " + worst + " levels");
         }
     }

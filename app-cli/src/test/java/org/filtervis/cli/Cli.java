@@ -13,6 +13,19 @@ record Cli(int code, String out, String err) {
         return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** The largest difference of two images of one size, in 8-bit levels over all channels. */
+    static int maxLevelDifference(java.awt.image.BufferedImage a, java.awt.image.BufferedImage b) {
+        int worst = 0;
+        for (int y = 0; y < a.getHeight(); y++) {
+            for (int x = 0; x < a.getWidth(); x++) {
+                for (int shift = 0; shift < 24; shift += 8) {
+                    worst = Math.max(worst, Math.abs((a.getRGB(x, y) >> shift & 0xff) - (b.getRGB(x, y) >> shift & 0xff)));
+                }
+            }
+        }
+        return worst;
+    }
+
     /** The error output is one line, with no stack trace. */
     boolean oneLineError() {
         return err.strip().lines().count() == 1 && !err.contains("\tat ") && !err.contains("Exception");

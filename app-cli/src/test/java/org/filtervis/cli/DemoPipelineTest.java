@@ -124,14 +124,7 @@ class DemoPipelineTest {
         for (int f : new int[] {2, 9}) {
             BufferedImage batched = image(out, f);
             BufferedImage alone = image(single, f);
-            int worst = 0;
-            for (int y = 0; y < batched.getHeight(); y++) {
-                for (int x = 0; x < batched.getWidth(); x++) {
-                    for (int shift = 0; shift < 24; shift += 8) {
-                        worst = Math.max(worst, Math.abs((batched.getRGB(x, y) >> shift & 0xff) - (alone.getRGB(x, y) >> shift & 0xff)));
-                    }
-                }
-            }
+            int worst = Cli.maxLevelDifference(batched, alone);
             assertTrue(worst <= 2, "filter " + f + ": batched and single differ by " + worst + " levels");
         }
     }

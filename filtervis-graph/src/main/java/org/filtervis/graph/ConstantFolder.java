@@ -352,19 +352,13 @@ public final class ConstantFolder {
             count[a] = Math.max(0, (e - s + st + (st > 0 ? -1 : 1)) / st);
         }
         long[] inStrides = strides(x.shape);
-        double[] v = new double[(int) Tensor.elements(count)];
-        long[] outStrides = strides(count);
-        for (int i = 0; i < v.length; i++) {
-            long src = 0;
-            long rest = i;
-            for (int a = 0; a < rank; a++) {
-                long c = rest / outStrides[a];
-                rest %= outStrides[a];
-                src += (begin[a] + c * step[a]) * inStrides[a];
-            }
-            v[i] = x.v[(int) src];
+        long offset = 0;
+        long[] jump = new long[rank];
+        for (int a = 0; a < rank; a++) {
+            offset += begin[a] * inStrides[a];
+            jump[a] = step[a] * inStrides[a];
         }
-        return new Nd(x.type, count, v);
+        return strided(x, count, offset, jump);
     }
 
     private static Nd transpose(Nd x, long[] perm) {
@@ -374,15 +368,26 @@ public final class ConstantFolder {
             shape[i] = x.shape[(int) perm[i]];
         }
         long[] inStrides = strides(x.shape);
+        long[] jump = new long[rank];
+        for (int a = 0; a < rank; a++) {
+            jump[a] = inStrides[(int) perm[a]];
+        }
+        return strided(x, shape, 0, jump);
+    }
+
+    /**
+     * A view of {@code x} copied out: output element (c0, c1, ...) of {@code shape} is input
+     * element {@code offset + sum(c_a * jump[a])} (flat index). Slices and transposes are both this.
+     */
+    private static Nd strided(Nd x, long[] shape, long offset, long[] jump) {
         long[] outStrides = strides(shape);
-        double[] v = new double[x.v.length];
+        double[] v = new double[(int) Tensor.elements(shape)];
         for (int i = 0; i < v.length; i++) {
-            long src = 0;
+            long src = offset;
             long rest = i;
-            for (int a = 0; a < rank; a++) {
-                long c = rest / outStrides[a];
+            for (int a = 0; a < shape.length; a++) {
+                src += rest / outStrides[a] * jump[a];
                 rest %= outStrides[a];
-                src += c * inStrides[(int) perm[a]];
             }
             v[i] = x.v[(int) src];
         }

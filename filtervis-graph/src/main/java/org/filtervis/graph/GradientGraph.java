@@ -470,12 +470,7 @@ public final class GradientGraph {
     }
 
     private long[] constantLongs(Node n, int input) {
-        Tensor t = g.initializers.get(n.input(input));
-        if (t == null) {
-            throw FiltervisException.failure(n.opType() + " node '" + n.describe() + "' has a computed input '" + n.input(input)
-                    + "'; filtervis needs it constant for the image size at hand");
-        }
-        return t.longs();
+        return constantInput(n, input).longs();
     }
 
     private String scalar(float v) {
@@ -532,12 +527,17 @@ public final class GradientGraph {
     }
 
     private float[] constantFloats(Node n, int input) {
+        return constantInput(n, input).floats();
+    }
+
+    /** An input the backward pass needs as a constant (a weight, or a shape folded for this size). */
+    private Tensor constantInput(Node n, int input) {
         Tensor t = g.initializers.get(n.input(input));
         if (t == null) {
             throw FiltervisException.failure(n.opType() + " node '" + n.describe() + "' has a computed input '" + n.input(input)
-                    + "'; filtervis needs it to be a constant (weight)");
+                    + "'; filtervis needs it constant for the image size at hand");
         }
-        return t.floats();
+        return t;
     }
 
     /** Per spatial axis: begin pad, end pad, kernel extent, stride, dilation, input and output size. */
