@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.graph.ConstantFolder;
+import org.filtervis.graph.Geometry;
 import org.filtervis.graph.Graph;
 import org.filtervis.graph.Node;
 import org.filtervis.graph.Tensor;
@@ -286,27 +287,6 @@ final class DjlGraph {
         return y;
     }
 
-    /** Begin and end pads per spatial axis, from pads or auto_pad. */
-    private static long[][] pads(Node n, long[] in, long[] kernel, long[] stride, long[] dilation) {
-        int sp = in.length;
-        long[] begin = new long[sp];
-        long[] end = new long[sp];
-        String autoPad = n.attr("auto_pad", "NOTSET");
-        long[] given = n.attr("pads", new long[2 * sp]);
-        for (int i = 0; i < sp; i++) {
-            if (autoPad.startsWith("SAME")) {
-                long out = (in[i] + stride[i] - 1) / stride[i];
-                long total = Math.max(0, (out - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1 - in[i]);
-                begin[i] = autoPad.equals("SAME_UPPER") ? total / 2 : total - total / 2;
-                end[i] = total - begin[i];
-            } else if (!autoPad.equals("VALID")) {
-                begin[i] = given[i];
-                end[i] = given[sp + i];
-            }
-        }
-        return new long[][] {begin, end};
-    }
-
     private static NDArray conv(Node n, Inputs in, NDArray x) {
         NDArray w = in.array(1);
         long[] ws = w.getShape().getShape();
@@ -317,7 +297,7 @@ final class DjlGraph {
         long[] stride = n.attr("strides", new long[] {1, 1});
         long[] dilation = n.attr("dilations", new long[] {1, 1});
         long[] spatial = Arrays.copyOfRange(x.getShape().getShape(), 2, 4);
-        long[][] p = pads(n, spatial, kernel, stride, dilation);
+        long[][] p = Geometry.pads(n, spatial, kernel, stride, dilation);
         Shape padding = new Shape(p[0][0], p[0][1]);
         if (p[0][0] != p[1][0] || p[0][1] != p[1][1]) {
             // PyTorch pads symmetrically: pad the input itself where ONNX pads differ.
@@ -338,7 +318,7 @@ final class DjlGraph {
         if (dilation[0] != 1 || dilation[1] != 1) {
             throw FiltervisException.failure(n.opType() + " node '" + n.describe() + "' is dilated; backend djl lowers undilated pooling only");
         }
-        long[][] p = pads(n, Arrays.copyOfRange(x.getShape().getShape(), 2, 4), kernel, stride, dilation);
+        long[][] p = Geometry.pads(n, Arrays.copyOfRange(x.getShape().getShape(), 2, 4), kernel, stride, dilation);
         boolean ceil = n.attr("ceil_mode", 0L) != 0;
         boolean symmetric = p[0][0] == p[1][0] && p[0][1] == p[1][1];
         boolean max = n.opType().equals("MaxPool");

@@ -1,0 +1,167 @@
+package org.filtervis.tf;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.filtervis.api.FiltervisException;
+import org.filtervis.api.GradientProvider;
+import org.filtervis.api.InputSpec;
+import org.filtervis.graph.GradientGraph;
+import org.tensorflow.Graph;
+import org.tensorflow.Output;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * Objectives and input gradients by TensorFlow's symbolic gradients ({@code Graph.addGradients}).
+ * One graph and session per batch size (every shape static, so shape subgraphs fold), built on
+ * first use and kept, the last few only.
+ */
+final class TfGradients implements GradientProvider {
+    /** The network up to the layer, added to {@code tf}'s graph for a fixed batch. */
+    interface Network {
+        Activation build(TfOps tf, int batch);
+    }
+
+    /** The image placeholder and the layer's activation; {@code channelAxis} is where its channels are stored. */
+    record Activation(Output<?> image, Output<?> activation, int channelAxis) {}
+
+    private static final int KEEP = 3;
+
+    private final TfBackend backend;
+    private final InputSpec input;
+    private final int channels;
+    private final int maxBatch;
+    private final Network network;
+    private final Map<Integer, Built> built = new LinkedHashMap<>(4, 0.75f, true);
+
+    private record Built(Graph graph, Session session, String image, String filters, Output<?> objectives, Output<?> gradient) {
+        void close() {
+            session.close();
+            graph.close();
+        }
+    }
+
+    TfGradients(TfBackend backend, InputSpec input, int channels, int maxBatch, Network network) {
+        this.backend = backend;
+        this.input = input;
+        this.channels = channels;
+        this.maxBatch = maxBatch;
+        this.network = network;
+    }
+
+    @Override
+    public int channels() {
+        return channels;
+    }
+
+    @Override
+    public InputSpec input() {
+        return input;
+    }
+
+    @Override
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    /**
+     * Adds the objective of {@link GradientProvider} to a network: a one-hot channel mask times
+     * the spatial weights (1/count inside the 2-pixel border), summed per image; and the gradient
+     * of their sum with respect to the image.
+     */
+    static Built objective(Graph graph, TfOps tf, Activation a, int batch) {
+        long[] p = TfOps.shape(a.activation());
+        int rank = p.length;
+        int ca = a.channelAxis();
+        long c = p[ca];
+        Output<?> filters = tf.placeholder("filtervis_channels", DataType.DT_INT32, batch);
+        Output<?> oneHot = tf.op("OneHot", "one_hot", b -> b.setAttr("axis", -1L), filters, tf.axis((int) c), tf.scalar(1f), tf.scalar(0f));
+        long[] maskShape = new long[rank];
+        Arrays.fill(maskShape, 1);
+        maskShape[0] = batch;
+        maskShape[ca] = c;
+        Output<?> mask = tf.reshape(oneHot, maskShape);
+        if (rank > 2) {
+            // GradientGraph's weights for the logical [N, C, spatial...] shape; spatial axes keep their order stored.
+            long[] logical = new long[rank];
+            logical[0] = p[0];
+            logical[1] = c;
+            for (int i = 1, j = 2; i < rank; i++) {
+                if (i != ca) {
+                    logical[j++] = p[i];
+                }
+            }
+            var spatial = GradientGraph.spatialWeights(logical);
+            long[] stored = p.clone();
+            stored[0] = 1;
+            stored[ca] = 1;
+            mask = tf.op("Mul", "mask", mask, tf.floats("spatial_weights", stored, spatial.floats()));
+        }
+        int[] axes = new int[rank - 1];
+        Arrays.setAll(axes, i -> i + 1);
+        Output<?> objectives = tf.sum(tf.op("Mul", "masked", a.activation(), mask), false, axes);
+        Output<?> loss = tf.sum(objectives, false, 0);
+        Output<?>[] grads;
+        try {
+            grads = graph.addGradients(loss, new Output<?>[] {a.image()});
+        } catch (RuntimeException e) {
+            throw FiltervisException.failure("TensorFlow cannot differentiate this graph (" + TfGraphModel.firstLine(e.getMessage())
+                    + "); pick an earlier layer, or use --backend onnx");
+        }
+        if (grads[0] == null) {
+            throw FiltervisException.usage("the layer does not depend on the image input; pick another layer (filtervis layers)");
+        }
+        return new Built(graph, null, a.image().op().name(), filters.op().name(), objectives, grads[0]);
+    }
+
+    private Built built(int batch) {
+        Built b = built.get(batch);
+        if (b != null) {
+            return b;
+        }
+        Graph graph = new Graph();
+        try {
+            TfOps tf = new TfOps(graph);
+            Built g = objective(graph, tf, network.build(tf, batch), batch);
+            b = new Built(graph, new Session(graph, backend.config()), g.image(), g.filters(), g.objectives(), g.gradient());
+        } catch (RuntimeException e) {
+            graph.close();
+            throw e;
+        }
+        built.put(batch, b);
+        if (built.size() > KEEP) {
+            var eldest = built.entrySet().iterator().next();
+            eldest.getValue().close();
+            built.remove(eldest.getKey());
+        }
+        return b;
+    }
+
+    @Override
+    public void compute(float[] images, int[] filters, float[] objectives, float[] gradients) {
+        int n = filters.length;
+        GradientProvider.requireChannels(filters, channels);
+        Built b = built(n);
+        long[] dims = input.layout() == InputSpec.Layout.NCHW
+                ? new long[] {n, input.channels(), input.height(), input.width()}
+                : new long[] {n, input.height(), input.width(), input.channels()};
+        try (TFloat32 x = TFloat32.tensorOf(Shape.of(dims), DataBuffers.of(images, true, false));
+                TInt32 c = TInt32.tensorOf(Shape.of(n), DataBuffers.of(filters, true, false));
+                Result r = b.session().runner().feed(b.image(), x).feed(b.filters(), c).fetch(b.objectives()).fetch(b.gradient()).run()) {
+            ((TFloat32) r.get(0)).copyTo(DataBuffers.of(objectives, false, false).narrow(n));
+            ((TFloat32) r.get(1)).copyTo(DataBuffers.of(gradients, false, false).narrow(images.length));
+        }
+    }
+
+    @Override
+    public void close() {
+        built.values().forEach(Built::close);
+        built.clear();
+    }
+}
