@@ -73,5 +73,21 @@ final class TfBackend implements ModelBackend {
     }
 
     @Override
+    public List<String> convertsTo() {
+        return List.of("savedmodel");
+    }
+
+    @Override
+    public void convert(Path model, String format, Path output, int height, int width) {
+        if (!format.equals("savedmodel")) {
+            throw FiltervisException.usage("backend tf converts to savedmodel, not " + format);
+        }
+        if (!Files.isRegularFile(model) || !model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+            throw FiltervisException.usage("convert --to savedmodel reads an .onnx file; " + model + " is not one");
+        }
+        TfConverter.toSavedModel(this, OnnxFormat.read(model), output, height, width);
+    }
+
+    @Override
     public void close() {}
 }

@@ -61,7 +61,12 @@ final class TfLowering {
 
     /** Lowers every node; {@code image} feeds the graph input {@code inputName}. Returns the lowered tensors by ONNX name. */
     Map<String, Value> lower(String inputName, Output<?> image) {
-        values.put(inputName, new Value(image, false));
+        return lower(inputName, new Value(image, false));
+    }
+
+    /** As {@link #lower(String, Output)}, with the image given as a lowered value (an NHWC image for an NCHW model, say). */
+    Map<String, Value> lower(String inputName, Value image) {
+        values.put(inputName, image);
         for (Node n : graph.nodes) {
             Tensor folded = ConstantFolder.tryEvaluate(n, constants::get, name -> values.containsKey(name) ? shape(values.get(name)) : null);
             if (folded != null) {
@@ -290,15 +295,16 @@ final class TfLowering {
                 long[] s = shape(p);
                 int axis = Geometry.axis(n.attr("axis", 1L), s.length);
                 long outer = Tensor.elements(Arrays.copyOfRange(s, 0, axis));
-                yield one(tf.reshape(p.out(), outer, Tensor.elements(s) / Math.max(outer, 1)), false);
+                yield one(tf.reshape(p.out(), -1, Tensor.elements(s) / Math.max(outer, 1)), false);
             }
             case "Reshape" -> {
                 Value p = plain(x);
-                yield one(tf.reshape(p.out(), ConstantFolder.reshapeTarget(shape(p), constant(n, 1).longs(), n.attr("allowzero", 0L) != 0)), false);
+                long[] s = shape(p);
+                yield one(tf.reshape(p.out(), batchFree(s, ConstantFolder.reshapeTarget(s, constant(n, 1).longs(), n.attr("allowzero", 0L) != 0))), false);
             }
             case "Squeeze", "Unsqueeze" -> {
                 Value p = plain(x);
-                yield one(tf.reshape(p.out(), squeezed(n, shape(p))), false);
+                yield one(tf.reshape(p.out(), batchFree(shape(p), squeezed(n, shape(p)))), false);
             }
             case "Transpose" -> transpose(n, x, h);
             case "ConstantOfShape" -> {
@@ -704,6 +710,19 @@ final class TfLowering {
         // A rank-1 index keeps the rank, so NHWC stays; otherwise gather in logical order.
         Value v = idx.rank() == 1 ? x : plain(x);
         return one(tf.op("GatherV2", h, v.out(), indices, tf.axis(physical(v, axis))), v.nhwc());
+    }
+
+    /**
+     * A reshape target that keeps the batch as -1, so a graph written for one batch size (convert)
+     * runs at any other: the lowered shapes are for the batch at hand, the batch axis is free.
+     */
+    private static long[] batchFree(long[] from, long[] target) {
+        if (from.length > 0 && target.length > 0 && target[0] == from[0]) {
+            long[] t = target.clone();
+            t[0] = -1;
+            return t;
+        }
+        return target;
     }
 
     /** The shape after Squeeze or Unsqueeze (axes from the input or, before opset 13, the attribute). */

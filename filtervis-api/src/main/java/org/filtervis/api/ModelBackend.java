@@ -20,6 +20,21 @@ public interface ModelBackend extends AutoCloseable {
      */
     Model open(Path model);
 
+    /** Optional capability: formats {@link #convert} writes, e.g. {@code savedmodel}. */
+    default List<String> convertsTo() {
+        return List.of();
+    }
+
+    /**
+     * Writes {@code model} in another format, for images of the given size (the size fixes the
+     * shapes a converted graph computes). The output appears whole or not at all.
+     *
+     * @throws FiltervisException when the model cannot be opened or converted, or the output exists
+     */
+    default void convert(Path model, String format, Path output, int height, int width) {
+        throw FiltervisException.usage("this backend does not convert models; formats it writes: " + convertsTo());
+    }
+
     @Override
     void close();
 }
