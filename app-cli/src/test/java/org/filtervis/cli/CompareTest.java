@@ -25,20 +25,21 @@ class CompareTest {
     @BeforeAll
     static void compareTheDemoOnEveryBackend() {
         out = dir.resolve("cmp");
-        result = Cli.run("compare", "--backends", "onnx,tf,djl", "--filters", "0,4,9", "--size", "96", "--out", out.toString());
+        result = Cli.run("compare", "--backends", "onnx,tf,djl,mxnet", "--filters", "0,4,9", "--size", "96", "--out", out.toString());
     }
 
     @Test
     void backendsAgreeAndTheMissingOneIsSkipped() throws IOException {
         assertEquals(0, result.code(), result.err());
         assertTrue(result.out().startsWith("backends agree (worst: filter "), result.out());
-        assertTrue(result.err().contains("skipped backend tf: no backend named 'tf'"), result.err());
+        assertTrue(result.err().contains("skipped backend mxnet: no backend named 'mxnet'"), result.err());
         String json = Files.readString(out.resolve("compare.json"));
-        assertTrue(json.contains("\"agree\": true") && json.contains("\"pair\": \"onnx/djl\"") && json.contains("\"step0_gradient_cosine\": "),
+        assertTrue(json.contains("\"agree\": true") && json.contains("\"pair\": \"onnx/tf\"") && json.contains("\"pair\": \"onnx/djl\"")
+                && json.contains("\"pair\": \"tf/djl\"") && json.contains("\"step0_gradient_cosine\": "),
                 json);
         var grid = ImageIO.read(out.resolve("compare.png").toFile());
         assertEquals(3 * 70 + 4 * 5, grid.getWidth(), "3 filter columns of 70 px tiles (96 px, 13 px crop per side)");
-        assertEquals(3 * 70 + 4 * 5, grid.getHeight(), "rows: onnx, djl, difference");
+        assertEquals(4 * 70 + 5 * 5, grid.getHeight(), "rows: onnx, tf, djl, difference");
     }
 
     @Test
@@ -64,7 +65,7 @@ class CompareTest {
                 "--disable-component-update", "--disable-sync", "--user-data-dir=" + dir.resolve("chromium-profile"));
         String url = out.resolve("report.html").toUri().toString();
         String dom = chromium(chromium, flags, "--dump-dom", url);
-        assertTrue(dom.contains("id=\"agreement\"") && dom.split("<tr class=\"ok\"").length == 4, "three agreeing rows: " + dom.length());
+        assertTrue(dom.contains("id=\"agreement\"") && dom.split("<tr class=\"ok\"").length == 10, "nine agreeing rows (3 pairs x 3 filters): " + dom.length());
         assertTrue(dom.contains("<img id=\"grid\"") && dom.contains("data:image/png;base64,") && dom.contains("<polyline"));
         chromium(chromium, flags, "--window-size=1200,1400", "--screenshot=" + shot, url);
         var image = ImageIO.read(shot.toFile());

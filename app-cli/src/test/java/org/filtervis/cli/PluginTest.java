@@ -95,7 +95,7 @@ class PluginTest {
     void unknownBackendNameListsTheAvailableOnes() {
         Cli run = Cli.run("layers", "--backend", "tensorflow");
         assertEquals(2, run.code());
-        assertTrue(run.err().contains("no backend named 'tensorflow'; available: djl, onnx"), run.err());
+        assertTrue(run.err().contains("no backend named 'tensorflow'; available: djl, onnx, tf"), run.err());
         assertTrue(run.oneLineError(), run.err());
     }
 }

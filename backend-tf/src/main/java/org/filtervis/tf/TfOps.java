@@ -40,7 +40,13 @@ final class TfOps {
 
     String uniqueName(String hint) {
         String clean = hint.replaceAll("[^A-Za-z0-9_./-]", "_").replaceAll("^[^A-Za-z0-9.]+", "");
-        return (clean.isEmpty() ? "op" : clean) + "_" + counter++;
+        String base = clean.isEmpty() ? "op" : clean;
+        String name;
+        do {
+            // The graph may hold imported ops already (a SavedModel's): skip names they use.
+            name = base + "_" + counter++;
+        } while (graph.operation(name) != null);
+        return name;
     }
 
     Output<?> floats(String hint, long[] shape, float[] values) {

@@ -1,0 +1,52 @@
+package org.filtervis.cli;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.filtervis.api.BackendOptions;
+import org.filtervis.api.BackendProvider;
+import org.filtervis.api.FiltervisException;
+import org.filtervis.api.ModelBackend;
+import org.filtervis.core.BackendRegistry;
+import org.filtervis.core.Recipe;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "convert", description = "Writes a model in another format, e.g. an ONNX model as a TensorFlow SavedModel (--to savedmodel).")
+final class ConvertCommand implements Callable<Integer> {
+    @ParentCommand
+    Filtervis top;
+
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "The model to convert.")
+    Path model;
+
+    @Option(names = "--to", required = true, paramLabel = "FORMAT", description = "Format to write: savedmodel.")
+    String format;
+
+    @Option(names = "--output", required = true, paramLabel = "PATH", description = "Where to write it (must not exist).")
+    Path output;
+
+    @Option(names = "--backend", paramLabel = "NAME", description = "Backend that writes it (default: the one that opens the target format).")
+    String backend;
+
+    @Option(names = "--size", paramLabel = "PX", description = "Image size the converted graph is built for, where the model does not fix it (default: 180).")
+    Integer size;
+
+    @Override
+    public Integer call() {
+        Map<String, BackendProvider> providers = top.registry().providers();
+        BackendProvider p = backend != null ? BackendRegistry.choose(providers, backend, model)
+                : providers.values().stream().filter(b -> b.modelFormats().contains(format)).findFirst().orElseThrow(() -> FiltervisException.usage(
+                        "no backend writes " + format + "; backends and the formats they read: " + providers.keySet() + " (filtervis backends)"));
+        int px = size != null ? size : Recipe.KERAS_SIZE;
+        try (ModelBackend b = BackendRegistry.create(p, new BackendOptions("cpu", 0))) {
+            if (!b.convertsTo().contains(format)) {
+                throw FiltervisException.usage("backend " + p.name() + " does not write " + format + "; it writes " + b.convertsTo());
+            }
+            b.convert(model, format, output, px, px);
+        }
+        top.out.println("wrote " + output + " (" + format + ", by backend " + p.name() + ")");
+        return 0;
+    }
+}
