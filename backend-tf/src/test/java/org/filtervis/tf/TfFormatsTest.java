@@ -226,6 +226,76 @@ class TfFormatsTest {
         }
     }
 
+    /**
+     * Keras's layout exactly: the filter is a resource variable (VarHandleOp) in the outer graph,
+     * handed to the function as a resource argument and read inside by ReadVariableOp.
+     */
+    @Test
+    void savedModelWithResourceVariablesPassedIntoTheFunctionIsFrozen() throws Exception {
+        Path saved = dir.resolve("keras_like");
+        float[] filterValues = random(135, 3);
+        try (Graph inner = new Graph()) {
+            TfOps tf = new TfOps(inner);
+            Output<?> x = tf.placeholder("input", DataType.DT_FLOAT, -1, H, H, 3);
+            Output<?> handle = tf.placeholder("filter_handle", DataType.DT_RESOURCE);
+            Output<?> filter = tf.op("ReadVariableOp", "conv/ReadVariableOp", b -> b.setAttr("dtype", DataType.DT_FLOAT), handle);
+            Output<?> conv = tf.op("Conv2D", "conv", b -> b.setAttr("strides", new long[] {1, 1, 1, 1}).setAttr("padding", "SAME"), x, filter);
+            Output<?> bn = tf.build("FusedBatchNormV3", "bn", b -> b.setAttr("epsilon", 1e-3f).setAttr("is_training", false), conv,
+                    tf.floats("gamma", new long[] {5}, random(5, 4)), tf.floats("beta", new long[] {5}, random(5, 5)),
+                    tf.floats("mean", new long[] {5}, random(5, 6)), tf.floats("var", new long[] {5}, new float[] {0.5f, 1, 2, 0.3f, 1.1f})).output(0);
+            Output<?> act = inner.opBuilder("Relu", "act", inner.baseScope()).addInput(bn).build().output(0);
+            ConcreteFunction f = ConcreteFunction.create(Signature.builder().input("x", x).input("w", handle).output("y", act).build(), inner);
+            try (Graph outer = new Graph()) {
+                TfOps o = new TfOps(outer);
+                Output<?> in = o.placeholder("serving_input", DataType.DT_FLOAT, -1, H, H, 3);
+                Output<?> var = outer.opBuilder("VarHandleOp", "conv_filter", outer.baseScope()).setAttr("dtype", DataType.DT_FLOAT)
+                        .setAttr("shape", org.tensorflow.ndarray.Shape.of(3, 3, 3, 5)).setAttr("shared_name", "conv_filter").build().output(0);
+                outer.opBuilder("AssignVariableOp", "conv_filter/assign", outer.baseScope()).addInput(var)
+                        .addInput(o.floats("conv_filter/initial", new long[] {3, 3, 3, 5}, filterValues)).setAttr("dtype", DataType.DT_FLOAT).build();
+                // A checkpoint and its restore op, as TensorFlow 2 writes them (TensorFlow Java's exporter skips resource variables).
+                Output<?> file = o.placeholder("saver_filename", DataType.DT_STRING);
+                Output<?> names = strings(o, "conv_filter");
+                Output<?> slices = strings(o, "");
+                Output<?> read = o.op("ReadVariableOp", "conv_filter/read", b -> b.setAttr("dtype", DataType.DT_FLOAT), var);
+                outer.opBuilder("SaveV2", "save_all", outer.baseScope()).addInput(file).addInput(names).addInput(slices)
+                        .addInputList(new Output<?>[] {read}).build();
+                Output<?> restored = outer.opBuilder("RestoreV2", "restore", outer.baseScope()).addInput(file).addInput(names).addInput(slices)
+                        .setAttr("dtypes", new DataType[] {DataType.DT_FLOAT}).build().output(0);
+                outer.opBuilder("AssignVariableOp", "restore_all", outer.baseScope()).addInput(var).addInput(restored)
+                        .setAttr("dtype", DataType.DT_FLOAT).build();
+                var y = f.call(outer.baseScope(), java.util.Map.of("x", in, "w", var)).get("y");
+                outer.opBuilder("Identity", "serving_output", outer.baseScope()).addInput(y.asOutput()).build();
+                try (Session s = new Session(outer)) {
+                    s.runner().addTarget("conv_filter/assign").run();
+                    SavedModelBundle.exporter(saved.toString()).withSession(s).withSignature(Signature.builder().key(Signature.DEFAULT_KEY)
+                            .input("x", in).output("y", outer.output("serving_output")).build()).export();
+                    try (var prefix = org.tensorflow.types.TString.scalarOf(saved.resolve("variables/variables").toString())) {
+                        s.runner().feed("saver_filename", prefix).addTarget("save_all").run();
+                    }
+                }
+                Path pb = saved.resolve("saved_model.pb");
+                var model = org.tensorflow.proto.SavedModel.parseFrom(Files.readAllBytes(pb)).toBuilder();
+                model.getMetaGraphsBuilder(0).setSaverDef(org.tensorflow.proto.SaverDef.newBuilder().setFilenameTensorName("saver_filename:0")
+                        .setSaveTensorName("saver_filename:0").setRestoreOpName("restore_all"));
+                Files.write(pb, model.build().toByteArray());
+            }
+        }
+        try (Model m = TF.open(saved)) {
+            GraphDef g = ((TfGraphModel) m).graphDef();
+            assertFalse(g.getNodeList().stream().anyMatch(n -> n.getOp().endsWith("PartitionedCall") || n.getOp().equals("ReadVariableOp")),
+                    "calls inlined, variable reads frozen to constants");
+            String act = m.layers(H, H).stream().filter(l -> l.opType().equals("Relu")).map(LayerInfo::name).findFirst().orElseThrow();
+            assertSameAsDirect(m, act);
+        }
+    }
+
+    static Output<?> strings(TfOps tf, String value) {
+        try (var t = org.tensorflow.types.TString.vectorOf(value)) {
+            return tf.graph.opBuilder("Const", tf.uniqueName("str"), tf.graph.baseScope()).setAttr("value", t).setAttr("dtype", DataType.DT_STRING)
+                    .build().output(0);
+        }
+    }
+
     @Test
     void notAGraphIsOneClearError() throws Exception {
         Path bad = dir.resolve("bad.pb");
