@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark: the recipe (16 filters, 30 steps, 180 px, one batch) in filtervis (ONNX Runtime and
-# DJL backends) and in eager PyTorch on the same model, in the same run, with the same thread
+# Benchmark: the recipe (16 filters, 30 steps, 180 px, one batch) in filtervis (ONNX Runtime,
+# TensorFlow and DJL backends) and in eager PyTorch on the same model, in the same run, with the same thread
 # count; prints the ratios and the achieved GFLOP/s of forward + backward.
 #
 # Usage: bench/run.sh [NAME CUT LAYER [THREADS]]
@@ -23,6 +23,7 @@ gflop=$($py bench/flops.py "$name" "$cut" 180 2>/dev/null)
 echo "model $name cut after $cut ($layer), 16 filters, 30 steps, 180 px, $threads threads"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 best_onnx=0
+best_tf=0
 best_djl=0
 best_pt=0
 run_fv() {
@@ -30,21 +31,24 @@ run_fv() {
     --quiet --out "$work/out-$1" 2>/dev/null
   $py -c "import json; print(json.load(open('$work/out-$1/run.json'))['timings']['filters_per_second'])"
 }
-# Rounds (ROUNDS, default 2) alternate the three, keeping each one's best: other load hits all alike.
+# Rounds (ROUNDS, default 2) alternate the four, keeping each one's best: other load hits all alike.
 for round in $(seq 1 "${ROUNDS:-2}"); do
   onnx=$(run_fv onnx)
+  tf=$(run_fv tf)
   djl=$(run_fv djl)
   pt=$(OMP_WAIT_POLICY=PASSIVE $py bench/eager_pytorch.py "$work/$name-$cut.pt" "$threads" 16 30 180 2>/dev/null | awk '{print $3}')
-  echo "round $round: filtervis onnx $onnx, filtervis djl $djl, eager PyTorch $pt filters/s"
+  echo "round $round: filtervis onnx $onnx, filtervis tf $tf, filtervis djl $djl, eager PyTorch $pt filters/s"
   best_onnx=$($py -c "print(max($best_onnx, $onnx))")
+  best_tf=$($py -c "print(max($best_tf, $tf))")
   best_djl=$($py -c "print(max($best_djl, $djl))")
   best_pt=$($py -c "print(max($best_pt, $pt))")
 done
 $py - <<PY
-onnx, djl, pt, gflop = $best_onnx, $best_djl, $best_pt, $gflop
-for label, rate in (("filtervis --backend onnx", onnx), ("filtervis --backend djl ", djl), ("eager PyTorch           ", pt)):
+onnx, tf, djl, pt, gflop = $best_onnx, $best_tf, $best_djl, $best_pt, $gflop
+for label, rate in (("filtervis --backend onnx", onnx), ("filtervis --backend tf  ", tf), ("filtervis --backend djl ", djl),
+                    ("eager PyTorch           ", pt)):
     print(f"{label}: {rate:.3f} filters/s ({16 / (rate * 30):.3f} s per step of 16 images), {gflop * rate * 30:.0f} GFLOP/s")
-print(f"ratio onnx / PyTorch: {onnx / pt:.2f}; djl / PyTorch: {djl / pt:.2f}; onnx / djl: {onnx / djl:.2f}")
+print(f"ratio onnx / PyTorch: {onnx / pt:.2f}; tf / PyTorch: {tf / pt:.2f}; djl / PyTorch: {djl / pt:.2f}; tf / onnx: {tf / onnx:.2f}")
 print(f"conv work: {gflop:.2f} GFLOP per image per step (forward + input backward); machine peak about 380 GFLOP/s FP32 on 2 cores")
 PY
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -34,11 +34,33 @@ final class TfBackend implements ModelBackend {
         config = c.build();
         try {
             org.tensorflow.TensorFlow.version();
+            registerGradients();
         } catch (RuntimeException | LinkageError e) {
             throw FiltervisException.failure("TensorFlow Java cannot load its native library (" + e.getMessage()
                     + "); the plugin folder needs tensorflow-core-api and tensorflow-core-native-" + TfBackendProvider.VERSIONS.getProperty("tensorflow.version")
                     + "-linux-x86_64.jar, and the cache " + System.getProperty("org.bytedeco.javacpp.cachedir") + " must be writable", e);
         }
+    }
+
+    private static boolean gradientsRegistered;
+
+    /**
+     * Gradients TensorFlow's C++ graph API lacks for ops that frozen Keras graphs contain on the
+     * image path: IdentityN (Keras wraps custom-gradient activations such as swish in it) passes
+     * each gradient through; a missing one becomes zeros, never null.
+     */
+    static synchronized void registerGradients() {
+        if (gradientsRegistered) {
+            return;
+        }
+        gradientsRegistered = true;
+        org.tensorflow.TensorFlow.registerCustomGradient("IdentityN", (tf, op, grads) -> {
+            List<org.tensorflow.Operand<?>> out = new java.util.ArrayList<>();
+            for (int i = 0; i < grads.size(); i++) {
+                out.add(grads.get(i) != null ? grads.get(i) : tf.zerosLike(op.input(i)));
+            }
+            return out;
+        });
     }
 
     static Path cacheDir() {

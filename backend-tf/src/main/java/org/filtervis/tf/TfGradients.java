@@ -55,6 +55,17 @@ final class TfGradients implements GradientProvider {
         this.network = network;
     }
 
+    /** Builds the graph for one image now, so that an op TensorFlow cannot lower or differentiate is reported before any work. */
+    TfGradients checked() {
+        try {
+            built(1);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        return this;
+    }
+
     @Override
     public int channels() {
         return channels;
@@ -111,8 +122,13 @@ final class TfGradients implements GradientProvider {
         try {
             grads = graph.addGradients(loss, new Output<?>[] {a.image()});
         } catch (RuntimeException e) {
-            throw FiltervisException.failure("TensorFlow cannot differentiate this graph (" + TfGraphModel.firstLine(e.getMessage())
-                    + "); pick an earlier layer, or use --backend onnx");
+            String message = TfGraphModel.firstLine(e.getMessage());
+            java.util.regex.Matcher op = java.util.regex.Pattern.compile("No gradient defined for op: (\\w+)").matcher(message);
+            if (op.find()) {
+                throw FiltervisException.failure("TensorFlow has no gradient for op " + op.group(1) + " between the image and the layer;"
+                        + " pick an earlier layer, or convert the model to ONNX and use --backend onnx");
+            }
+            throw FiltervisException.failure("TensorFlow cannot differentiate this graph (" + message + "); pick an earlier layer, or use --backend onnx");
         }
         if (grads[0] == null) {
             throw FiltervisException.usage("the layer does not depend on the image input; pick another layer (filtervis layers)");

@@ -296,6 +296,50 @@ class TfFormatsTest {
         }
     }
 
+    /** A frozen graph input -> Conv2D -> {@code op} -> Relu "act", where op is IdentityN or Identity (or anything one-input). */
+    static Path wrappedActivation(Path dir, String op) throws Exception {
+        Path pb = dir.resolve(op + ".pb");
+        try (Graph g = new Graph()) {
+            TfOps tf = new TfOps(g);
+            Output<?> x = tf.placeholder("input", DataType.DT_FLOAT, -1, H, H, 3);
+            Output<?> conv = tf.op("Conv2D", "conv", b -> b.setAttr("strides", new long[] {1, 1, 1, 1}).setAttr("padding", "SAME"), x,
+                    tf.floats("filter", new long[] {3, 3, 3, 5}, random(135, 3)));
+            var b = g.opBuilder(op, "wrap", g.baseScope());
+            if (op.equals("IdentityN")) {
+                b.addInputList(new Output<?>[] {conv, x}).setAttr("T", new DataType[] {DataType.DT_FLOAT, DataType.DT_FLOAT});
+            } else {
+                b.addInput(conv);
+            }
+            g.opBuilder("Relu", "act", g.baseScope()).addInput(b.build().output(0)).build();
+            Files.write(pb, g.toGraphDef().toByteArray());
+        }
+        return pb;
+    }
+
+    @Test
+    void identityNHasAPassThroughGradient() throws Exception {
+        int[] filters = {0, 2};
+        float[] x = random(2 * H * H * 3, 5);
+        float[][] grads = new float[2][x.length];
+        String[] ops = {"IdentityN", "Identity"};
+        for (int i = 0; i < 2; i++) {
+            try (Model m = TF.open(wrappedActivation(dir, ops[i])); GradientProvider p = m.gradients("act", H, H)) {
+                p.compute(x, filters, new float[2], grads[i]);
+            }
+        }
+        assertTrue(BackendTesting.sum(grads[1]) != 0);
+        assertEquals(0, BackendTesting.relativeError(grads[0], grads[1]), 1e-7, "IdentityN's gradient is the identity's");
+    }
+
+    @Test
+    void anOpWithoutGradientIsNamed() throws Exception {
+        try (Model m = TF.open(wrappedActivation(dir, "Round"))) {
+            // Reported when the gradient is prepared, before any work.
+            FiltervisException e = assertThrows(FiltervisException.class, () -> m.gradients("act", H, H));
+            assertTrue(e.getMessage().contains("no gradient for op Round"), e.getMessage());
+        }
+    }
+
     @Test
     void notAGraphIsOneClearError() throws Exception {
         Path bad = dir.resolve("bad.pb");
