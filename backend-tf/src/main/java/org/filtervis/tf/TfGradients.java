@@ -40,7 +40,10 @@ final class TfGradients implements GradientProvider {
     private final Network network;
     private final Map<Integer, Built> built = new LinkedHashMap<>(4, 0.75f, true);
 
-    private record Built(Graph graph, Session session, String image, String filters, Output<?> objectives, Output<?> gradient) {
+    /** The objective's ops: the channels placeholder, the per-image objectives, the image gradient. */
+    record Objective(String filters, Output<?> objectives, Output<?> gradient) {}
+
+    private record Built(Graph graph, Session session, String image, Objective objective) {
         void close() {
             session.close();
             graph.close();
@@ -55,10 +58,13 @@ final class TfGradients implements GradientProvider {
         this.network = network;
     }
 
-    /** Builds the graph for one image now, so that an op TensorFlow cannot lower or differentiate is reported before any work. */
-    TfGradients checked() {
+    /**
+     * Builds the graph for {@code batch} images now (the model's own batch where it fixes one), so
+     * that an op TensorFlow cannot lower or differentiate is reported before any work.
+     */
+    TfGradients checked(int batch) {
         try {
-            built(1);
+            built(batch);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -86,7 +92,7 @@ final class TfGradients implements GradientProvider {
      * the spatial weights (1/count inside the 2-pixel border), summed per image; and the gradient
      * of their sum with respect to the image.
      */
-    static Built objective(Graph graph, TfOps tf, Activation a, int batch) {
+    static Objective objective(Graph graph, TfOps tf, Activation a, int batch) {
         long[] p = TfOps.shape(a.activation());
         int rank = p.length;
         int ca = a.channelAxis();
@@ -133,7 +139,7 @@ final class TfGradients implements GradientProvider {
         if (grads[0] == null) {
             throw FiltervisException.usage("the layer does not depend on the image input; pick another layer (filtervis layers)");
         }
-        return new Built(graph, null, a.image().op().name(), filters.op().name(), objectives, grads[0]);
+        return new Objective(filters.op().name(), objectives, grads[0]);
     }
 
     private Built built(int batch) {
@@ -144,8 +150,9 @@ final class TfGradients implements GradientProvider {
         Graph graph = new Graph();
         try {
             TfOps tf = new TfOps(graph);
-            Built g = objective(graph, tf, network.build(tf, batch), batch);
-            b = new Built(graph, new Session(graph, backend.config()), g.image(), g.filters(), g.objectives(), g.gradient());
+            Activation a = network.build(tf, batch);
+            Objective o = objective(graph, tf, a, batch);
+            b = new Built(graph, new Session(graph, backend.config()), a.image().op().name(), o);
         } catch (RuntimeException e) {
             graph.close();
             throw e;
@@ -169,7 +176,8 @@ final class TfGradients implements GradientProvider {
                 : new long[] {n, input.height(), input.width(), input.channels()};
         try (TFloat32 x = TFloat32.tensorOf(Shape.of(dims), DataBuffers.of(images, true, false));
                 TInt32 c = TInt32.tensorOf(Shape.of(n), DataBuffers.of(filters, true, false));
-                Result r = b.session().runner().feed(b.image(), x).feed(b.filters(), c).fetch(b.objectives()).fetch(b.gradient()).run()) {
+                Result r = b.session().runner().feed(b.image(), x).feed(b.objective().filters(), c).fetch(b.objective().objectives())
+                        .fetch(b.objective().gradient()).run()) {
             ((TFloat32) r.get(0)).copyTo(DataBuffers.of(objectives, false, false).narrow(n));
             ((TFloat32) r.get(1)).copyTo(DataBuffers.of(gradients, false, false).narrow(images.length));
         }

@@ -230,7 +230,7 @@ final class TfGraphModel implements Model {
             importInto(tf.graph, batch, height, width);
             Output<?> act = tf.graph.output(tensor);
             return new TfGradients.Activation(tf.graph.output(inputName), act, act.shape().numDimensions() - 1);
-        }).checked();
+        }).checked(1);
     }
 
     /** This model's graph: frozen, inlined, batch norms folded (what {@code convert} writes). */

@@ -93,7 +93,7 @@ final class TfOnnxModel implements Model {
             Map<String, TfLowering.Value> values = lower(cut, tf, batch, height, width);
             TfLowering.Value v = values.get(tensor);
             return new TfGradients.Activation(values.get("").out(), v.out(), v.nhwc() ? 3 : 1);
-        }).checked();
+        }).checked(Math.max(1, fixed));
     }
 
     @Override

@@ -67,6 +67,12 @@ public abstract class OperatorContract {
             new Case("conv stride 2 many inputs (ConvTranspose path)", (b, x) -> b.node("Conv", "c2", List.of(
                     conv(b, x, "c1", 3, 12, ints("pads", 1, 1, 1, 1)), w(b, "w12", 4, 12, 3, 3)), ints("strides", 2, 2), ints("pads", 1, 0, 0, 1))),
             new Case("conv dilation 2", (b, x) -> conv(b, x, "c", 3, 4, ints("dilations", 2, 2), ints("pads", 2, 2, 2, 2))),
+            new Case("conv dilation 3 stride 2 ragged", (b, x) -> conv(b, x, "c", 3, 4, ints("dilations", 3, 3), ints("strides", 2, 2),
+                    ints("pads", 1, 2, 2, 1))),
+            new Case("conv depthwise dilation 2", (b, x) -> b.node("Conv", "c", List.of(x, w(b, "dw", 6, 1, 3, 3)),
+                    Attribute.of("group", 3L), ints("dilations", 2, 2), ints("pads", 2, 2, 2, 2))),
+            new Case("conv grouped 2 groups", (b, x) -> b.node("Conv", "c2", List.of(conv(b, x, "c1", 3, 4, ints("pads", 1, 1, 1, 1)),
+                    w(b, "gw", 6, 2, 3, 3)), Attribute.of("group", 2L), ints("pads", 1, 1, 1, 1))),
             new Case("conv auto_pad SAME_UPPER stride 2", (b, x) -> conv(b, x, "c", 3, 4, ints("strides", 2, 2),
                     Attribute.of("auto_pad", "SAME_UPPER"))),
             new Case("conv depthwise group 3", (b, x) -> b.node("Conv", "c", List.of(x, w(b, "dw", 6, 1, 3, 3)),
