@@ -421,20 +421,25 @@ final class TfLowering {
         long[] stride = n.attr("strides", new long[] {1, 1});
         long[] dilation = n.attr("dilations", new long[] {1, 1});
         long[][] p = Geometry.pads(n, new long[] {s[2], s[3]}, kernel, stride, dilation);
-        Value padded = new Value(pad(x, new long[] {0, 0, p[0][0], p[0][1]}, new long[] {0, 0, p[1][0], p[1][1]}, 0f, h), true);
+        // Where TensorFlow's SAME padding is exactly the model's (most stride-1 convolutions), the
+        // convolution pads itself: no padded copy forward and no slice backward.
+        boolean same = dilation[0] == 1 && dilation[1] == 1 && isSame(s[2], kernel[0], stride[0], p[0][0], p[1][0])
+                && isSame(s[3], kernel[1], stride[1], p[0][1], p[1][1]);
+        Value padded = same ? x : new Value(pad(x, new long[] {0, 0, p[0][0], p[0][1]}, new long[] {0, 0, p[1][0], p[1][1]}, 0f, h), true);
+        String padding = same ? "SAME" : "VALID";
         int group = (int) n.attr("group", 1L);
         long cin = s[1];
         long outC = ws[0];
         Output<?> y;
         if (group == 1) {
             y = convolution("Conv2D", padded.out(), tf.floats(h + "/kernel", permuted(ws, new int[] {2, 3, 1, 0}),
-                    permute(w.floats(), ws, new int[] {2, 3, 1, 0})), stride, dilation, h);
+                    permute(w.floats(), ws, new int[] {2, 3, 1, 0})), stride, dilation, padding, h);
         } else if (ws[1] == 1 && group == cin) {
             // Depthwise: ONNX output channel c*m + j reads input channel c; TensorFlow's filter is [kh, kw, C, m].
             long mult = outC / cin;
             long[] split = {cin, mult, ws[2], ws[3]};
             y = convolution("DepthwiseConv2dNative", padded.out(), tf.floats(h + "/kernel", permuted(split, new int[] {2, 3, 0, 1}),
-                    permute(w.floats(), split, new int[] {2, 3, 0, 1})), stride, dilation, h);
+                    permute(w.floats(), split, new int[] {2, 3, 0, 1})), stride, dilation, padding, h);
         } else {
             // Grouped: one convolution per group (TensorFlow's CPU Conv2D takes no groups).
             long perGroupOut = outC / group;
@@ -447,7 +452,7 @@ final class TfLowering {
             for (int g = 0; g < group; g++) {
                 float[] part = Arrays.copyOfRange(all, g * groupSize, (g + 1) * groupSize);
                 ys[g] = convolution("Conv2D", parts.output(g), tf.floats(h + "/kernel", permuted(gs, new int[] {2, 3, 1, 0}),
-                        permute(part, gs, new int[] {2, 3, 1, 0})), stride, dilation, h);
+                        permute(part, gs, new int[] {2, 3, 1, 0})), stride, dilation, padding, h);
             }
             y = concatOutputs(ys, 3, h);
         }
@@ -470,9 +475,16 @@ final class TfLowering {
      * dilation becomes a batch item convolved undilated (TensorFlow's own gradient for a dilated
      * kernel is wrong); a stride with dilation is the dilated result subsampled.
      */
-    private Output<?> convolution(String op, Output<?> x, Output<?> filter, long[] stride, long[] dilation, String h) {
+    /** Whether TensorFlow's SAME padding of an axis is exactly {@code begin, end}. */
+    private static boolean isSame(long in, long kernel, long stride, long begin, long end) {
+        long out = (in + stride - 1) / stride;
+        long total = Math.max(0, (out - 1) * stride + kernel - in);
+        return begin == total / 2 && end == total - total / 2;
+    }
+
+    private Output<?> convolution(String op, Output<?> x, Output<?> filter, long[] stride, long[] dilation, String padding, String h) {
         if (dilation[0] == 1 && dilation[1] == 1) {
-            return tf.op(op, h, b -> b.setAttr("strides", new long[] {1, stride[0], stride[1], 1}).setAttr("padding", "VALID")
+            return tf.op(op, h, b -> b.setAttr("strides", new long[] {1, stride[0], stride[1], 1}).setAttr("padding", padding)
                     .setAttr("data_format", "NHWC"), x, filter);
         }
         long[] s = TfOps.shape(x);
