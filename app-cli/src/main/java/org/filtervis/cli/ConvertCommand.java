@@ -8,12 +8,18 @@ import org.filtervis.api.BackendProvider;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.ModelBackend;
 import org.filtervis.core.BackendRegistry;
+import org.filtervis.core.AtomicFiles;
 import org.filtervis.core.Recipe;
+import org.filtervis.graph.OnnxFormat;
+import org.filtervis.graph.OnnxModel;
+import org.filtervis.graph.keras.KerasImporter;
+import org.filtervis.graph.keras.TfjsModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "convert", description = "Writes a model in another format, e.g. an ONNX model as a TensorFlow SavedModel (--to savedmodel).")
+@Command(name = "convert", description = "Writes a model in another format: a Keras model in TF.js layers format as ONNX (--to onnx),"
+        + " an ONNX model as a TensorFlow SavedModel (--to savedmodel).")
 final class ConvertCommand implements Callable<Integer> {
     @ParentCommand
     Filtervis top;
@@ -21,7 +27,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "The model to convert.")
     Path model;
 
-    @Option(names = "--to", required = true, paramLabel = "FORMAT", description = "Format to write: savedmodel.")
+    @Option(names = "--to", required = true, paramLabel = "FORMAT", description = "Format to write: onnx (from TF.js/Keras), savedmodel (from ONNX).")
     String format;
 
     @Option(names = "--output", required = true, paramLabel = "PATH", description = "Where to write it (must not exist).")
@@ -35,6 +41,9 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (format.equals("onnx")) {
+            return toOnnx();
+        }
         Map<String, BackendProvider> providers = top.registry().providers();
         BackendProvider p = backend != null ? BackendRegistry.choose(providers, backend, model)
                 : providers.values().stream().filter(b -> b.modelFormats().contains(format)).findFirst().orElseThrow(() -> FiltervisException.usage(
@@ -47,6 +56,26 @@ final class ConvertCommand implements Callable<Integer> {
             b.convert(model, format, output, px, px);
         }
         top.out.println("wrote " + output + " (" + format + ", by backend " + p.name() + ")");
+        return 0;
+    }
+
+    /** TF.js layers (Keras) to ONNX, in the graph module: no backend needed. */
+    private int toOnnx() {
+        if (!java.nio.file.Files.exists(model)) {
+            throw FiltervisException.usage("model not found: " + model);
+        }
+        if (!TfjsModel.isTfjs(model)) {
+            throw FiltervisException.usage(model + " is not a TF.js layers model (a folder with model.json or model.min.js, or that file);"
+                    + " convert --to onnx reads those");
+        }
+        OnnxModel m = KerasImporter.toOnnx(TfjsModel.read(model));
+        byte[] bytes = OnnxFormat.write(m);
+        try {
+            AtomicFiles.write(output, out -> out.write(bytes));
+        } catch (java.io.IOException e) {
+            throw FiltervisException.failure("cannot write " + output + ": " + e.getMessage(), e);
+        }
+        top.out.printf("wrote %s (onnx, %d nodes, input %s NHWC)%n", output, m.graph.nodes.size(), m.graph.inputs.get(0).name());
         return 0;
     }
 }

@@ -116,8 +116,15 @@ public final class Filtervis implements Callable<Integer> {
         return Guice.createInjector(new BackendModule(registry.providers()), new RunModule(settings)).getInstance(Visualizer.class);
     }
 
+    /** The model file to open: the default demo without --model; a TF.js layers model imported to ONNX on the way. */
     static Path modelOrDemo(Path model) {
-        return model != null ? model : DemoModelFile.path();
+        if (model == null) {
+            return DemoModelFile.demo().model();
+        }
+        if (org.filtervis.graph.keras.TfjsModel.isTfjs(model)) {
+            return DemoModelFile.imported(model);
+        }
+        return model;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -33,11 +33,11 @@ final class VisualizeCommand implements Callable<Integer> {
     @Mixin
     Filtervis.ModelOptions options;
 
-    @Option(names = "--layer", paramLabel = "NAME", description = "Layer to visualize (required with --model; the demo's default is "
-            + DemoNetwork.FIRST_LAYER + ").")
+    @Option(names = "--layer", paramLabel = "NAME", description = "Layer to visualize (required with --model; the demo's default is mixed4 of InceptionV3, or "
+            + DemoNetwork.FIRST_LAYER + " of the generated network).")
     String layer;
 
-    @Option(names = "--filters", paramLabel = "LIST", description = "Filters, e.g. 0-63 or 0,5,9 (default: the first 64).")
+    @Option(names = "--filters", paramLabel = "LIST", description = "Filters, e.g. 0-63 or 0,5,9 (default: the first 64; 16 for the InceptionV3 demo).")
     String filters;
 
     @Option(names = "--steps", defaultValue = "30", description = "Gradient steps (default: ${DEFAULT-VALUE}).")
@@ -49,9 +49,11 @@ final class VisualizeCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial noise (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--redirect-relu", paramLabel = "STEPS", arity = "0..1", fallbackValue = "10", defaultValue = "0",
+    @Option(names = "--redirect-relu", paramLabel = "STEPS", arity = "0..1", fallbackValue = "10",
             description = "Redirect ReLU gradients for the first STEPS steps (Lucid's fix for filters that do not fire on noise;"
-                    + " alone: 10 steps; default: off, the Keras recipe).")
+                    + " alone: 10 steps; default: off, the Keras recipe; on for the InceptionV3 demo).")
+    Integer redirect;
+
     int redirectSteps;
 
     @Option(names = "--batch", defaultValue = "16", description = "Filters per batch (default: ${DEFAULT-VALUE}).")
@@ -71,7 +73,10 @@ final class VisualizeCommand implements Callable<Integer> {
         if (layer == null && options.model != null) {
             throw FiltervisException.usage("--layer is required with --model; list the layers with: filtervis layers --model " + options.model);
         }
-        String layerName = layer != null ? layer : DemoNetwork.FIRST_LAYER;
+        DemoModelFile.Demo demo = DemoModelFile.demo();
+        String layerName = layer != null ? layer : demo.layer();
+        // The pretrained demo leaves many mixed4 filters dark on noise: it uses Lucid's fix unless told otherwise.
+        redirectSteps = redirect != null ? redirect : options.model == null ? demo.redirectSteps() : 0;
         if (redirectSteps < 0) {
             throw FiltervisException.usage("--redirect-relu must be 0 or more steps");
         }
@@ -81,9 +86,9 @@ final class VisualizeCommand implements Callable<Integer> {
             Model model = v.model();
             int size = options.size(model.input());
             try (GradientProvider gradients = model.gradients(layerName, size, size)) {
-                List<Integer> chosen = filters == null
-                        ? Filters.parse("0-" + (Math.min(64, gradients.channels()) - 1))
-                        : Filters.parse(filters);
+                // The pretrained demo (299 px) shows 16 filters by default, so the first run takes a minute, not several.
+                String defaults = options.model == null && demo.filters() != null ? demo.filters() : "0-" + (Math.min(64, gradients.channels()) - 1);
+                List<Integer> chosen = Filters.parse(filters == null ? defaults : filters);
                 Filters.check(chosen, gradients.channels(), layerName);
                 if (redirectSteps > 0 && gradients.redirectedRelu().isEmpty()) {
                     throw FiltervisException.usage("backend '" + v.provider().name() + "' cannot redirect ReLU gradients for this model; run without --redirect-relu");

@@ -157,27 +157,8 @@ final class TfLowering {
         return tf.floats(hint, permuted(full, TO_NHWC), permute(t.floats(), full, TO_NHWC));
     }
 
-    /** Row-major data of a tensor transposed by {@code perm}. */
     static float[] permute(float[] data, long[] shape, int[] perm) {
-        int rank = shape.length;
-        long[] outShape = permuted(shape, perm);
-        long[] inStrides = strides(shape);
-        float[] out = new float[data.length];
-        int[] idx = new int[rank];
-        for (int o = 0; o < out.length; o++) {
-            long src = 0;
-            for (int d = 0; d < rank; d++) {
-                src += idx[d] * inStrides[perm[d]];
-            }
-            out[o] = data[(int) src];
-            for (int d = rank - 1; d >= 0; d--) {
-                if (++idx[d] < outShape[d]) {
-                    break;
-                }
-                idx[d] = 0;
-            }
-        }
-        return out;
+        return Tensor.transpose(data, shape, perm);
     }
 
     static long[] permuted(long[] shape, int[] perm) {
@@ -186,16 +167,6 @@ final class TfLowering {
             out[i] = shape[perm[i]];
         }
         return out;
-    }
-
-    private static long[] strides(long[] shape) {
-        long[] s = new long[shape.length];
-        long acc = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            s[i] = acc;
-            acc *= shape[i];
-        }
-        return s;
     }
 
     private static List<Value> one(Output<?> out, boolean nhwc) {

@@ -10,10 +10,13 @@ import java.util.Set;
  * Which tensors a person would pick: with PyTorch's scoped node names
  * ({@code /layer2/layer2.1/relu_1/Relu}), the output of every block at the first two scope
  * levels ({@code /layer2}, {@code /layer2/layer2.1}): the last tensor made inside the block that
- * is used outside it. Without scopes, the activations. The graph's outputs always.
+ * is used outside it. Without scopes (Keras names such as {@code mixed4}, {@code block_6_add}), the
+ * activations and the joins (Concat, Add). The graph's outputs always.
  */
 public final class LayerSuggestions {
     private static final Set<String> ACTIVATIONS = Set.of("Relu", "Clip", "LeakyRelu", "HardSwish", "Sigmoid", "Elu", "Selu", "Tanh", "Softmax");
+
+    private static final Set<String> JOINS = Set.of("Concat", "Add", "Sum");
 
     private LayerSuggestions() {}
 
@@ -46,7 +49,7 @@ public final class LayerSuggestions {
             }
             suggested.addAll(lastOut.values());
         } else {
-            g.nodes.stream().filter(n -> ACTIVATIONS.contains(n.opType())).forEach(n -> suggested.add(n.output(0)));
+            g.nodes.stream().filter(n -> ACTIVATIONS.contains(n.opType()) || JOINS.contains(n.opType())).forEach(n -> suggested.add(n.output(0)));
         }
         g.outputs.forEach(o -> suggested.add(o.name()));
         return suggested;

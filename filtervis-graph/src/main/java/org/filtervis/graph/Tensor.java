@@ -127,8 +127,39 @@ public final class Tensor {
         return out;
     }
 
+    /** Row-major float data of a tensor of {@code shape} transposed by {@code perm} (output axis i is input axis perm[i]). */
+    public static float[] transpose(float[] data, long[] shape, int[] perm) {
+        int rank = shape.length;
+        long[] outShape = new long[rank];
+        long[] inStrides = new long[rank];
+        long acc = 1;
+        for (int d = rank - 1; d >= 0; d--) {
+            inStrides[d] = acc;
+            acc *= shape[d];
+        }
+        for (int d = 0; d < rank; d++) {
+            outShape[d] = shape[perm[d]];
+        }
+        float[] out = new float[data.length];
+        int[] idx = new int[rank];
+        for (int o = 0; o < out.length; o++) {
+            long src = 0;
+            for (int d = 0; d < rank; d++) {
+                src += idx[d] * inStrides[perm[d]];
+            }
+            out[o] = data[(int) src];
+            for (int d = rank - 1; d >= 0; d--) {
+                if (++idx[d] < outShape[d]) {
+                    break;
+                }
+                idx[d] = 0;
+            }
+        }
+        return out;
+    }
+
     /** IEEE 754 half precision to float (Java 17 has no Float.float16ToFloat). */
-    static float halfToFloat(short h) {
+    public static float halfToFloat(short h) {
         int sign = (h >> 15) & 1;
         int exp = (h >> 10) & 0x1f;
         int mant = h & 0x3ff;
