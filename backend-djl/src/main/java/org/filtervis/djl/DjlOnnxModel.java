@@ -25,7 +25,7 @@ final class DjlOnnxModel implements Model {
     DjlOnnxModel(DjlBackend backend, OnnxModel model) {
         this.backend = backend;
         this.prepared = GraphPrep.prepare(model);
-        this.input = GraphPrep.inputSpec(GraphPrep.imageInput(prepared.graph));
+        this.input = GraphPrep.inputSpec(prepared.graph, GraphPrep.imageInput(prepared.graph));
     }
 
     @Override

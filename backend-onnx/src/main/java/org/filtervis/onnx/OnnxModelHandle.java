@@ -52,7 +52,7 @@ final class OnnxModelHandle implements Model {
         } else {
             this.image = GraphPrep.imageInput(prepared.graph);
         }
-        this.input = GraphPrep.inputSpec(image);
+        this.input = GraphPrep.inputSpec(prepared.graph, image);
     }
 
     @Override

@@ -40,7 +40,7 @@ final class TfConverter {
         }
         OnnxModel prepared = GraphPrep.prepare(source);
         ValueInfo image = GraphPrep.imageInput(prepared.graph);
-        InputSpec input = GraphPrep.inputSpec(image);
+        InputSpec input = GraphPrep.inputSpec(prepared.graph, image);
         int h = input.height() > 0 ? input.height() : height;
         int w = input.width() > 0 ? input.width() : width;
         java.util.Set<String> outputs = new java.util.LinkedHashSet<>();

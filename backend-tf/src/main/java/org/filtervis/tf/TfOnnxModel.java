@@ -26,7 +26,7 @@ final class TfOnnxModel implements Model {
     TfOnnxModel(TfBackend backend, OnnxModel model) {
         this.backend = backend;
         this.prepared = GraphPrep.prepare(model);
-        this.input = GraphPrep.inputSpec(GraphPrep.imageInput(prepared.graph));
+        this.input = GraphPrep.inputSpec(prepared.graph, GraphPrep.imageInput(prepared.graph));
     }
 
     @Override

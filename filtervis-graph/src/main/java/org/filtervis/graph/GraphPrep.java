@@ -46,7 +46,21 @@ public final class GraphPrep {
 
     /** The image input as the SPI describes it: layout, channels and (fixed or free) size. */
     public static org.filtervis.api.InputSpec inputSpec(ValueInfo image) {
-        boolean last = channelsLast(image);
+        return inputSpec(image, channelsLast(image));
+    }
+
+    /**
+     * As {@link #inputSpec(ValueInfo)}, judging the layout by the graph too: an input that goes
+     * straight into a Transpose to NCHW (what TensorFlow and Keras exports do) is NHWC whatever its
+     * channel count.
+     */
+    public static org.filtervis.api.InputSpec inputSpec(Graph g, ValueInfo image) {
+        boolean transposed = g.nodes.stream().anyMatch(n -> n.opType().equals("Transpose") && n.inputs().size() == 1
+                && n.input(0).equals(image.name()) && Arrays.equals(n.attr("perm", new long[0]), new long[] {0, 3, 1, 2}));
+        return inputSpec(image, transposed || channelsLast(image));
+    }
+
+    private static org.filtervis.api.InputSpec inputSpec(ValueInfo image, boolean last) {
         return new org.filtervis.api.InputSpec(image.name(), last ? org.filtervis.api.InputSpec.Layout.NHWC : org.filtervis.api.InputSpec.Layout.NCHW,
                 (int) image.dim(last ? 3 : 1), (int) image.dim(last ? 1 : 2), (int) image.dim(last ? 2 : 3));
     }
