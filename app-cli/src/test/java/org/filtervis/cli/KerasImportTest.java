@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The pretrained Keras models of nsfwjs@4.3.0, opened as the package ships them (wrapped TF.js
  * files), through every backend, against TF.js itself (tools/tfjs_reference.cjs, run by .ci/run):
- * objectives to a relative error of 1e-4, input gradients to a relative L2 error of 1e-3.
+ * objectives to a relative error of 1e-4 at every reference layer, input gradients to a relative L2
+ * error of 1e-3 at the layers the reference differentiates (TF.js's AvgPool gradient fixed there).
  * Needs -Dfiltervis.nsfwjs=DIR (the package's dist/models) and -Dfiltervis.tfjsReference=DIR.
  */
 class KerasImportTest {
@@ -74,6 +75,9 @@ class KerasImportTest {
             double want = e.objectives().get(i);
             assertTrue(want > 0, "the reference channel fires");
             assertTrue(Math.abs(got - want) <= 1e-4 * Math.abs(want), e + " image " + i + ": objective " + got + " vs TF.js " + want);
+        }
+        if (e.gradient() == null) {
+            return;
         }
         float[] want = Npy.read(ref.resolve(e.gradient())).data();
         float[] got = Npy.read(out).data();

@@ -177,12 +177,13 @@ final class TfGraphModel implements Model {
         List<LayerInfo> rest = new ArrayList<>();
         try (Graph g = new Graph()) {
             importInto(g, 1, height, width);
+            Set<GraphOperation> fromInput = g.subgraphFrom(Set.of(g.operation(inputName).output(0)));
             for (NodeDef n : graph.getNodeList()) {
                 GraphOperation op = g.operation(n.getName());
                 // Identity ops are layers only where someone named them (convert names ONNX tensors so).
                 boolean namedIdentity = op != null && op.type().equals("Identity") && !op.name().matches("(.*/)?Identity(_\\d+)?");
                 if (op == null || (NOT_LAYERS.contains(op.type()) && !namedIdentity) || op.numOutputs() < 1 || op.output(0).dataType() != DataType.DT_FLOAT
-                        || !dependsOnInput(g, op)) {
+                        || !fromInput.contains(op)) {
                     continue;
                 }
                 long[] s = op.output(0).shape().asArray();
@@ -196,10 +197,6 @@ final class TfGraphModel implements Model {
         }
         first.addAll(rest);
         return first;
-    }
-
-    private boolean dependsOnInput(Graph g, GraphOperation op) {
-        return g.subgraphFrom(Set.of(g.operation(inputName).output(0))).contains(op);
     }
 
     private String resolveLayer(String layer) {
