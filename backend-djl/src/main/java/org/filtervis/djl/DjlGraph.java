@@ -18,7 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.graph.ConstantFolder;
 import org.filtervis.graph.Geometry;
@@ -33,11 +32,7 @@ import org.filtervis.graph.Tensor;
  * Weights are converted once and kept in the backend's manager.
  */
 final class DjlGraph {
-    static final Set<String> SUPPORTED = new TreeSet<>(List.of("Conv", "BatchNormalization", "LayerNormalization", "Relu", "Clip",
-            "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Erf", "Exp", "Sqrt", "Pow", "Neg", "Softmax", "MaxPool",
-            "AveragePool", "GlobalAveragePool", "ReduceMean", "ReduceSum", "Add", "Sub", "Mul", "Div", "Sum", "Concat", "Split", "Slice",
-            "Gather", "Expand", "Pad", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Gemm", "MatMul", "Identity",
-            "Dropout", "Cast", "ConstantOfShape"));
+    static final Set<String> SUPPORTED = org.filtervis.graph.Operators.LOWERED;
 
     private final Graph graph;
     private final NDManager weightsManager;

@@ -6,12 +6,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.graph.ConstantFolder;
 import org.filtervis.graph.Geometry;
 import org.filtervis.graph.Graph;
 import org.filtervis.graph.Node;
+import org.filtervis.graph.Operators;
 import org.filtervis.graph.Tensor;
 import org.tensorflow.Output;
 import org.tensorflow.proto.DataType;
@@ -34,11 +34,7 @@ import org.tensorflow.proto.DataType;
  * forward and backward) when it was not folded into its Conv already.
  */
 final class TfLowering {
-    static final Set<String> SUPPORTED = new TreeSet<>(List.of("Conv", "BatchNormalization", "LayerNormalization", "Relu", "Clip",
-            "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Erf", "Exp", "Sqrt", "Pow", "Neg", "Softmax", "MaxPool",
-            "AveragePool", "GlobalAveragePool", "ReduceMean", "ReduceSum", "Add", "Sub", "Mul", "Div", "Sum", "Concat", "Split", "Slice",
-            "Gather", "Expand", "Pad", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Gemm", "MatMul", "Identity",
-            "Dropout", "Cast", "ConstantOfShape"));
+    static final Set<String> SUPPORTED = org.filtervis.graph.Operators.LOWERED;
 
     /** Where a logical NCHW axis lives in NHWC. */
     private static final int[] PHYSICAL = {0, 3, 1, 2};
@@ -82,7 +78,7 @@ final class TfLowering {
                 outs = apply(n);
             } catch (IllegalArgumentException e) {
                 // TensorFlow's shape inference rejected the op (usually: the image size does not fit the model).
-                throw new IllegalArgumentException(n.opType() + " node '" + n.describe() + "': " + TfGraphModel.firstLine(e.getMessage()), e);
+                throw new IllegalArgumentException(n.opType() + " node '" + n.describe() + "': " + Operators.firstLine(e.getMessage()), e);
             }
             for (int i = 0; i < outs.size() && i < n.outputs().size(); i++) {
                 values.put(n.output(i), outs.get(i));
