@@ -19,7 +19,6 @@ import org.filtervis.core.GradientAscent;
 import org.filtervis.core.ImageMath;
 import org.filtervis.core.Recipe;
 import org.filtervis.core.Visualizer;
-import org.filtervis.graph.DemoNetwork;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -74,7 +73,7 @@ final class CompareCommand implements Callable<Integer> {
         if (layer == null && model != null) {
             throw FiltervisException.usage("--layer is required with --model; list the layers with: filtervis layers --model " + model);
         }
-        String layerName = layer != null ? layer : DemoNetwork.FIRST_LAYER;
+        String layerName = layer != null ? layer : DemoModelFile.demo().layer();
         Path modelFile = Filtervis.modelOrDemo(model);
         Recipe recipe = new Recipe(steps, lr, seed, 0);
         List<Integer> chosen = Filters.parse(filters);
