@@ -27,7 +27,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "The model to convert.")
     Path model;
 
-    @Option(names = "--to", required = true, paramLabel = "FORMAT", description = "Format to write: onnx (from TF.js/Keras), savedmodel (from ONNX).")
+    @Option(names = "--to", required = true, paramLabel = "FORMAT", description = "Format to write: onnx (from Keras: TF.js layers or .h5), savedmodel (from ONNX).")
     String format;
 
     @Option(names = "--output", required = true, paramLabel = "PATH", description = "Where to write it (must not exist).")
@@ -64,11 +64,12 @@ final class ConvertCommand implements Callable<Integer> {
         if (!java.nio.file.Files.exists(model)) {
             throw FiltervisException.usage("model not found: " + model);
         }
-        if (!TfjsModel.isTfjs(model)) {
-            throw FiltervisException.usage(model + " is not a TF.js layers model (a folder with model.json or model.min.js, or that file);"
-                    + " convert --to onnx reads those");
+        boolean h5 = KerasH5.isH5(model);
+        if (!h5 && !TfjsModel.isTfjs(model)) {
+            throw FiltervisException.usage(model + " is not a Keras model (a TF.js layers folder with model.json or model.min.js, or that"
+                    + " file, or a Keras 2 .h5); convert --to onnx reads those");
         }
-        OnnxModel m = KerasImporter.toOnnx(TfjsModel.read(model));
+        OnnxModel m = KerasImporter.toOnnx(h5 ? KerasH5.read(model) : TfjsModel.read(model));
         byte[] bytes = OnnxFormat.write(m);
         try {
             AtomicFiles.write(output, out -> out.write(bytes));

@@ -39,9 +39,9 @@ final class DemoModelFile {
         return cached("demo", OnnxFormat.write(DemoNetwork.build()));
     }
 
-    /** A TF.js layers model imported to ONNX, cached in the temporary folder by content. */
-    static Path imported(Path tfjs) {
-        OnnxModel m = KerasImporter.toOnnx(TfjsModel.read(tfjs));
+    /** A Keras model imported to ONNX, cached in the temporary folder by content. */
+    static Path imported(TfjsModel keras) {
+        OnnxModel m = KerasImporter.toOnnx(keras);
         return cached("keras", OnnxFormat.write(m));
     }
 

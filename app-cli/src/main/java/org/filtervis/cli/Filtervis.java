@@ -116,13 +116,16 @@ public final class Filtervis implements Callable<Integer> {
         return Guice.createInjector(new BackendModule(registry.providers()), new RunModule(settings)).getInstance(Visualizer.class);
     }
 
-    /** The model file to open: the default demo without --model; a TF.js layers model imported to ONNX on the way. */
+    /** The model file to open: the default demo without --model; a Keras model (TF.js layers, .h5) imported to ONNX on the way. */
     static Path modelOrDemo(Path model) {
         if (model == null) {
             return DemoModelFile.demo().model();
         }
+        if (KerasH5.isH5(model)) {
+            return DemoModelFile.imported(KerasH5.read(model));
+        }
         if (org.filtervis.graph.keras.TfjsModel.isTfjs(model)) {
-            return DemoModelFile.imported(model);
+            return DemoModelFile.imported(org.filtervis.graph.keras.TfjsModel.read(model));
         }
         return model;
     }

@@ -350,11 +350,13 @@ public final class KerasImporter {
             throw FiltervisException.usage("Keras Dense '" + name + "' is applied to a " + ranks.get(x) + "-D tensor; only [batch, features] is supported");
         }
         TfjsModel.Weight k = param(name, "kernel", true);
-        String y = node("MatMul", fresh(name), List.of(x, weight(name + "/kernel", k.shape(), k.values())), fresh(name), 2);
+        List<String> inputs = new ArrayList<>(List.of(x, weight(name + "/kernel", k.shape(), k.values())));
         if (!Boolean.FALSE.equals(c.get("use_bias"))) {
             TfjsModel.Weight b = param(name, "bias", true);
-            y = node("Add", fresh(name), List.of(y, weight(name + "/bias", b.shape(), b.values())), fresh(name), 2);
+            inputs.add(weight(name + "/bias", b.shape(), b.values()));
         }
+        // One Gemm (kernel [in, out] as it is), so the layer's bias is not a separate Add listed among the joins.
+        String y = node("Gemm", name + "#gemm", inputs, name + "#gemm", 2);
         return activation(name + "#act", (String) c.getOrDefault("activation", "linear"), y, name);
     }
 }

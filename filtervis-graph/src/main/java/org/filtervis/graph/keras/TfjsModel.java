@@ -32,6 +32,11 @@ public final class TfjsModel {
         this.weights = weights;
     }
 
+    /** A Keras model read from elsewhere (an HDF5 file): its {@code model_config} and its weights by {@code layer/param}. */
+    public static TfjsModel of(Map<String, Object> modelConfig, Map<String, Weight> weights) {
+        return new TfjsModel(modelConfig, weights);
+    }
+
     /** Whether {@code path} looks like a TF.js layers model: a model.json, a model.min.js, or a folder holding one. */
     public static boolean isTfjs(Path path) {
         if (Files.isDirectory(path)) {

@@ -1,0 +1,77 @@
+package org.filtervis.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.filtervis.core.Npy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Keras 2 .h5 files: tools/make_keras_h5.py wrote one small model (Conv2D, BatchNormalization,
+ * DepthwiseConv2D, ReLU(6), Add, MaxPooling2D, GlobalAveragePooling2D, Dense) as .h5 and in TF.js
+ * layers format with the same weights (test resources). Both import to the same ONNX model, and the
+ * .h5 runs on every backend.
+ */
+class KerasH5Test {
+    @TempDir
+    Path dir;
+
+    static Path resource(String name) {
+        return Path.of("src/test/resources/keras").resolve(name).toAbsolutePath();
+    }
+
+    @Test
+    void h5AndTfjsLayoutsImportToTheSameOnnxModel() throws IOException {
+        Path a = dir.resolve("h5.onnx");
+        Path b = dir.resolve("tfjs.onnx");
+        Cli ca = Cli.run("convert", "--model", resource("tiny.h5").toString(), "--to", "onnx", "--output", a.toString());
+        assertEquals(0, ca.code(), ca.err());
+        Cli cb = Cli.run("convert", "--model", resource("tfjs").toString(), "--to", "onnx", "--output", b.toString());
+        assertEquals(0, cb.code(), cb.err());
+        assertArrayEquals(Files.readAllBytes(b), Files.readAllBytes(a));
+    }
+
+    @Test
+    void h5RunsOnEveryBackend() throws IOException {
+        float[] x = new float[2 * 20 * 20 * 3];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) Math.sin(i * 0.29) * 0.5f;
+        }
+        Path in = dir.resolve("x.npy");
+        Npy.write(in, new long[] {2, 20, 20, 3}, x);
+        String[] backends = {"onnx", "tf", "djl"};
+        float[][] grads = new float[3][];
+        for (int i = 0; i < 3; i++) {
+            Path out = dir.resolve("g" + i + ".npy");
+            Cli r = Cli.run("gradient", "--backend", backends[i], "--model", resource("tiny.h5").toString(), "--layer", "add", "--filters", "1,6",
+                    "--input", in.toString(), "--output", out.toString());
+            assertEquals(0, r.code(), r.err());
+            grads[i] = Npy.read(out).data();
+        }
+        for (int b = 1; b < 3; b++) {
+            double num = 0, den = 0;
+            for (int i = 0; i < x.length; i++) {
+                num += Math.pow(grads[b][i] - grads[0][i], 2);
+                den += Math.pow(grads[0][i], 2);
+            }
+            assertTrue(den > 0 && Math.sqrt(num / den) < 1e-5, backends[b] + " vs onnx: " + Math.sqrt(num / den));
+        }
+    }
+
+    @Test
+    void kerasThreeArchivesAndNonHdf5FilesAreNamed() throws IOException {
+        Path keras = Files.writeString(dir.resolve("m.keras"), "zip");
+        Cli r = Cli.run("layers", "--model", keras.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.oneLineError() && r.err().contains("Keras 3 .keras archive"), r.err());
+        Path fake = Files.writeString(dir.resolve("fake.h5"), "not hdf5 at all");
+        r = Cli.run("layers", "--model", fake.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.oneLineError() && r.err().contains("not an HDF5 file"), r.err());
+    }
+}
