@@ -192,7 +192,8 @@ final class GraphDefs {
 
     /**
      * Replaces each ReadVariableOp whose resource comes (through Identity) from a VarHandleOp by a
-     * Const holding {@code values.apply(varHandleName)}; nodes left without use are kept (unused ops never run).
+     * Const holding {@code values.apply(varHandleName)} (null: left as it is); nodes left without use
+     * are kept (unused ops never run).
      */
     static GraphDef freezeVariables(GraphDef graph, Function<String, TensorProto> values) {
         Map<String, NodeDef> byName = new HashMap<>();
@@ -204,8 +205,8 @@ final class GraphDefs {
                 while (src != null && src.getOp().equals("Identity")) {
                     src = byName.get(nodeName(src.getInput(0)));
                 }
-                if (src != null && src.getOp().equals("VarHandleOp")) {
-                    TensorProto value = values.apply(src.getName());
+                TensorProto value = src != null && src.getOp().equals("VarHandleOp") ? values.apply(src.getName()) : null;
+                if (value != null) {
                     out.addNode(NodeDef.newBuilder().setName(n.getName()).setOp("Const")
                             .putAttr("dtype", AttrValue.newBuilder().setType(value.getDtype()).build())
                             .putAttr("value", AttrValue.newBuilder().setTensor(value).build()).build());

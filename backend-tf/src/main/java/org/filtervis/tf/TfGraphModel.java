@@ -107,8 +107,8 @@ final class TfGraphModel implements Model {
         try (Result r = bundle.session().runner().fetch(value).run()) {
             Tensor t = r.get(0);
             if (!(t instanceof TFloat32 f)) {
-                // Not an image-path weight (e.g. an int64 step counter): keep a scalar placeholder value of its type.
-                return TensorProto.newBuilder().setDtype(type).setTensorShape(TensorShapeProto.newBuilder()).build();
+                // Not a float weight (e.g. an int64 step counter): left as a variable read, which the image path never runs.
+                return null;
             }
             long[] shape = f.shape().asArray();
             float[] v = new float[(int) f.size()];
