@@ -7,8 +7,8 @@ import org.filtervis.api.BackendOptions;
 import org.filtervis.api.BackendProvider;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.ModelBackend;
-import org.filtervis.core.BackendRegistry;
 import org.filtervis.core.AtomicFiles;
+import org.filtervis.core.BackendRegistry;
 import org.filtervis.core.Recipe;
 import org.filtervis.graph.OnnxFormat;
 import org.filtervis.graph.OnnxModel;
@@ -30,7 +30,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--to", required = true, paramLabel = "FORMAT", description = "Format to write: onnx (from Keras: TF.js layers or .h5), savedmodel (from ONNX).")
     String format;
 
-    @Option(names = "--output", required = true, paramLabel = "PATH", description = "Where to write it (must not exist).")
+    @Option(names = "--output", required = true, paramLabel = "PATH", description = "Where to write it (a SavedModel folder must not exist yet; an ONNX file is replaced whole).")
     Path output;
 
     @Option(names = "--backend", paramLabel = "NAME", description = "Backend that writes it (default: the one that opens the target format).")
@@ -59,7 +59,7 @@ final class ConvertCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** TF.js layers (Keras) to ONNX, in the graph module: no backend needed. */
+    /** Keras (TF.js layers or .h5) to ONNX, by the graph module's importer: no backend needed. */
     private int toOnnx() {
         if (!java.nio.file.Files.exists(model)) {
             throw FiltervisException.usage("model not found: " + model);

@@ -83,6 +83,10 @@ final class TfBackend implements ModelBackend {
         if (TfBackendProvider.isSavedModel(model)) {
             return TfGraphModel.savedModel(this, model);
         }
+        if (model.getFileName().toString().equals("saved_model.pb") && model.getParent() != null && TfBackendProvider.isSavedModel(model.getParent())) {
+            // The SavedModel's own file given: the folder is meant.
+            return TfGraphModel.savedModel(this, model.getParent());
+        }
         if (!Files.isRegularFile(model)) {
             throw FiltervisException.usage("model file not found: " + model
                     + (Files.isDirectory(model) ? " is a folder without saved_model.pb; give a SavedModel folder, a frozen .pb or an .onnx file" : ""));

@@ -91,6 +91,9 @@ class TfFormatsTest {
         assertTrue(Files.isRegularFile(saved.resolve("saved_model.pb")));
         assertFalse(Files.exists(dir.resolve(".small_savedmodel.partial")), "no partial output left");
         assertThrows(FiltervisException.class, () -> TF.convert(onnx, "savedmodel", saved, H, H), "an existing output is refused");
+        try (Model viaFile = TF.open(saved.resolve("saved_model.pb"))) {
+            assertEquals(org.filtervis.api.InputSpec.Layout.NHWC, viaFile.input().layout(), "saved_model.pb stands for its folder");
+        }
 
         int[] filters = {0, 3};
         float[] nchw = random(2 * 3 * H * H, 11);
