@@ -14,6 +14,17 @@ record Cli(int code, String out, String err) {
     }
 
     /** The largest difference of two images of one size, in 8-bit levels over all channels. */
+    /** |got - want| / |want| in L2; infinite when want is all zero (nothing to compare is a failure). */
+    static double relativeL2(float[] got, float[] want) {
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < want.length; i++) {
+            num += Math.pow(got[i] - (double) want[i], 2);
+            den += Math.pow(want[i], 2);
+        }
+        return den > 0 ? Math.sqrt(num / den) : Double.POSITIVE_INFINITY;
+    }
+
     static int maxLevelDifference(java.awt.image.BufferedImage a, java.awt.image.BufferedImage b) {
         int worst = 0;
         for (int y = 0; y < a.getHeight(); y++) {

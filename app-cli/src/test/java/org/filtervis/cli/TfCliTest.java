@@ -61,12 +61,8 @@ class TfCliTest {
         assertEquals(0, g.code(), g.err());
         float[] want = toNhwc(Npy.read(g1).data(), 2, 3, 48, 48);
         float[] got = Npy.read(g2).data();
-        double num = 0, den = 0;
-        for (int i = 0; i < want.length; i++) {
-            num += Math.pow(got[i] - want[i], 2);
-            den += Math.pow(want[i], 2);
-        }
-        assertTrue(den > 0 && Math.sqrt(num / den) < 1e-5, "SavedModel vs ONNX: relative L2 " + Math.sqrt(num / den));
+        double err = Cli.relativeL2(got, want);
+        assertTrue(err < 1e-5, "SavedModel vs ONNX: relative L2 " + err);
 
         Path out = dir.resolve("vis");
         Cli v = Cli.run("visualize", "--model", saved.toString(), "--layer", "conv2_relu", "--filters", "2", "--size", "64", "--out", out.toString(), "--quiet");

@@ -1,8 +1,5 @@
 package org.filtervis.djl;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -17,15 +14,7 @@ import org.filtervis.api.ModelBackend;
  * (the ONNX Runtime backend stays the default for them).
  */
 public final class DjlBackendProvider implements BackendProvider {
-    static final Properties VERSIONS = new Properties();
-
-    static {
-        try (InputStream in = DjlBackendProvider.class.getResourceAsStream("/filtervis-djl.properties")) {
-            VERSIONS.load(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
+    static final Properties VERSIONS = org.filtervis.graph.BuildVersions.load(DjlBackendProvider.class, "/filtervis-djl.properties");
 
     @Override
     public int spiVersion() {

@@ -7,6 +7,7 @@ import ai.djl.training.GradientCollector;
 import java.util.Arrays;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.InputSpec;
+import org.filtervis.graph.BackendGradients;
 import org.filtervis.graph.GradientGraph;
 
 /**
@@ -14,41 +15,26 @@ import org.filtervis.graph.GradientGraph;
  * collector, on a fresh input array each call (DJL accumulates gradients otherwise), in a
  * sub-manager closed after the call so memory stays flat over a long run.
  */
-class DjlGradients implements GradientProvider {
+class DjlGradients extends BackendGradients {
     /** The network up to the layer: image batch in, activation out, arrays in {@code scope}. */
     interface Forward {
         NDArray apply(NDArray images, NDManager scope);
     }
 
     private final DjlBackend backend;
-    private final InputSpec input;
-    private final int channels;
     private final Forward forward;
 
     DjlGradients(DjlBackend backend, InputSpec input, int channels, Forward forward) {
+        super(input, channels, Integer.MAX_VALUE);
         this.backend = backend;
-        this.input = input;
-        this.channels = channels;
         this.forward = forward;
-    }
-
-    @Override
-    public int channels() {
-        return channels;
-    }
-
-    @Override
-    public InputSpec input() {
-        return input;
     }
 
     @Override
     public void compute(float[] images, int[] filters, float[] objectives, float[] gradients) {
         int n = filters.length;
         GradientProvider.requireChannels(filters, channels);
-        long[] dims = input.layout() == InputSpec.Layout.NCHW
-                ? new long[] {n, input.channels(), input.height(), input.width()}
-                : new long[] {n, input.height(), input.width(), input.channels()};
+        long[] dims = batchDims(n);
         try (NDManager scope = backend.root().newSubManager(); GradientCollector gc = backend.engine().newGradientCollector()) {
             NDArray x = scope.create(images, new Shape(dims));
             x.setRequiresGradient(true);

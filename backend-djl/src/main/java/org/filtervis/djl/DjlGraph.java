@@ -17,12 +17,12 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.graph.ConstantFolder;
 import org.filtervis.graph.Geometry;
 import org.filtervis.graph.Graph;
 import org.filtervis.graph.Node;
+import org.filtervis.graph.Operators;
 import org.filtervis.graph.Tensor;
 
 /**
@@ -32,7 +32,6 @@ import org.filtervis.graph.Tensor;
  * Weights are converted once and kept in the backend's manager.
  */
 final class DjlGraph {
-    static final Set<String> SUPPORTED = org.filtervis.graph.Operators.LOWERED;
 
     private final Graph graph;
     private final NDManager weightsManager;
@@ -49,15 +48,8 @@ final class DjlGraph {
         Map<String, Tensor> constants = new HashMap<>(graph.initializers);
         values.put(inputName, image);
         for (Node n : graph.nodes) {
-            Tensor folded = ConstantFolder.tryEvaluate(n, constants::get,
-                    name -> values.containsKey(name) ? values.get(name).getShape().getShape() : null);
-            if (folded != null) {
-                constants.put(n.output(0), folded);
+            if (Operators.foldOrRequireLowered(n, constants, name -> values.containsKey(name) ? values.get(name).getShape().getShape() : null, "djl")) {
                 continue;
-            }
-            if (!SUPPORTED.contains(n.opType()) || !n.domain().isEmpty()) {
-                throw FiltervisException.failure("unsupported operator " + n.opType() + " (node '" + n.describe() + "') for backend djl; supported: "
-                        + String.join(", ", SUPPORTED) + ". Pick an earlier layer, or use --backend onnx");
             }
             List<NDArray> outs = apply(n, new Inputs(n, values, constants, scope));
             for (int i = 0; i < outs.size() && i < n.outputs().size(); i++) {
@@ -209,16 +201,7 @@ final class DjlGraph {
             case "Slice" -> one(slice(in, x));
             case "Gather" -> one(gather(n, in, x));
             case "Expand" -> {
-                long[] target = in.longs(1);
-                long[] s = x.getShape().getShape();
-                int rank = Math.max(s.length, target.length);
-                long[] out = new long[rank];
-                for (int i = 0; i < rank; i++) {
-                    long a = i - (rank - s.length) >= 0 ? s[i - (rank - s.length)] : 1;
-                    long b = i - (rank - target.length) >= 0 ? target[i - (rank - target.length)] : 1;
-                    out[i] = Math.max(a, b);
-                }
-                yield one(x.broadcast(new Shape(out)));
+                yield one(x.broadcast(new Shape(Geometry.broadcast(x.getShape().getShape(), in.longs(1)))));
             }
             case "Pad" -> {
                 if (!n.attr("mode", "constant").equals("constant")) {

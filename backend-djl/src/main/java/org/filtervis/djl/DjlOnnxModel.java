@@ -15,17 +15,22 @@ import org.filtervis.api.Model;
 import org.filtervis.graph.GraphPrep;
 import org.filtervis.graph.LayerSuggestions;
 import org.filtervis.graph.OnnxModel;
+import org.filtervis.graph.PreparedModel;
 
 /** An ONNX model run by PyTorch through DJL: the graph lowered op by op, differentiated by autograd. */
 final class DjlOnnxModel implements Model {
     private final DjlBackend backend;
     private final OnnxModel prepared;
     private final InputSpec input;
+    /** The model's own batch size where it fixes one, else 1. */
+    private final int batch;
 
     DjlOnnxModel(DjlBackend backend, OnnxModel model) {
         this.backend = backend;
-        this.prepared = GraphPrep.prepare(model);
-        this.input = GraphPrep.inputSpec(prepared.graph, GraphPrep.imageInput(prepared.graph));
+        PreparedModel p = PreparedModel.of(model);
+        this.prepared = p.model();
+        this.input = p.input();
+        this.batch = Math.max(1, p.fixedBatch());
     }
 
     @Override
@@ -35,7 +40,6 @@ final class DjlOnnxModel implements Model {
 
     /** Runs the graph cut at {@code outputs} once on zeros; returns the shapes of what it computed. */
     private Map<String, long[]> probe(Set<String> outputs, int height, int width) {
-        int batch = batch();
         OnnxModel cut = GraphPrep.cut(prepared, GraphPrep.imageDims(input, batch, height, width), outputs);
         try (NDManager scope = backend.root().newSubManager()) {
             DjlGraph graph = new DjlGraph(cut.graph, scope);
@@ -49,11 +53,6 @@ final class DjlOnnxModel implements Model {
             }
             return shapes;
         }
-    }
-
-    /** The model's own batch size where it fixes one, else 1. */
-    private int batch() {
-        return (int) Math.max(1, GraphPrep.imageInput(prepared.graph).dim(0));
     }
 
     @Override

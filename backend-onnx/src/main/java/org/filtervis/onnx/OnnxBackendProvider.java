@@ -1,12 +1,8 @@
 package org.filtervis.onnx;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import org.filtervis.api.BackendOptions;
 import org.filtervis.api.BackendProvider;
 import org.filtervis.api.ModelBackend;
@@ -25,13 +21,8 @@ public final class OnnxBackendProvider implements BackendProvider {
 
     @Override
     public String version() {
-        Properties p = new Properties();
-        try (InputStream in = OnnxBackendProvider.class.getResourceAsStream("/filtervis-onnx.properties")) {
-            p.load(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return "ONNX Runtime " + p.getProperty("onnxruntime.version");
+        return "ONNX Runtime " + org.filtervis.graph.BuildVersions.load(OnnxBackendProvider.class, "/filtervis-onnx.properties")
+                .getProperty("onnxruntime.version");
     }
 
     @Override

@@ -3,17 +3,15 @@ package org.filtervis.onnx;
 import java.util.function.IntFunction;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.InputSpec;
+import org.filtervis.graph.BackendGradients;
 
 /**
  * Runs a layer's gradient model; one session per batch size, built on first use and reused for
  * every later batch of that size (the channels are an input).
  */
-final class OnnxGradients implements GradientProvider {
-    private final InputSpec input;
-    private final int channels;
+final class OnnxGradients extends BackendGradients {
     private final IntFunction<GradientSession> sessionForBatch;
     private final Runnable closer;
-    private final int fixedBatch;
     private final java.util.function.Supplier<OnnxGradients> redirectedFactory;
     private OnnxGradients redirected;
 
@@ -23,11 +21,9 @@ final class OnnxGradients implements GradientProvider {
      */
     OnnxGradients(InputSpec input, int channels, IntFunction<GradientSession> sessionForBatch, Runnable closer, int fixedBatch,
             java.util.function.Supplier<OnnxGradients> redirectedFactory) {
-        this.input = input;
-        this.channels = channels;
+        super(input, channels, fixedBatch);
         this.sessionForBatch = sessionForBatch;
         this.closer = closer;
-        this.fixedBatch = fixedBatch;
         this.redirectedFactory = redirectedFactory;
     }
 
@@ -40,21 +36,6 @@ final class OnnxGradients implements GradientProvider {
     }
 
     @Override
-    public int channels() {
-        return channels;
-    }
-
-    @Override
-    public InputSpec input() {
-        return input;
-    }
-
-    @Override
-    public int maxBatch() {
-        return fixedBatch;
-    }
-
-    @Override
     public void compute(float[] images, int[] filters, float[] objectives, float[] gradients) {
         int n = filters.length;
         int per = input.elements();
@@ -62,11 +43,11 @@ final class OnnxGradients implements GradientProvider {
             throw new IllegalArgumentException("batch of " + n + " needs " + n * per + " image floats, got " + images.length);
         }
         GradientProvider.requireChannels(filters, channels);
-        if (n > fixedBatch) {
-            throw new IllegalArgumentException("batch of " + n + " exceeds " + fixedBatch);
+        if (n > maxBatch) {
+            throw new IllegalArgumentException("batch of " + n + " exceeds " + maxBatch);
         }
         // A model with a pinned batch size gets short batches padded with blank images.
-        int batch = fixedBatch == Integer.MAX_VALUE ? n : fixedBatch;
+        int batch = maxBatch == Integer.MAX_VALUE ? n : maxBatch;
         long[] ch = new long[batch];
         for (int i = 0; i < n; i++) {
             ch[i] = filters[i];

@@ -1,8 +1,5 @@
 package org.filtervis.tf;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,15 +15,7 @@ import org.filtervis.api.ModelBackend;
  * ONNX models when chosen with {@code --backend tf}.
  */
 public final class TfBackendProvider implements BackendProvider {
-    static final Properties VERSIONS = new Properties();
-
-    static {
-        try (InputStream in = TfBackendProvider.class.getResourceAsStream("/filtervis-tf.properties")) {
-            VERSIONS.load(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
+    static final Properties VERSIONS = org.filtervis.graph.BuildVersions.load(TfBackendProvider.class, "/filtervis-tf.properties");
 
     @Override
     public int spiVersion() {

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.InputSpec;
+import org.filtervis.graph.BackendGradients;
 import org.filtervis.graph.GradientGraph;
 import org.tensorflow.Graph;
 import org.tensorflow.Output;
@@ -22,7 +23,7 @@ import org.tensorflow.types.TInt32;
  * One graph and session per batch size (every shape static, so shape subgraphs fold), built on
  * first use and kept, the last few only.
  */
-final class TfGradients implements GradientProvider {
+final class TfGradients extends BackendGradients {
     /** The network up to the layer, added to {@code tf}'s graph for a fixed batch. */
     interface Network {
         Activation build(TfOps tf, int batch);
@@ -34,9 +35,6 @@ final class TfGradients implements GradientProvider {
     private static final int KEEP = 3;
 
     private final TfBackend backend;
-    private final InputSpec input;
-    private final int channels;
-    private final int maxBatch;
     private final Network network;
     private final Map<Integer, Built> built = new LinkedHashMap<>(4, 0.75f, true);
 
@@ -51,10 +49,8 @@ final class TfGradients implements GradientProvider {
     }
 
     TfGradients(TfBackend backend, InputSpec input, int channels, int maxBatch, Network network) {
+        super(input, channels, maxBatch);
         this.backend = backend;
-        this.input = input;
-        this.channels = channels;
-        this.maxBatch = maxBatch;
         this.network = network;
     }
 
@@ -70,21 +66,6 @@ final class TfGradients implements GradientProvider {
             throw e;
         }
         return this;
-    }
-
-    @Override
-    public int channels() {
-        return channels;
-    }
-
-    @Override
-    public InputSpec input() {
-        return input;
-    }
-
-    @Override
-    public int maxBatch() {
-        return maxBatch;
     }
 
     /**
@@ -171,9 +152,7 @@ final class TfGradients implements GradientProvider {
         int n = filters.length;
         GradientProvider.requireChannels(filters, channels);
         Built b = built(n);
-        long[] dims = input.layout() == InputSpec.Layout.NCHW
-                ? new long[] {n, input.channels(), input.height(), input.width()}
-                : new long[] {n, input.height(), input.width(), input.channels()};
+        long[] dims = batchDims(n);
         try (TFloat32 x = TFloat32.tensorOf(Shape.of(dims), DataBuffers.of(images, true, false));
                 TInt32 c = TInt32.tensorOf(Shape.of(n), DataBuffers.of(filters, true, false));
                 Result r = b.session().runner().feed(b.image(), x).feed(b.objective().filters(), c).fetch(b.objective().objectives())

@@ -34,7 +34,6 @@ import org.tensorflow.proto.DataType;
  * forward and backward) when it was not folded into its Conv already.
  */
 final class TfLowering {
-    static final Set<String> SUPPORTED = org.filtervis.graph.Operators.LOWERED;
 
     /** Where a logical NCHW axis lives in NHWC. */
     private static final int[] PHYSICAL = {0, 3, 1, 2};
@@ -64,14 +63,8 @@ final class TfLowering {
     Map<String, Value> lower(String inputName, Value image) {
         values.put(inputName, image);
         for (Node n : graph.nodes) {
-            Tensor folded = ConstantFolder.tryEvaluate(n, constants::get, name -> values.containsKey(name) ? shape(values.get(name)) : null);
-            if (folded != null) {
-                constants.put(n.output(0), folded);
+            if (Operators.foldOrRequireLowered(n, constants, name -> values.containsKey(name) ? shape(values.get(name)) : null, "tf")) {
                 continue;
-            }
-            if (!SUPPORTED.contains(n.opType()) || !n.domain().isEmpty()) {
-                throw FiltervisException.failure("unsupported operator " + n.opType() + " (node '" + n.describe() + "') for backend tf; supported: "
-                        + String.join(", ", SUPPORTED) + ". Pick an earlier layer, or use --backend onnx");
             }
             List<Value> outs;
             try {
@@ -235,16 +228,7 @@ final class TfLowering {
             case "Gather" -> gather(n, x, h);
             case "Expand" -> {
                 Value p = plain(x);
-                long[] s = shape(p);
-                long[] target = constant(n, 1).longs();
-                int rank = Math.max(s.length, target.length);
-                long[] out = new long[rank];
-                for (int i = 0; i < rank; i++) {
-                    long a = i - (rank - s.length) >= 0 ? s[i - (rank - s.length)] : 1;
-                    long b = i - (rank - target.length) >= 0 ? target[i - (rank - target.length)] : 1;
-                    out[i] = Math.max(a, b);
-                }
-                yield one(tf.op("BroadcastTo", h, p.out(), tf.ints(out)), false);
+                yield one(tf.op("BroadcastTo", h, p.out(), tf.ints(Geometry.broadcast(shape(p), constant(n, 1).longs()))), false);
             }
             case "Pad" -> {
                 if (!n.attr("mode", "constant").equals("constant")) {

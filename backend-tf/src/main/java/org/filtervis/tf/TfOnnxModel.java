@@ -13,6 +13,7 @@ import org.filtervis.api.Model;
 import org.filtervis.graph.GraphPrep;
 import org.filtervis.graph.LayerSuggestions;
 import org.filtervis.graph.OnnxModel;
+import org.filtervis.graph.PreparedModel;
 import org.tensorflow.Graph;
 import org.tensorflow.Output;
 import org.tensorflow.proto.DataType;
@@ -22,21 +23,19 @@ final class TfOnnxModel implements Model {
     private final TfBackend backend;
     private final OnnxModel prepared;
     private final InputSpec input;
+    private final int fixedBatch;
 
     TfOnnxModel(TfBackend backend, OnnxModel model) {
         this.backend = backend;
-        this.prepared = GraphPrep.prepare(model);
-        this.input = GraphPrep.inputSpec(prepared.graph, GraphPrep.imageInput(prepared.graph));
+        PreparedModel p = PreparedModel.of(model);
+        this.prepared = p.model();
+        this.input = p.input();
+        this.fixedBatch = p.fixedBatch();
     }
 
     @Override
     public InputSpec input() {
         return input;
-    }
-
-    /** The model's own batch size where it fixes one, else 0. */
-    private int fixedBatch() {
-        return (int) Math.max(0, GraphPrep.imageInput(prepared.graph).dim(0));
     }
 
     /** Lowers {@code cut} for a batch into {@code tf}'s graph: the image placeholder and every lowered tensor. */
@@ -65,7 +64,7 @@ final class TfOnnxModel implements Model {
     @Override
     public List<LayerInfo> layers(int height, int width) {
         Set<String> all = GraphPrep.allNodeOutputs(prepared.graph);
-        return LayerSuggestions.layers(prepared.graph, probe(all, Math.max(1, fixedBatch()), height, width));
+        return LayerSuggestions.layers(prepared.graph, probe(all, Math.max(1, fixedBatch), height, width));
     }
 
     @Override
@@ -74,7 +73,7 @@ final class TfOnnxModel implements Model {
             throw FiltervisException.usage("image size " + height + "x" + width + " is not positive; use --size with a positive number");
         }
         String tensor = GraphPrep.resolveLayer(prepared.graph, layer, new ArrayList<>(GraphPrep.allNodeOutputs(prepared.graph)));
-        int fixed = fixedBatch();
+        int fixed = fixedBatch;
         long[] shape = probe(Set.of(tensor), Math.max(1, fixed), height, width).get(tensor);
         if (shape == null || shape.length < 2) {
             throw FiltervisException.usage("layer '" + layer + "' is not a float tensor with a channel axis; pick another (filtervis layers)");

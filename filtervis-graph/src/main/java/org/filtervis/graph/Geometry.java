@@ -40,6 +40,18 @@ public final class Geometry {
         return out;
     }
 
+    /** The shape ONNX Expand (numpy broadcasting) gives a tensor of shape {@code s} with target {@code target}. */
+    public static long[] broadcast(long[] s, long[] target) {
+        int rank = Math.max(s.length, target.length);
+        long[] out = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            long a = i - (rank - s.length) >= 0 ? s[i - (rank - s.length)] : 1;
+            long b = i - (rank - target.length) >= 0 ? target[i - (rank - target.length)] : 1;
+            out[i] = Math.max(a, b);
+        }
+        return out;
+    }
+
     /** A negative axis counted from the end. */
     public static int axis(long axis, int rank) {
         return (int) (axis < 0 ? axis + rank : axis);

@@ -1,0 +1,16 @@
+package org.filtervis.graph;
+
+import org.filtervis.api.InputSpec;
+
+/** An ONNX model ready for a backend that lowers it: prepared (constants folded, opset 17) with its image input described. */
+public record PreparedModel(OnnxModel model, InputSpec input) {
+    public static PreparedModel of(OnnxModel source) {
+        OnnxModel prepared = GraphPrep.prepare(source);
+        return new PreparedModel(prepared, GraphPrep.inputSpec(prepared.graph, GraphPrep.imageInput(prepared.graph)));
+    }
+
+    /** The model's own batch size where it fixes one, else 0. */
+    public int fixedBatch() {
+        return (int) Math.max(0, GraphPrep.imageInput(model.graph).dim(0));
+    }
+}
