@@ -94,6 +94,14 @@ final class VisualizeCommand implements Callable<Integer> {
                     throw FiltervisException.usage("backend '" + v.provider().name() + "' cannot redirect ReLU gradients for this model; run without --redirect-relu");
                 }
                 prepareOutput(out);
+                // Sessions and graphs are built here, as part of the setup, not in the first timed step.
+                int full = Math.min(Math.min(batch, gradients.maxBatch()), chosen.size());
+                for (int images : new int[] {full, chosen.size() % full}) {
+                    gradients.prepare(images);
+                    if (redirectSteps > 0) {
+                        gradients.redirectedRelu().ifPresent(r -> r.prepare(images));
+                    }
+                }
                 double setup = (System.nanoTime() - t0) / 1e9;
                 List<ImageSink> sinks = List.of(PngSinks.perFilter(out.resolve("filters")), PngSinks.grid(out.resolve("grid.png")),
                         new RunJsonSink(out.resolve("run.json")));

@@ -32,12 +32,27 @@ final class OnnxBackend implements ModelBackend {
 
     /** Options for a new session: threads, full graph optimisation, and the device. */
     OrtSession.SessionOptions sessionOptions() {
+        return sessionOptions(options.threads());
+    }
+
+    /** The compute threads the user gave, or the machine's processors. */
+    int threads() {
+        return options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
+    }
+
+    /** Whether batches may be split over several single-threaded sessions (the CPU only). */
+    boolean splitsBatches() {
+        return options.device().equals("cpu");
+    }
+
+    /** Options for a new session with {@code threads} intra-op threads (0: ONNX Runtime's default). */
+    OrtSession.SessionOptions sessionOptions(int threads) {
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         try {
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            if (options.threads() > 0) {
-                so.setIntraOpNumThreads(options.threads());
+            if (threads > 0) {
+                so.setIntraOpNumThreads(threads);
                 so.setInterOpNumThreads(1);
             }
             if (options.device().equals("cuda")) {

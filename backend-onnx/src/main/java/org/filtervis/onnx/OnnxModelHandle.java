@@ -132,8 +132,9 @@ final class OnnxModelHandle implements Model {
                         + " images; use --size " + input.height());
             }
             int channels = Integer.parseInt(prepared.metadata.getOrDefault("filtervis.gradient.channels", "0"));
-            GradientSession session = newSession(prepared, imageDims((int) image.dim(0), height, width));
-            return new OnnxGradients(input.withSize(height, width), channels, n -> session, session::close, session.batch(), null);
+            GradientSession session = newSession(prepared, imageDims((int) image.dim(0), height, width), backend.threads());
+            return new OnnxGradients(input.withSize(height, width), channels, (n, threads) -> session, session::close, session.batch(),
+                    backend.threads(), null);
         }
         String tensor = GraphPrep.resolveLayer(prepared.graph, layer, layerNames());
         int fixed = (int) image.dim(0);
@@ -145,12 +146,14 @@ final class OnnxModelHandle implements Model {
         return providerFor(tensor, height, width, channels, maxBatch, false);
     }
 
-    /** One session per batch size, built on first use. */
+    /** One session per batch size and thread count, built on first use (by whichever thread needs it first). */
     private OnnxGradients providerFor(String tensor, int height, int width, int channels, int maxBatch, boolean redirectRelu) {
-        Map<Integer, GradientSession> sessions = new HashMap<>();
+        Map<List<Integer>, GradientSession> sessions = new java.util.concurrent.ConcurrentHashMap<>();
+        int threads = backend.splitsBatches() ? backend.threads() : 1;
         return new OnnxGradients(input.withSize(height, width), channels,
-                n -> sessions.computeIfAbsent(n, b -> newSession(gradientModel(tensor, b, height, width, redirectRelu), imageDims(b, height, width))),
-                () -> sessions.values().forEach(GradientSession::close), maxBatch,
+                (n, t) -> sessions.computeIfAbsent(List.of(n, t),
+                        k -> newSession(gradientModel(tensor, n, height, width, redirectRelu), imageDims(n, height, width), t)),
+                () -> sessions.values().forEach(GradientSession::close), maxBatch, threads,
                 redirectRelu ? null : () -> providerFor(tensor, height, width, channels, maxBatch, true));
     }
 
@@ -173,9 +176,9 @@ final class OnnxModelHandle implements Model {
         }
     }
 
-    private GradientSession newSession(OnnxModel gradient, long[] dims) {
+    private GradientSession newSession(OnnxModel gradient, long[] dims, int threads) {
         try {
-            OrtSession.SessionOptions so = backend.sessionOptions();
+            OrtSession.SessionOptions so = backend.sessionOptions(threads);
             return new GradientSession(backend.env(), backend.env().createSession(OnnxFormat.write(gradient), so), image.name(), dims);
         } catch (OrtException e) {
             throw FiltervisException.failure("ONNX Runtime cannot load the gradient model of " + file.getFileName() + ": "

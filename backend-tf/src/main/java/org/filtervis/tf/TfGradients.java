@@ -148,6 +148,13 @@ final class TfGradients extends BackendGradients {
     }
 
     @Override
+    public void prepare(int batch) {
+        if (batch > 0) {
+            built(batch);
+        }
+    }
+
+    @Override
     public void compute(float[] images, int[] filters, float[] objectives, float[] gradients) {
         int n = filters.length;
         GradientProvider.requireChannels(filters, channels);

@@ -45,6 +45,13 @@ public interface GradientProvider extends AutoCloseable {
     }
 
     /**
+     * Builds now what a batch of {@code batch} images needs (sessions, graphs) rather than in the
+     * first {@link #compute} of that size, so that setup and steady-state steps are timed apart.
+     * Optional: the default builds nothing.
+     */
+    default void prepare(int batch) {}
+
+    /**
      * Runs one pass.
      *
      * @param images     N images, {@code N * input().elements()} floats

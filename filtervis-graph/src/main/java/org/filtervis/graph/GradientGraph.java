@@ -119,7 +119,7 @@ public final class GradientGraph {
         String weighted = op("Mul", List.of(layer, seed));
         g.nodes.add(Node.of("ReduceSum", "fv/objective", List.of(weighted, constant(Tensor.vector(axes))), List.of(OBJECTIVES),
                 Attribute.of("keepdims", 0L)));
-        return seed;
+        return s.length == 4 ? depthwise(seed, c, 1f) : seed;
     }
 
     /** Weights of the spatial mean: 1/count inside a 2-pixel border (the whole map when any side is 4 or less). */
@@ -215,6 +215,10 @@ public final class GradientGraph {
             // Masks read the output, not the input: y > 0 exactly where x > 0, and leaving the input
             // unread lets ONNX Runtime fuse the producing Conv with its activation.
             case "Relu" -> {
+                if (!redirectRelu && shape(y).length == 4) {
+                    add(x, op("Mul", List.of(dy, positiveMask(y))), active);
+                    return;
+                }
                 String through = op("Greater", List.of(y, scalar(0)));
                 // Redirected: also where the gradient would raise an inactive unit.
                 add(x, masked(dy, y, through, () -> op("Or", List.of(through, op("Greater", List.of(dy, scalar(0)))))), active);
@@ -638,7 +642,17 @@ public final class GradientGraph {
             add(x, stridedConvByPhases(dy, constantWeights, w, shape(x)), active);
             return;
         }
-        add(x, op("ConvTranspose", List.of(dy, weights), transposeAttributes(w, group)), active);
+        String dx = op("ConvTranspose", List.of(dy, weights), transposeAttributes(w, group));
+        add(x, ws.length == 4 ? blocked(dx) : dx, active);
+    }
+
+    /**
+     * A 4-D tensor passed through a 1x1 AveragePool, which changes nothing (NaN included) but makes
+     * ONNX Runtime hand it on in its blocked (NCHWc) layout: the Sums, masks and Convs that follow
+     * then stay in that layout instead of reordering their operands one by one.
+     */
+    private String blocked(String t) {
+        return op("AveragePool", List.of(t), Attribute.of("kernel_shape", new long[] {1, 1}));
     }
 
     /**
@@ -712,21 +726,21 @@ public final class GradientGraph {
         String x = n.input(0);
         // The forward pass hands over the argmax of every window; the gradient is scattered back
         // there, summing where windows overlap.
-        String indices = n.output(1);
+        String indices = n.outputs().size() > 1 ? n.output(1) : "";
         if (indices.isEmpty()) {
+            // A second MaxPool gives the indices; the forward one stays without them, so ONNX
+            // Runtime runs it (and everything after it) in its blocked layout.
             indices = fresh("argmax");
-            if (n.outputs().size() < 2) {
-                n.outputs().add(indices);
-            } else {
-                n.outputs().set(1, indices);
-            }
+            g.nodes.add(Node.of("MaxPool", indices + "_pool", n.inputs(), List.of(fresh("pooled"), indices),
+                    n.attributes().values().toArray(new Attribute[0])));
         }
         long[] xs = shape(x);
         long total = Tensor.elements(xs);
         String zeros = op("ConstantOfShape", List.of(constant(Tensor.vector(total))), Attribute.of("value", Tensor.ofFloats(new long[] {1}, 0f)));
         String scattered = op("ScatterElements", List.of(zeros, reshape(indices, new long[] {-1}), reshape(dy, new long[] {-1})),
                 Attribute.of("axis", 0L), Attribute.of("reduction", "add"));
-        add(x, reshape(scattered, xs), active);
+        String dx = reshape(scattered, xs);
+        add(x, xs.length == 4 ? blocked(dx) : dx, active);
     }
 
     private void averagePool(Node n, String dy, Set<String> active) {
@@ -916,6 +930,28 @@ public final class GradientGraph {
         Arrays.setAll(axes, i -> i + 1);
         String energy = op("ReduceSum", List.of(op("Mul", List.of(plain, plain)), constant(Tensor.vector(axes))), Attribute.of("keepdims", 1L));
         return op("Where", List.of(op("Greater", List.of(energy, scalar(0))), plain, other));
+    }
+
+    /**
+     * 1 where a ReLU output is positive, 0 where it is zero, for a 4-D tensor, written so that
+     * ONNX Runtime keeps it in its blocked (NCHWc) layout next to the convolutions: the output
+     * scaled by 2^100 (a 1x1 depthwise Conv) and clipped to [0, 1] (fused into that Conv) is
+     * exactly 0 at 0 and exactly 1 for every output from 2^-100 (8e-31) up. Greater+Cast would
+     * leave that layout, costing two reorders and two passes per ReLU.
+     */
+    private String positiveMask(String y) {
+        return op("Clip", List.of(depthwise(y, shape(y)[1], 0x1p100f), scalar(0), scalar(1)));
+    }
+
+    /**
+     * {@code t} times {@code factor} as a 1x1 depthwise Conv: ONNX Runtime computes a Conv in
+     * its blocked layout, so what follows (Mul, Sum, the next Conv) stays in that layout too.
+     */
+    private String depthwise(String t, long channels, float factor) {
+        float[] k = new float[(int) channels];
+        Arrays.fill(k, factor);
+        return op("Conv", List.of(t, constant(Tensor.ofFloats(new long[] {channels, 1, 1, 1}, k))), Attribute.of("group", channels),
+                Attribute.of("kernel_shape", new long[] {1, 1}));
     }
 
     /** A boolean tensor as float 0/1, to multiply a gradient with. */
