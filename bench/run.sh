@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: the recipe (16 filters, 30 steps, 180 px, one batch) in filtervis (ONNX Runtime,
 # TensorFlow and DJL backends) and in eager PyTorch on the same model, in the same run, with the same thread
-# count; prints the ratios and the achieved GFLOP/s of forward + backward.
+# count; prints the ratios and the achieved GFLOP/s of forward + backward against the measured peak.
 #
 # Usage: bench/run.sh [NAME CUT LAYER [THREADS]]
 #   default: resnet18 layer2 /layer2/layer2.1/relu_1/Relu_output_0 2
@@ -20,6 +20,9 @@ if [ ! -f "$work/$name.onnx" ] || [ ! -f "$work/$name-$cut.pt" ]; then
   $py tools/export_torchvision.py "$name" "$cut" "$work" 2>/dev/null
 fi
 gflop=$($py bench/flops.py "$name" "$cut" 180 2>/dev/null)
+# The machine's FP32 peak with the same threads, measured (bench/peak.c), not taken from a spec sheet.
+gcc -O3 -march=native -fopenmp bench/peak.c -o "$work/peak"
+peak=$(OMP_NUM_THREADS="$threads" "$work/peak" 2>/dev/null)
 echo "model $name cut after $cut ($layer), 16 filters, 30 steps, 180 px, $threads threads"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 best_onnx=0
@@ -44,11 +47,13 @@ for round in $(seq 1 "${ROUNDS:-2}"); do
   best_pt=$($py -c "print(max($best_pt, $pt))")
 done
 $py - <<PY
-onnx, tf, djl, pt, gflop = $best_onnx, $best_tf, $best_djl, $best_pt, $gflop
+onnx, tf, djl, pt, gflop, peak = $best_onnx, $best_tf, $best_djl, $best_pt, $gflop, $peak
 for label, rate in (("filtervis --backend onnx", onnx), ("filtervis --backend tf  ", tf), ("filtervis --backend djl ", djl),
                     ("eager PyTorch           ", pt)):
-    print(f"{label}: {rate:.3f} filters/s ({16 / (rate * 30):.3f} s per step of 16 images), {gflop * rate * 30:.0f} GFLOP/s")
+    achieved = gflop * rate * 30
+    print(f"{label}: {rate:.3f} filters/s ({16 / (rate * 30):.3f} s per step of 16 images), {achieved:.0f} GFLOP/s = {100 * achieved / peak:.0f}% of peak")
 print(f"ratio onnx / PyTorch: {onnx / pt:.2f}; tf / PyTorch: {tf / pt:.2f}; djl / PyTorch: {djl / pt:.2f}; tf / onnx: {tf / onnx:.2f}")
-print(f"conv work: {gflop:.2f} GFLOP per image per step (forward + input backward); machine peak about 380 GFLOP/s FP32 on 2 cores")
+print(f"conv work: {gflop:.2f} GFLOP per image per step (forward + input backward); measured FP32 FMA peak {peak:.0f} GFLOP/s on $threads threads;"
+      f" 2x eager PyTorch would need {2 * gflop * pt * 30:.0f} GFLOP/s = {200 * gflop * pt * 30 / peak:.0f}% of it")
 PY
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -103,14 +103,17 @@ final class VisualizeCommand implements Callable<Integer> {
                     }
                 }
                 double setup = (System.nanoTime() - t0) / 1e9;
+                // Writing the images is timed apart from the ascent, which is what filters/s measures.
+                long[] writing = {0};
                 List<ImageSink> sinks = List.of(PngSinks.perFilter(out.resolve("filters")), PngSinks.grid(out.resolve("grid.png")),
-                        new RunJsonSink(out.resolve("run.json")));
+                        new RunJsonSink(out.resolve("run.json"))).stream().map(sink -> timed(sink, writing)).toList();
                 long t1 = System.nanoTime();
                 List<FilterResult> results = v.visualize(gradients, layerName, chosen, sinks, new ConsoleProgress(top.err, top.terminal, quiet));
-                double seconds = (System.nanoTime() - t1) / 1e9;
+                double seconds = (System.nanoTime() - t1 - writing[0]) / 1e9;
                 Map<String, Double> timings = new LinkedHashMap<>();
                 timings.put("setup_seconds", setup);
                 timings.put("ascent_seconds", seconds);
+                timings.put("write_seconds", writing[0] / 1e9);
                 timings.put("filters_per_second", results.size() / seconds);
                 timings.put("seconds_per_step", seconds / (Math.ceil(results.size() / (double) Math.min(batch, gradients.maxBatch())) * steps));
                 RunRecord record = new RunRecord(settings(v, layerName, chosen, size), results, timings);
@@ -125,6 +128,26 @@ final class VisualizeCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** {@code sink}, adding the time its filterDone takes to {@code nanos[0]}. */
+    private static ImageSink timed(ImageSink sink, long[] nanos) {
+        return new ImageSink() {
+            @Override
+            public void filterDone(FilterResult result) throws IOException {
+                long t = System.nanoTime();
+                try {
+                    sink.filterDone(result);
+                } finally {
+                    nanos[0] += System.nanoTime() - t;
+                }
+            }
+
+            @Override
+            public void runDone(RunRecord record) throws IOException {
+                sink.runDone(record);
+            }
+        };
     }
 
     private Map<String, Object> settings(Visualizer v, String layerName, List<Integer> chosen, int size) {

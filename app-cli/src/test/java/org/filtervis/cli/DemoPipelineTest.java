@@ -109,6 +109,8 @@ class DemoPipelineTest {
         String json = Files.readString(out.resolve("run.json"));
         assertTrue(json.contains("\"layer\": \"gabor_relu\"") && json.contains("\"steps\": 30") && json.contains("\"objectives\": ["), json);
         assertTrue(json.contains("\"dead\": []"), "every demo filter fires");
+        // Writing the images is timed apart from the ascent that filters/s measures.
+        assertTrue(json.contains("\"ascent_seconds\": ") && json.contains("\"write_seconds\": ") && json.contains("\"filters_per_second\": "), json);
     }
 
     @Test
