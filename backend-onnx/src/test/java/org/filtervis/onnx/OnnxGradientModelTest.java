@@ -91,6 +91,42 @@ class OnnxGradientModelTest {
         }
     }
 
+    /**
+     * A layer at the end of a residual block (ReLU of a Conv plus the block's input) computes only
+     * each image's own channel of that Conv, a Conv grouped by image: its gradients match central
+     * finite differences for a batch of images with different channels, stride 1 and stride 2.
+     */
+    @Test
+    void selectedChannelMatchesFiniteDifferences() {
+        ModelBackend single = new OnnxBackendProvider().create(new BackendOptions("cpu", 1));
+        for (long stride : new long[] {1, 2}) {
+            GraphBuilder b = new GraphBuilder("residual" + stride, 17);
+            String x = b.input("x", "N", 3L, 9L, 9L);
+            String h = b.node("Conv", "c1", List.of(x, weights(b, "w1", 16, 3, 3, 3)), Attribute.of("pads", new long[] {1, 1, 1, 1}),
+                    Attribute.of("strides", new long[] {stride, stride}));
+            String sum = b.node("Add", "add", List.of(b.node("Conv", "c2", List.of(h, weights(b, "w2", 16, 16, 3, 3), weights(b, "b2", 16)),
+                    Attribute.of("pads", new long[] {1, 1, 1, 1})), h));
+            String layer = b.node("Relu", "layer", List.of(sum));
+            try (Model model = BackendTesting.open(single, b.output(layer), dir); GradientProvider p = model.gradients(layer, 9, 9)) {
+                var nodes = ((OnnxModelHandle) model).gradientModel(layer, 4, 9, 9).graph.nodes;
+                assertTrue(nodes.stream().anyMatch(n -> n.name().startsWith("fv/selected_conv")), "the last Conv is computed per image");
+                assertTrue(nodes.stream().noneMatch(n -> n.name().equals("c2")), "the full last Conv is gone");
+                int[] filters = {3, 0, 15, 3};
+                float[] images = new float[4 * 3 * 81];
+                SplittableRandom r = new SplittableRandom(11);
+                for (int i = 0; i < images.length; i++) {
+                    images[i] = (float) (r.nextDouble() * 2 - 1);
+                }
+                float[] grad = new float[images.length];
+                float[] objectives = new float[4];
+                p.compute(images, filters, objectives, grad);
+                float[] fd = BackendTesting.finiteDifferences(p, images, filters, 1e-3f);
+                assertTrue(nonZero(fd) > images.length / 10, "the objectives depend on the images");
+                assertTrue(BackendTesting.relativeError(grad, fd) < 3e-3, "stride " + stride + ": " + BackendTesting.relativeError(grad, fd));
+            }
+        }
+    }
+
     /** Conv, ReLU, MaxPool with indices, a strided Conv (ConvTranspose in the backward pass), ReLU: 16 channels, so blocked. */
     private static OnnxModel smallNet() {
         GraphBuilder b = new GraphBuilder("small", 17);

@@ -47,6 +47,9 @@ public final class GradientGraph {
     private final Map<String, List<String>> gradParts = new HashMap<>();
     private final long opset;
     private final boolean redirectRelu;
+    /** The per-image Conv of {@link #selectChannel} and its full filter bank, or null. */
+    private String selectedConv;
+    private Tensor selectedWeights;
     private int counter;
 
     private GradientGraph(Graph g, Map<String, long[]> shapes, long opset, boolean redirectRelu) {
@@ -80,9 +83,11 @@ public final class GradientGraph {
         g.initializers.forEach((k, t) -> allShapes.put(k, t.shape()));
         allShapes.put(image.name(), image.dims().stream().mapToLong(d -> (Long) d).toArray());
         GradientGraph b = new GradientGraph(g, allShapes, m.opset(), redirectRelu);
-        String seed = b.objective(layer);
-        b.gradParts.put(layer, new ArrayList<>(List.of(seed)));
-        b.backward(image.name(), layer);
+        String selected = b.selectChannel(layer);
+        String target = selected != null ? selected : layer;
+        String seed = selected != null ? b.selectedSeed(selected) : b.objective(layer);
+        b.gradParts.put(target, new ArrayList<>(List.of(seed)));
+        b.backward(image.name(), target);
         String grad = b.gradient(image.name());
         if (grad == null) {
             throw FiltervisException.usage("layer '" + layer + "' does not depend on the input image; pick a layer after the input");
@@ -120,6 +125,99 @@ public final class GradientGraph {
         g.nodes.add(Node.of("ReduceSum", "fv/objective", List.of(weighted, constant(Tensor.vector(axes))), List.of(OBJECTIVES),
                 Attribute.of("keepdims", 0L)));
         return s.length == 4 ? depthwise(seed, c, 1f) : seed;
+    }
+
+    /**
+     * Where the layer is a Conv's output followed only by per-channel steps (an Add of a tensor of
+     * the same shape, then ReLU, Clip or LeakyRelu, as ResNet blocks end), each image needs only its
+     * own channel of that Conv: the chain is rewritten to compute that one channel per image (the
+     * filters gathered by the channels input, a Conv grouped by image), so the layer's last Conv
+     * costs 1/C of its forward and backward work. Returns the selected [N, 1, H, W] layer, or null
+     * (graph unchanged) where the pattern does not hold.
+     */
+    private String selectChannel(String layer) {
+        Map<String, Node> producers = g.producers();
+        Map<String, Integer> uses = new HashMap<>();
+        g.nodes.forEach(n -> n.inputs().forEach(i -> uses.merge(i, 1, Integer::sum)));
+        List<Node> activations = new ArrayList<>();
+        Node n = producers.get(layer);
+        while (n != null && Set.of("Relu", "Clip", "LeakyRelu").contains(n.opType()) && uses.getOrDefault(n.input(0), 0) == 1
+                && (n.opType().equals("Relu") || n.inputs().stream().skip(1).allMatch(i -> i.isEmpty() || g.initializers.containsKey(i)))) {
+            activations.add(0, n);
+            n = producers.get(n.input(0));
+        }
+        Node add = null;
+        String other = null;
+        if (n != null && n.opType().equals("Add")) {
+            for (int i = 0; i < 2 && other == null; i++) {
+                Node p = producers.get(n.input(i));
+                if (p != null && p.opType().equals("Conv") && uses.getOrDefault(n.input(i), 0) == 1
+                        && Arrays.equals(shape(n.input(1 - i)), shape(n.output(0)))) {
+                    add = n;
+                    other = n.input(1 - i);
+                    n = p;
+                }
+            }
+        }
+        Tensor w = n == null || !n.opType().equals("Conv") ? null : g.initializers.get(n.input(1));
+        if (w == null || (add == null && activations.isEmpty()) || n.attr("group", 1L) != 1 || w.type() != DataType.FLOAT || w.shape().length != 4
+                || (!n.input(2).isEmpty() && !g.initializers.containsKey(n.input(2)))) {
+            return null;
+        }
+        long[] ys = shape(n.output(0));
+        long[] xs = shape(n.input(0));
+        long batch = ys[0];
+        long[] one = {batch, 1, ys[2], ys[3]};
+        // Image i's filter: weights [N, Cin, kh, kw], the images side by side as one image of N*Cin channels.
+        List<String> inputs = new ArrayList<>(List.of(
+                reshape(n.input(0), new long[] {1, batch * xs[1], xs[2], xs[3]}),
+                op("Gather", List.of(n.input(1), CHANNELS), Attribute.of("axis", 0L))));
+        shapes.put(inputs.get(0), new long[] {1, batch * xs[1], xs[2], xs[3]});
+        shapes.put(inputs.get(1), new long[] {batch, w.shape()[1], w.shape()[2], w.shape()[3]});
+        if (!n.input(2).isEmpty()) {
+            inputs.add(op("Gather", List.of(n.input(2), CHANNELS), Attribute.of("axis", 0L)));
+            shapes.put(inputs.get(2), new long[] {batch});
+        }
+        Map<String, Attribute> attributes = new java.util.LinkedHashMap<>(n.attributes());
+        attributes.put("group", Attribute.of("group", batch));
+        String grouped = fresh("selected_conv");
+        selectedConv = grouped;
+        selectedWeights = w;
+        g.nodes.add(new Node("Conv", grouped, "", inputs, List.of(grouped), attributes));
+        shapes.put(grouped, new long[] {1, batch, ys[2], ys[3]});
+        String current = reshape(grouped, one);
+        shapes.put(current, one);
+        if (add != null) {
+            // The other addend's channel per image: a one-hot mask times it, summed over channels.
+            String mask = reshape(op("OneHot", List.of(CHANNELS, constant(Tensor.vector(ys[1])), constant(Tensor.ofFloats(new long[] {2}, 0f, 1f))),
+                    Attribute.of("axis", -1L)), new long[] {batch, ys[1], 1, 1});
+            String masked = op("Mul", List.of(other, mask));
+            shapes.put(masked, ys);
+            String picked = op("ReduceSum", List.of(masked, constant(Tensor.vector(1))), Attribute.of("keepdims", 1L));
+            shapes.put(picked, one);
+            current = op("Add", List.of(current, picked));
+            shapes.put(current, one);
+            g.nodes.remove(add);
+        }
+        g.nodes.remove(n);
+        for (Node a : activations) {
+            List<String> in = new ArrayList<>(a.inputs());
+            in.set(0, current);
+            current = fresh(a.opType().toLowerCase());
+            g.nodes.add(new Node(a.opType(), current, "", in, List.of(current), a.attributes()));
+            shapes.put(current, one);
+            g.nodes.remove(a);
+        }
+        return current;
+    }
+
+    /** The objective of a selected [N, 1, H, W] layer (its spatial mean); returns the backward seed. */
+    private String selectedSeed(String selected) {
+        long[] s = shape(selected);
+        String seed = op("Expand", List.of(constant(spatialWeights(s)), constant(Tensor.vector(s))));
+        g.nodes.add(Node.of("ReduceSum", "fv/objective", List.of(op("Mul", List.of(selected, seed)), constant(Tensor.vector(1, 2, 3))),
+                List.of(OBJECTIVES), Attribute.of("keepdims", 0L)));
+        return depthwise(seed, 1, 1f);
     }
 
     /** Weights of the spatial mean: 1/count inside a 2-pixel border (the whole map when any side is 4 or less). */
@@ -617,24 +715,25 @@ public final class GradientGraph {
         long group = n.attr("group", 1L);
         Tensor constantWeights = g.initializers.get(weights);
         boolean unitStride = Arrays.stream(w.stride).allMatch(s -> s == 1);
-        if (unitStride && constantWeights != null && constantWeights.type() == DataType.FLOAT) {
+        long[] pads = unitStride ? flippedPads(w) : null;
+        if (pads != null && constantWeights != null && constantWeights.type() == DataType.FLOAT) {
             // Stride 1: the input gradient is a plain convolution with the kernel flipped and its
             // in/out channels swapped, which ONNX Runtime runs faster than ConvTranspose.
-            int sp = w.axes();
-            long[] pads = new long[2 * sp];
-            boolean fits = true;
-            for (int i = 0; i < sp; i++) {
-                long end = w.out[i] - w.in[i] + w.extent(i) - 1 - w.begin[i];
-                pads[i] = w.extent(i) - 1 - w.begin[i];
-                pads[sp + i] = w.extent(i) - 1 - end;
-                fits &= pads[i] >= 0 && pads[sp + i] >= 0;
-            }
-            if (fits) {
-                String flipped = constant(flipKernel(constantWeights, (int) group));
-                add(x, op("Conv", List.of(dy, flipped), Attribute.of("pads", pads), Attribute.of("dilations", w.dilation),
-                        Attribute.of("group", group), Attribute.of("kernel_shape", w.kernel)), active);
-                return;
-            }
+            String flipped = constant(flipKernel(constantWeights, (int) group));
+            add(x, op("Conv", List.of(dy, flipped), Attribute.of("pads", pads), Attribute.of("dilations", w.dilation),
+                    Attribute.of("group", group), Attribute.of("kernel_shape", w.kernel)), active);
+            return;
+        }
+        if (pads != null && n.output(0).equals(selectedConv)) {
+            // The per-image Conv: each image's flipped filter, gathered by channel, one group per image.
+            long[] fs = selectedWeights.shape();
+            long batch = group;
+            String gathered = op("Gather", List.of(constant(flipKernel(selectedWeights, 1)), CHANNELS), Attribute.of("axis", 1L));
+            String perImage = op("Transpose", List.of(gathered), Attribute.of("perm", new long[] {1, 0, 2, 3}));
+            String filters = reshape(perImage, new long[] {batch * fs[1], 1, fs[2], fs[3]});
+            add(x, op("Conv", List.of(dy, filters), Attribute.of("pads", pads), Attribute.of("dilations", w.dilation),
+                    Attribute.of("group", batch), Attribute.of("kernel_shape", w.kernel)), active);
+            return;
         }
         boolean fewInputs = ws.length == 4 && ws[1] <= 8 && group == 1 && w.stride[0] == w.stride[1]
                 && Arrays.stream(w.dilation).allMatch(d -> d == 1);
@@ -653,6 +752,21 @@ public final class GradientGraph {
      */
     private String blocked(String t) {
         return op("AveragePool", List.of(t), Attribute.of("kernel_shape", new long[] {1, 1}));
+    }
+
+    /** Pads of the stride-1 convolution that gives a stride-1 convolution's input gradient, or null where none fits. */
+    private static long[] flippedPads(Window w) {
+        int sp = w.axes();
+        long[] pads = new long[2 * sp];
+        for (int i = 0; i < sp; i++) {
+            long end = w.out[i] - w.in[i] + w.extent(i) - 1 - w.begin[i];
+            pads[i] = w.extent(i) - 1 - w.begin[i];
+            pads[sp + i] = w.extent(i) - 1 - end;
+            if (pads[i] < 0 || pads[sp + i] < 0) {
+                return null;
+            }
+        }
+        return pads;
     }
 
     /**

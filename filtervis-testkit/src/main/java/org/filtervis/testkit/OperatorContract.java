@@ -82,6 +82,13 @@ public abstract class OperatorContract {
             new Case("batchnorm", (b, x) -> b.node("BatchNormalization", "bn", List.of(x, w(b, "s", 3), w(b, "bias", 3), w(b, "m", 3),
                     b.weight("v", Tensor.ofFloats(new long[] {3}, 0.5f, 1.5f, 2f))))),
             new Case("relu", (b, x) -> b.node("Relu", "r", List.of(conv(b, x, "c", 3, 4, ints("pads", 1, 1, 1, 1))))),
+            new Case("residual block end relu(conv(h) + h)", (b, x) -> {
+                String h = conv(b, x, "c1", 3, 4, ints("pads", 1, 1, 1, 1));
+                return b.node("Relu", "r", List.of(b.node("Add", "a", List.of(conv(b, h, "c2", 4, 4, ints("pads", 1, 1, 1, 1)), h))));
+            }),
+            // 5x5 output: its objective is the centre pixel alone, so the range is wide enough for it to pass.
+            new Case("clip after strided conv", (b, x) -> b.node("Clip", "r", List.of(conv(b, x, "c", 3, 4, ints("strides", 2, 2),
+                    ints("pads", 1, 1, 1, 1)), b.weight("lo", Tensor.scalar(-2f)), b.weight("hi", Tensor.scalar(2f))))),
             new Case("clip", (b, x) -> b.node("Clip", "r", List.of(x, b.weight("lo", Tensor.scalar(-0.3f)), b.weight("hi", Tensor.scalar(0.4f))))),
             new Case("leaky relu", (b, x) -> b.node("LeakyRelu", "r", List.of(x), Attribute.of("alpha", 0.2f))),
             new Case("sigmoid", (b, x) -> b.node("Sigmoid", "s", List.of(x))),
