@@ -137,6 +137,7 @@ final class CompareCommand implements Callable<Integer> {
             gradients.compute(image, new int[] {f}, new float[1], grad);
             step0.put(f, grad);
         }
+        gradients.prepare(Math.min(Math.min(v.settings().batch(), gradients.maxBatch()), filters.size()));
         long t0 = System.nanoTime();
         List<FilterResult> results = new GradientAscent(recipe, v.settings().batch()).run(gradients, layer, filters, List.of(),
                 new GradientAscent.Listener() {});
