@@ -18,9 +18,11 @@ import org.filtervis.graph.BackendGradients;
  * use and reused for every later batch of that size (the channels are an input).
  *
  * <p>On the CPU a batch of at least as many images as threads is split into one part per thread,
- * each run by its own single-threaded session at the same time: the images are independent, and
- * this keeps every core busy through the small element-wise operators between the convolutions,
- * where one session's threads would wait for each other (about 10% faster on ResNets).
+ * all run at the same time, each on one thread of a single-threaded session (parts of one size
+ * share that session: ONNX Runtime takes concurrent runs of a session). The images are
+ * independent, and this keeps every core busy through the small element-wise operators between
+ * the convolutions, where one session's threads would wait for each other (about 10% faster on
+ * ResNets).
  */
 final class OnnxGradients extends BackendGradients {
     /** Makes the session for a batch size and an intra-op thread count. */
@@ -115,7 +117,7 @@ final class OnnxGradients extends BackendGradients {
         System.arraycopy(paddedObjectives, 0, objectives, 0, n);
     }
 
-    /** One contiguous part of the batch per thread, each on its own single-threaded session. */
+    /** One contiguous part of the batch per thread, each run on that thread by a single-threaded session. */
     private void runSplit(float[] images, long[] ch, float[] objectives, float[] gradients) {
         int n = ch.length;
         int per = input.elements();
