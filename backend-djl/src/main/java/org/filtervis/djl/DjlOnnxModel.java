@@ -3,7 +3,6 @@ package org.filtervis.djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,36 +19,32 @@ import org.filtervis.graph.PreparedModel;
 /** An ONNX model run by PyTorch through DJL: the graph lowered op by op, differentiated by autograd. */
 final class DjlOnnxModel implements Model {
     private final DjlBackend backend;
-    private final OnnxModel prepared;
-    private final InputSpec input;
+    private final PreparedModel prepared;
     /** The model's own batch size where it fixes one, else 1. */
     private final int batch;
 
     DjlOnnxModel(DjlBackend backend, OnnxModel model) {
         this.backend = backend;
-        PreparedModel p = PreparedModel.of(model);
-        this.prepared = p.model();
-        this.input = p.input();
-        this.batch = Math.max(1, p.fixedBatch());
+        this.prepared = PreparedModel.of(model);
+        this.batch = Math.max(1, prepared.fixedBatch());
     }
 
     @Override
     public InputSpec input() {
-        return input;
+        return prepared.input();
     }
 
     /** Runs the graph cut at {@code outputs} once on zeros; returns the shapes of what it computed. */
     private Map<String, long[]> probe(Set<String> outputs, int height, int width) {
-        OnnxModel cut = GraphPrep.cut(prepared, GraphPrep.imageDims(input, batch, height, width), outputs);
+        OnnxModel cut = prepared.cut(batch, height, width, outputs);
         try (NDManager scope = backend.root().newSubManager()) {
             DjlGraph graph = new DjlGraph(cut.graph, scope);
-            NDArray zeros = scope.zeros(new Shape(GraphPrep.imageDims(input, batch, height, width)));
+            NDArray zeros = scope.zeros(new Shape(prepared.imageDims(batch, height, width)));
             Map<String, long[]> shapes = new java.util.HashMap<>();
             try {
-                graph.run(input.name(), zeros, scope).forEach((k, v) -> shapes.put(k, v.getShape().getShape()));
+                graph.run(prepared.input().name(), zeros, scope).forEach((k, v) -> shapes.put(k, v.getShape().getShape()));
             } catch (ai.djl.engine.EngineException | IllegalArgumentException e) {
-                String need = input.height() > 0 ? "; this model needs --size " + input.height() : "";
-                throw FiltervisException.usage("the model cannot take " + height + "x" + width + " images (" + firstLine(e.getMessage()) + ")" + need);
+                throw GraphPrep.wrongSize(prepared.input(), height, width, e.getMessage());
             }
             return shapes;
         }
@@ -57,8 +52,8 @@ final class DjlOnnxModel implements Model {
 
     @Override
     public List<LayerInfo> layers(int height, int width) {
-        Set<String> all = GraphPrep.allNodeOutputs(prepared.graph);
-        return LayerSuggestions.layers(prepared.graph, probe(all, height, width));
+        Set<String> all = GraphPrep.allNodeOutputs(prepared.graph());
+        return LayerSuggestions.layers(prepared.graph(), probe(all, height, width));
     }
 
     @Override
@@ -66,16 +61,16 @@ final class DjlOnnxModel implements Model {
         if (height < 1 || width < 1) {
             throw FiltervisException.usage("image size " + height + "x" + width + " is not positive; use --size with a positive number");
         }
-        String tensor = GraphPrep.resolveLayer(prepared.graph, layer, new ArrayList<>(GraphPrep.allNodeOutputs(prepared.graph)));
+        String tensor = GraphPrep.resolveLayer(prepared.graph(), layer);
         long[] shape = probe(Set.of(tensor), height, width).get(tensor);
         if (shape == null || shape.length < 2) {
             throw FiltervisException.usage("layer '" + layer + "' is not a float tensor with a channel axis; pick another (filtervis layers)");
         }
-        OnnxModel cut = GraphPrep.cut(prepared, GraphPrep.imageDims(input, 1, height, width), Set.of(tensor));
+        OnnxModel cut = prepared.cut(1, height, width, Set.of(tensor));
         NDManager weights = backend.root().newSubManager();
         DjlGraph graph = new DjlGraph(cut.graph, weights);
-        return new DjlGradients(backend, input.withSize(height, width), (int) shape[1],
-                (x, scope) -> graph.run(input.name(), x, scope).get(tensor)) {
+        return new DjlGradients(backend, prepared.input().withSize(height, width), (int) shape[1],
+                (x, scope) -> graph.run(prepared.input().name(), x, scope).get(tensor)) {
             @Override
             public void close() {
                 weights.close();

@@ -89,10 +89,6 @@ final class OnnxBackend implements ModelBackend {
     }
 
     static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return (nl < 0 ? s : s.substring(0, nl)).trim();
+        return org.filtervis.graph.Operators.firstLine(s);
     }
 }

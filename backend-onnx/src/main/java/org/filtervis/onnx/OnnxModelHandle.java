@@ -9,7 +9,6 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -74,10 +73,6 @@ final class OnnxModelHandle implements Model {
         return LayerSuggestions.layers(prepared.graph, probe(all, (int) Math.max(1, image.dim(0)), height, width));
     }
 
-    private List<String> layerNames() {
-        return new ArrayList<>(GraphPrep.allNodeOutputs(prepared.graph));
-    }
-
     /** Shapes of the float tensors among {@code tensors} for a batch and size (non-float ones are skipped). */
     Map<String, long[]> probe(Set<String> tensors, int batch, int height, int width) {
         OnnxModel cut = GraphPrep.cut(prepared, imageDims(batch, height, width), tensors);
@@ -93,9 +88,7 @@ final class OnnxModelHandle implements Model {
                 }
             }
         } catch (OrtException e) {
-            String need = input.height() > 0 ? "; this model needs --size " + input.height() : "";
-            throw FiltervisException.usage("the model cannot take " + height + "x" + width + " images (" + OnnxBackend.firstLine(e.getMessage())
-                    + ")" + need);
+            throw GraphPrep.wrongSize(input, height, width, e.getMessage());
         }
         return shapes;
     }
@@ -110,7 +103,7 @@ final class OnnxModelHandle implements Model {
     }
 
     private OnnxModel gradientModel(String layer, int batch, int height, int width, boolean redirectRelu) {
-        String tensor = GraphPrep.resolveLayer(prepared.graph, layer, layerNames());
+        String tensor = GraphPrep.resolveLayer(prepared.graph, layer);
         OnnxModel cut = GraphPrep.cut(prepared, imageDims(batch, height, width), Set.of(tensor));
         GraphPrep.foldBatchNorm(cut.graph, Set.of(tensor));
         Map<String, long[]> shapes = probe(new LinkedHashSet<>(GraphPrep.allNodeOutputs(cut.graph)), batch, height, width);
@@ -136,7 +129,7 @@ final class OnnxModelHandle implements Model {
             return new OnnxGradients(input.withSize(height, width), channels, (n, threads) -> session, session::close, session.batch(),
                     backend.threads(), null);
         }
-        String tensor = GraphPrep.resolveLayer(prepared.graph, layer, layerNames());
+        String tensor = GraphPrep.resolveLayer(prepared.graph, layer);
         int fixed = (int) image.dim(0);
         // Building the gradient model once here reports an unknown size or an unsupported
         // operator before the caller writes anything.

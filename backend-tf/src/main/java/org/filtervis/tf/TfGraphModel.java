@@ -12,6 +12,7 @@ import org.filtervis.api.GradientProvider;
 import org.filtervis.api.InputSpec;
 import org.filtervis.api.LayerInfo;
 import org.filtervis.api.Model;
+import org.filtervis.graph.GraphPrep;
 import org.filtervis.graph.Names;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
@@ -159,8 +160,7 @@ final class TfGraphModel implements Model {
         try {
             target.importGraphDef(b.build());
         } catch (IllegalArgumentException e) {
-            String need = input.height() > 0 ? "; this model needs --size " + input.height() : "";
-            throw FiltervisException.usage("the model cannot take " + height + "x" + width + " images (" + firstLine(e.getMessage()) + ")" + need);
+            throw GraphPrep.wrongSize(input, height, width, e.getMessage());
         }
     }
 

@@ -1,6 +1,5 @@
 package org.filtervis.tf;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,39 +20,33 @@ import org.tensorflow.proto.DataType;
 /** An ONNX model run by TensorFlow: the graph lowered to TensorFlow ops, differentiated symbolically. */
 final class TfOnnxModel implements Model {
     private final TfBackend backend;
-    private final OnnxModel prepared;
-    private final InputSpec input;
-    private final int fixedBatch;
+    private final PreparedModel prepared;
 
     TfOnnxModel(TfBackend backend, OnnxModel model) {
         this.backend = backend;
-        PreparedModel p = PreparedModel.of(model);
-        this.prepared = p.model();
-        this.input = p.input();
-        this.fixedBatch = p.fixedBatch();
+        this.prepared = PreparedModel.of(model);
     }
 
     @Override
     public InputSpec input() {
-        return input;
+        return prepared.input();
     }
 
     /** Lowers {@code cut} for a batch into {@code tf}'s graph: the image placeholder and every lowered tensor. */
     private Map<String, TfLowering.Value> lower(OnnxModel cut, TfOps tf, int batch, int height, int width) {
-        Output<?> image = tf.placeholder("image", DataType.DT_FLOAT, GraphPrep.imageDims(input, batch, height, width));
+        Output<?> image = tf.placeholder("image", DataType.DT_FLOAT, prepared.imageDims(batch, height, width));
         try {
-            Map<String, TfLowering.Value> values = new HashMap<>(new TfLowering(cut.graph, tf).lower(input.name(), image));
+            Map<String, TfLowering.Value> values = new HashMap<>(new TfLowering(cut.graph, tf).lower(prepared.input().name(), image));
             values.put("", new TfLowering.Value(image, false));
             return values;
         } catch (IllegalArgumentException e) {
-            String need = input.height() > 0 ? "; this model needs --size " + input.height() : "";
-            throw FiltervisException.usage("the model cannot take " + height + "x" + width + " images (" + TfGraphModel.firstLine(e.getMessage()) + ")" + need);
+            throw GraphPrep.wrongSize(prepared.input(), height, width, e.getMessage());
         }
     }
 
     /** Logical shapes of {@code outputs} for one batch, from TensorFlow's static shapes. */
     private Map<String, long[]> probe(Set<String> outputs, int batch, int height, int width) {
-        OnnxModel cut = GraphPrep.cut(prepared, GraphPrep.imageDims(input, batch, height, width), outputs);
+        OnnxModel cut = prepared.cut(batch, height, width, outputs);
         try (Graph g = new Graph()) {
             Map<String, long[]> shapes = new HashMap<>();
             lower(cut, new TfOps(g), batch, height, width).forEach((k, v) -> shapes.put(k, TfLowering.shape(v)));
@@ -63,8 +56,8 @@ final class TfOnnxModel implements Model {
 
     @Override
     public List<LayerInfo> layers(int height, int width) {
-        Set<String> all = GraphPrep.allNodeOutputs(prepared.graph);
-        return LayerSuggestions.layers(prepared.graph, probe(all, Math.max(1, fixedBatch), height, width));
+        Set<String> all = GraphPrep.allNodeOutputs(prepared.graph());
+        return LayerSuggestions.layers(prepared.graph(), probe(all, Math.max(1, prepared.fixedBatch()), height, width));
     }
 
     @Override
@@ -72,8 +65,8 @@ final class TfOnnxModel implements Model {
         if (height < 1 || width < 1) {
             throw FiltervisException.usage("image size " + height + "x" + width + " is not positive; use --size with a positive number");
         }
-        String tensor = GraphPrep.resolveLayer(prepared.graph, layer, new ArrayList<>(GraphPrep.allNodeOutputs(prepared.graph)));
-        int fixed = fixedBatch;
+        String tensor = GraphPrep.resolveLayer(prepared.graph(), layer);
+        int fixed = prepared.fixedBatch();
         long[] shape = probe(Set.of(tensor), Math.max(1, fixed), height, width).get(tensor);
         if (shape == null || shape.length < 2) {
             throw FiltervisException.usage("layer '" + layer + "' is not a float tensor with a channel axis; pick another (filtervis layers)");
@@ -86,9 +79,9 @@ final class TfOnnxModel implements Model {
                 maxBatch = fixed;
             }
         }
-        OnnxModel cut = GraphPrep.cut(prepared, GraphPrep.imageDims(input, 1, height, width), Set.of(tensor));
+        OnnxModel cut = prepared.cut(1, height, width, Set.of(tensor));
         GraphPrep.foldBatchNorm(cut.graph, Set.of(tensor));
-        return new TfGradients(backend, input.withSize(height, width), (int) shape[1], maxBatch, (tf, batch) -> {
+        return new TfGradients(backend, prepared.input().withSize(height, width), (int) shape[1], maxBatch, (tf, batch) -> {
             Map<String, TfLowering.Value> values = lower(cut, tf, batch, height, width);
             TfLowering.Value v = values.get(tensor);
             return new TfGradients.Activation(values.get("").out(), v.out(), v.nhwc() ? 3 : 1);

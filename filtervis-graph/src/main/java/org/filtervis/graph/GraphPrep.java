@@ -81,9 +81,9 @@ public final class GraphPrep {
 
     /**
      * The tensor a user means by {@code layer}: a tensor name (node output or graph input), or a
-     * node name standing for its first output.
+     * node name standing for its first output; an unknown one is refused naming the closest.
      */
-    public static String resolveLayer(Graph g, String layer, List<String> suggestions) {
+    public static String resolveLayer(Graph g, String layer) {
         Map<String, Node> producers = g.producers();
         if (producers.containsKey(layer)) {
             return layer;
@@ -92,8 +92,18 @@ public final class GraphPrep {
         if (named != null && !named.output(0).isEmpty()) {
             return named.output(0);
         }
+        List<String> suggestions = new ArrayList<>(allNodeOutputs(g));
         throw FiltervisException.usage("unknown layer '" + layer + "'; closest: " + String.join(", ", Names.closest(layer, suggestions, 5))
                 + " (filtervis layers --model ... lists them all)");
+    }
+
+    /**
+     * The error for an image size the model cannot take: {@code cause} is the framework's message
+     * (its first line is kept), and a model that fixes its size is told which {@code --size} to use.
+     */
+    public static FiltervisException wrongSize(org.filtervis.api.InputSpec input, int height, int width, String cause) {
+        String need = input.height() > 0 ? "; this model needs --size " + input.height() : "";
+        return FiltervisException.usage("the model cannot take " + height + "x" + width + " images (" + Operators.firstLine(cause) + ")" + need);
     }
 
     /**

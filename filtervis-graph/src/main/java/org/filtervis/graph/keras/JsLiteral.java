@@ -78,13 +78,8 @@ public final class JsLiteral {
 
     private Map<String, Object> object() {
         Map<String, Object> m = new LinkedHashMap<>();
-        i++;
-        space();
-        if (s.charAt(i) == '}') {
-            i++;
-            return m;
-        }
-        while (true) {
+        boolean done = opens('}');
+        while (!done) {
             space();
             char c = s.charAt(i);
             String key = c == '"' || c == '\'' ? string() : identifier();
@@ -93,46 +88,48 @@ public final class JsLiteral {
                 throw error("expected ':'");
             }
             m.put(key, value());
-            space();
-            char d = s.charAt(i++);
-            if (d == '}') {
-                return m;
-            }
-            if (d != ',') {
-                throw error("expected ',' or '}'");
-            }
-            space();
-            if (s.charAt(i) == '}') {
-                i++;
-                return m;
-            }
+            done = closesAfterItem('}');
         }
+        return m;
     }
 
     private List<Object> array() {
         List<Object> list = new ArrayList<>();
+        boolean done = opens(']');
+        while (!done) {
+            list.add(value());
+            done = closesAfterItem(']');
+        }
+        return list;
+    }
+
+    /** Steps over an opening bracket; true when {@code close} follows at once (an empty object or array). */
+    private boolean opens(char close) {
         i++;
         space();
-        if (s.charAt(i) == ']') {
+        if (s.charAt(i) == close) {
             i++;
-            return list;
+            return true;
         }
-        while (true) {
-            list.add(value());
-            space();
-            char d = s.charAt(i++);
-            if (d == ']') {
-                return list;
-            }
-            if (d != ',') {
-                throw error("expected ',' or ']'");
-            }
-            space();
-            if (s.charAt(i) == ']') {
-                i++;
-                return list;
-            }
+        return false;
+    }
+
+    /** After an item: true at {@code close} (a trailing comma allowed, as JavaScript does), false after a comma with more to come. */
+    private boolean closesAfterItem(char close) {
+        space();
+        char d = s.charAt(i++);
+        if (d == close) {
+            return true;
         }
+        if (d != ',') {
+            throw error("expected ',' or '" + close + "'");
+        }
+        space();
+        if (s.charAt(i) == close) {
+            i++;
+            return true;
+        }
+        return false;
     }
 
     private String string() {
