@@ -15,8 +15,10 @@ import ai.djl.nn.pooling.Pool;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.graph.ConstantFolder;
 import org.filtervis.graph.Geometry;
@@ -30,12 +32,21 @@ import org.filtervis.graph.Tensor;
  * differentiate it. Shape computations (Shape, Gather, Concat, ... on constants) are evaluated
  * in Java by {@link ConstantFolder} as they come; everything else becomes a PyTorch operation.
  * Weights are converted once and kept in the backend's manager.
+ *
+ * <p>Never pass a Java number to an NDArray operation here ({@code x.mul(2f)}, {@code
+ * x.maximum(0f)}): DJL wraps the number in a tensor over a direct buffer and closes it as soon as
+ * the operation returns, but autograd keeps that tensor for the backward pass, which then reads
+ * freed memory. After a garbage collection the input gradient came out all zero or garbage
+ * (ReLU6's {@code maximum(0)} in MobileNetV2, intermittently, with correct objectives).
+ * Constants come from {@link #constant}, which libtorch owns and the call's scope keeps alive.
  */
 final class DjlGraph {
 
     private final Graph graph;
     private final NDManager weightsManager;
     private final Map<String, NDArray> weights = new HashMap<>();
+    /** The same arrays as {@link #weights}, by identity (NDArray.equals compares contents). */
+    private final Set<NDArray> weightArrays = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
 
     DjlGraph(Graph graph, NDManager weightsManager) {
         this.graph = graph;
@@ -54,7 +65,7 @@ final class DjlGraph {
             List<NDArray> outs = apply(n, new Inputs(n, values, constants, scope));
             for (int i = 0; i < outs.size() && i < n.outputs().size(); i++) {
                 NDArray out = outs.get(i);
-                if (!weights.containsValue(out) && out.getManager() != scope) {
+                if (!weightArrays.contains(out) && out.getManager() != scope) {
                     out.attach(scope);
                 }
                 values.put(n.output(i), out);
@@ -92,7 +103,11 @@ final class DjlGraph {
                 throw new IllegalStateException("no value for " + name);
             }
             if (graph.initializers.get(name) == t) {
-                return weights.computeIfAbsent(name, k -> toArray(t, weightsManager));
+                return weights.computeIfAbsent(name, k -> {
+                    NDArray w = toArray(t, weightsManager);
+                    weightArrays.add(w);
+                    return w;
+                });
             }
             return toArray(t, scope);
         }
@@ -109,6 +124,15 @@ final class DjlGraph {
         float scalar(int i, float fallback) {
             return has(i) ? constants.get(n.input(i)).floats()[0] : fallback;
         }
+
+        NDArray constant(float v) {
+            return DjlGraph.constant(scope, v);
+        }
+    }
+
+    /** A float32 scalar that libtorch owns (see the class comment), alive as long as {@code scope}. */
+    static NDArray constant(NDManager scope, float v) {
+        return scope.full(new Shape(), v);
     }
 
     static NDArray toArray(Tensor t, NDManager m) {
@@ -141,16 +165,16 @@ final class DjlGraph {
             case "Exp" -> one(x.exp());
             case "Sqrt" -> one(x.sqrt());
             case "Neg" -> one(x.neg());
-            case "Pow" -> one(x.pow(in.constants.get(n.input(1)).floats()[0]));
-            case "HardSigmoid" -> one(x.mul(n.attr("alpha", 0.2f)).add(n.attr("beta", 0.5f)).clip(0, 1));
-            case "HardSwish" -> one(x.mul(x.add(3).clip(0, 6)).div(6));
+            case "Pow" -> one(x.pow(in.constant(in.constants.get(n.input(1)).floats()[0])));
+            case "HardSigmoid" -> one(x.mul(in.constant(n.attr("alpha", 0.2f))).add(in.constant(n.attr("beta", 0.5f))).clip(0, 1));
+            case "HardSwish" -> one(x.mul(x.add(in.constant(3)).clip(0, 6)).div(in.constant(6)));
             case "Clip" -> {
                 NDArray y = x;
                 if (in.has(1)) {
-                    y = y.maximum(in.scalar(1, 0));
+                    y = y.maximum(in.constant(in.scalar(1, 0)));
                 }
                 if (in.has(2)) {
-                    y = y.minimum(in.scalar(2, 0));
+                    y = y.minimum(in.constant(in.scalar(2, 0)));
                 }
                 yield one(y);
             }
@@ -255,12 +279,12 @@ final class DjlGraph {
         NDArray y = a.matMul(b);
         float alpha = n.attr("alpha", 1f);
         if (alpha != 1f) {
-            y = y.mul(alpha);
+            y = y.mul(in.constant(alpha));
         }
         if (in.has(2)) {
             float beta = n.attr("beta", 1f);
             NDArray c = in.array(2);
-            y = y.add(beta == 1f ? c : c.mul(beta));
+            y = y.add(beta == 1f ? c : c.mul(in.constant(beta)));
         }
         return y;
     }
