@@ -76,16 +76,17 @@ final class CompareCommand implements Callable<Integer> {
         String layerName = layer != null ? layer : DemoModelFile.demo().layer();
         Path modelFile = Filtervis.modelOrDemo(model);
         Recipe recipe = new Recipe(steps, lr, seed, 0);
-        List<Integer> chosen = Filters.parse(filters);
+        Filters.Spec listed = Filters.parse(filters);
         List<Comparison.Run> runs = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         int usedSize = -1;
+        List<Integer> chosen = List.of();
         for (String name : backends) {
             try (Visualizer v = top.visualizer(name, modelFile, "cpu", threads, recipe, batch)) {
                 int px = size != null ? size : v.model().input().height() > 0 ? v.model().input().height() : Recipe.KERAS_SIZE;
                 usedSize = px;
                 try (GradientProvider gradients = v.model().gradients(layerName, px, px)) {
-                    Filters.check(chosen, gradients.channels(), layerName);
+                    chosen = Filters.distinct(listed, gradients.channels(), layerName);
                     runs.add(run(v, gradients, layerName, chosen, recipe));
                 }
             } catch (RuntimeException e) {
@@ -106,7 +107,7 @@ final class CompareCommand implements Callable<Integer> {
         List<Comparison.Pair> pairs = Comparison.pairs(runs);
         Comparison.Tolerance tolerance = new Comparison.Tolerance(toleranceCosine, tolerancePsnr);
         Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("model", model == null ? "embedded demo network" : model.toString());
+        settings.put("model", Filtervis.describeModel(model));
         settings.put("layer", layerName);
         settings.put("filters", chosen);
         settings.put("size", usedSize);

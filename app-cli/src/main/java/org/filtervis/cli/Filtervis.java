@@ -130,6 +130,16 @@ public final class Filtervis implements Callable<Integer> {
         return model;
     }
 
+    /** The model that runs, for run records: the file given, the pretrained demo's file, or the generated demo network. */
+    static String describeModel(Path given) {
+        if (given != null) {
+            return given.toString();
+        }
+        DemoModelFile.Demo demo = DemoModelFile.demo();
+        return demo.layer().equals(org.filtervis.graph.DemoNetwork.FIRST_LAYER) ? "embedded demo network (generated, " + demo.model() + ")"
+                : demo.model().toString();
+    }
+
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {

@@ -29,7 +29,7 @@ final class GradientCommand implements Callable<Integer> {
     @Option(names = "--layer", required = true, paramLabel = "NAME")
     String layer;
 
-    @Option(names = "--filters", required = true, paramLabel = "LIST", description = "One filter per image, e.g. 3,7,7.")
+    @Option(names = "--filters", required = true, paramLabel = "LIST", description = "One filter per image, repeats allowed, e.g. 3,7,7.")
     String filters;
 
     @Option(names = "--input", required = true, paramLabel = "X.npy", description = "float32 batch in the model's input layout.")
@@ -40,16 +40,16 @@ final class GradientCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<Integer> chosen = Filters.parse(filters);
+        Filters.Spec listed = Filters.parse(filters);
         Npy.Array x = Npy.read(input);
         try (Visualizer v = top.visualizer(options.backend, Filtervis.modelOrDemo(options.model), options.device, options.threads,
-                Recipe.keras(), chosen.size())) {
+                Recipe.keras(), 1)) {
             Model model = v.model();
             InputSpec spec = model.input();
             long[] s = x.shape();
-            if (s.length != 4 || s[0] != chosen.size()) {
-                throw FiltervisException.usage(input + " has shape " + Arrays.toString(s) + "; it needs 4 axes and one image per filter ("
-                        + chosen.size() + " filters given)");
+            if (s.length != 4 || s[0] != listed.entries()) {
+                throw FiltervisException.usage(input + " has shape " + Arrays.toString(s) + "; it needs 4 axes and one image per filter entry ("
+                        + listed.entries() + " given in --filters " + filters + ")");
             }
             boolean nchw = spec.layout() == InputSpec.Layout.NCHW;
             long channels = nchw ? s[1] : s[3];
@@ -60,7 +60,7 @@ final class GradientCommand implements Callable<Integer> {
                         + " channels in " + spec.layout() + " layout");
             }
             try (GradientProvider gradients = model.gradients(layer, (int) height, (int) width)) {
-                Filters.check(chosen, gradients.channels(), layer);
+                List<Integer> chosen = Filters.each(listed, gradients.channels(), layer);
                 int[] f = chosen.stream().mapToInt(Integer::intValue).toArray();
                 float[] objectives = new float[f.length];
                 float[] grad = new float[x.data().length];

@@ -88,8 +88,7 @@ final class VisualizeCommand implements Callable<Integer> {
             try (GradientProvider gradients = model.gradients(layerName, size, size)) {
                 // The pretrained demo (299 px) shows 16 filters by default, so the first run takes a minute, not several.
                 String defaults = options.model == null && demo.filters() != null ? demo.filters() : "0-" + (Math.min(64, gradients.channels()) - 1);
-                List<Integer> chosen = Filters.parse(filters == null ? defaults : filters);
-                Filters.check(chosen, gradients.channels(), layerName);
+                List<Integer> chosen = Filters.distinct(Filters.parse(filters == null ? defaults : filters), gradients.channels(), layerName);
                 if (redirectSteps > 0 && gradients.redirectedRelu().isEmpty()) {
                     throw FiltervisException.usage("backend '" + v.provider().name() + "' cannot redirect ReLU gradients for this model; run without --redirect-relu");
                 }
@@ -120,10 +119,16 @@ final class VisualizeCommand implements Callable<Integer> {
                 for (ImageSink s : sinks) {
                     s.runDone(record);
                 }
-                long dead = results.stream().filter(r -> r.status() != FilterResult.Status.OK).count();
+                long flagged = results.stream().filter(r -> r.status() != FilterResult.Status.OK).count();
+                List<Integer> noGradient = results.stream().filter(r -> r.status() == FilterResult.Status.ZERO_GRADIENT)
+                        .map(FilterResult::filter).toList();
                 if (!quiet) {
                     top.err.printf("wrote %s (%d filters, %.2f filters/s%s)%n", out.resolve("grid.png"), results.size(), results.size() / seconds,
-                            dead > 0 ? ", " + dead + " dead or NaN: see run.json" : "");
+                            flagged > 0 ? ", " + flagged + " dead, NaN or without gradient: see run.json" : "");
+                }
+                if (!noGradient.isEmpty()) {
+                    throw FiltervisException.failure("filters " + noGradient + " fired but backend '" + v.provider().name()
+                            + "' returned an all-zero gradient (their tiles are crossed out; see run.json); try another --backend");
                 }
             }
         }
@@ -152,7 +157,7 @@ final class VisualizeCommand implements Callable<Integer> {
 
     private Map<String, Object> settings(Visualizer v, String layerName, List<Integer> chosen, int size) {
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("model", options.model == null ? "embedded demo network" : options.model.toString());
+        s.put("model", Filtervis.describeModel(options.model));
         s.put("layer", layerName);
         s.put("backend", v.provider().name());
         s.put("backend_version", v.provider().version());

@@ -74,6 +74,13 @@ class BadInputTest {
     }
 
     @Test
+    void hugeFilterRangeIsRefusedBeforeAnythingIsExpanded() {
+        long t0 = System.nanoTime();
+        assertFails(visualize("--filters", "0-99999999"), 2, "filter 12 is out of range", "filters 0 to 11");
+        assertTrue((System.nanoTime() - t0) / 1e9 < 30, "no time spent expanding the range");
+    }
+
+    @Test
     void unreadableFilterList() {
         assertFails(visualize("--filters", "a-b"), 2, "cannot read filter list 'a-b'");
     }
@@ -119,7 +126,7 @@ class BadInputTest {
         Path x = dir.resolve("x.npy");
         Npy.write(x, new long[] {2, 3, 8, 8}, new float[2 * 3 * 64]);
         Cli r = Cli.run("gradient", "--layer", "gabor_relu", "--filters", "1", "--input", x.toString(), "--output", out().toString());
-        assertFails(r, 2, "has shape [2, 3, 8, 8]", "one image per filter (1 filters given)");
+        assertFails(r, 2, "has shape [2, 3, 8, 8]", "one image per filter entry (1 given in --filters 1)");
     }
 
     @Test

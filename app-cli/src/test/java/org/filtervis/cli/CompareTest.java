@@ -35,7 +35,8 @@ class CompareTest {
         assertTrue(result.err().contains("skipped backend mxnet: no backend named 'mxnet'"), result.err());
         String json = Files.readString(out.resolve("compare.json"));
         assertTrue(json.contains("\"agree\": true") && json.contains("\"pair\": \"onnx/tf\"") && json.contains("\"pair\": \"onnx/djl\"")
-                && json.contains("\"pair\": \"tf/djl\"") && json.contains("\"step0_gradient_cosine\": "),
+                && json.contains("\"pair\": \"tf/djl\"") && json.contains("\"step0_gradient_cosine\": ")
+                && json.contains("\"images_identical\": ") && !json.contains("Infinity") && !json.contains("NaN"),
                 json);
         var grid = ImageIO.read(out.resolve("compare.png").toFile());
         assertEquals(3 * 70 + 4 * 5, grid.getWidth(), "3 filter columns of 70 px tiles (96 px, 13 px crop per side)");

@@ -3,9 +3,6 @@ package org.filtervis.djl;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -64,26 +61,6 @@ class DjlConstantLifetimeTest {
         return b.weight(name, Tensor.ofFloats(shape, v));
     }
 
-    /** Collects garbage, so that buffers DJL dropped are freed, and fills memory with 1e30. */
-    static void churn() {
-        List<ByteBuffer> junk = new ArrayList<>();
-        for (int round = 0; round < 3; round++) {
-            System.gc();
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            for (int i = 0; i < 2000; i++) {
-                ByteBuffer b = ByteBuffer.allocateDirect(64).order(ByteOrder.nativeOrder());
-                for (int j = 0; j < 16; j++) {
-                    b.putFloat(4 * j, 1e30f);
-                }
-                junk.add(b);
-            }
-        }
-    }
-
     static DjlGradients gradients(OnnxModel model, String layer, boolean churn, NDManager weights) {
         DjlBackend backend = (DjlBackend) DjlTestBackend.INSTANCE;
         PreparedModel prepared = PreparedModel.of(model);
@@ -92,7 +69,7 @@ class DjlConstantLifetimeTest {
         return new DjlGradients(backend, prepared.input().withSize(6, 6), channels, (x, scope) -> {
             var out = graph.run(prepared.input().name(), x, scope).get(layer);
             if (churn) {
-                churn();
+                BackendTesting.churnMemory();
             }
             return out;
         });

@@ -9,7 +9,8 @@ package org.filtervis.api;
  * @param objectives the objective before each step (one value per step)
  * @param status     whether the filter fired
  * @param badStep    for {@link Status#NAN}, the first step whose objective or gradient was not
- *                   finite; -1 otherwise
+ *                   finite; for {@link Status#ZERO_GRADIENT}, the first step whose gradient was
+ *                   all zero; -1 otherwise
  * @param rescued    whether the plain recipe would have left it dead (objective at most 0 and
  *                   a zero gradient at the start, so the image never moves) and redirected
  *                   ReLU gradients made it fire
@@ -22,6 +23,12 @@ public record FilterResult(String layer, int filter, RgbImage image, float[] obj
         /** The objective never rose above 0: the filter did not fire, the image is noise. */
         DEAD,
         /** The objective or gradient became NaN or infinite. */
-        NAN
+        NAN,
+        /**
+         * The objective was positive and finite but the gradient exactly zero: the backend gave
+         * no gradient where the objective depends on the input (or the filter is a constant
+         * there). The image stops at that step and is not a visualization.
+         */
+        ZERO_GRADIENT
     }
 }

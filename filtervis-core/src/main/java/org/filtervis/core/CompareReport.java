@@ -78,7 +78,9 @@ public final class CompareReport {
             m.put("step0_gradient_relative_l2", p.relativeL2());
             m.put("objective_max_relative_difference", p.objectiveDiff());
             m.put("image_max_abs", p.maxAbs());
+            // Identical images have an infinite PSNR: null here, with images_identical true.
             m.put("image_psnr_db", p.psnr());
+            m.put("images_identical", p.maxAbs() == 0);
             m.put("image_ssim", p.ssim());
             m.put("agrees", Comparison.agrees(p, tolerance));
             list.add(m);

@@ -27,6 +27,8 @@ public final class ConsoleProgress implements GradientAscent.Listener {
         String flag = switch (r.status()) {
             case DEAD -> "filter " + r.filter() + " is dead: its objective never rose above 0, the image is noise";
             case NAN -> "filter " + r.filter() + " turned NaN/Inf at step " + r.badStep() + "; its image stops there";
+            case ZERO_GRADIENT -> "filter " + r.filter() + " has a positive objective but an all-zero gradient at step " + r.badStep()
+                    + ": the backend returned no gradient (try another --backend); its image is not a visualization";
             case OK -> null;
         };
         if (terminal && !quiet) {

@@ -60,6 +60,7 @@ public final class GradientAscent {
         float[] objectives = new float[n];
         float[][] history = new float[n][recipe.steps()];
         int[] badStep = new int[n];
+        boolean[] zeroGradient = new boolean[n];
         Arrays.fill(badStep, -1);
         for (int i = 0; i < n; i++) {
             ImageMath.initialNoise(images, i * per, per, recipe.seed(), filters[i]);
@@ -80,6 +81,13 @@ public final class GradientAscent {
                 if (badStep[i] >= 0) {
                     continue;
                 }
+                // A firing filter with an all-zero gradient is a backend failure (or a constant
+                // filter), never an image to show: it stops there and is reported.
+                if (Float.isFinite(objectives[i]) && objectives[i] > 0 && ImageMath.isZero(grads, i * per, per)) {
+                    badStep[i] = step;
+                    zeroGradient[i] = true;
+                    continue;
+                }
                 // A non-finite objective or gradient stops the image where it was.
                 if (!Float.isFinite(objectives[i]) || !ImageMath.step(images, grads, i * per, per, recipe.lr())) {
                     badStep[i] = step;
@@ -89,7 +97,9 @@ public final class GradientAscent {
         List<FilterResult> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             FilterResult.Status status;
-            if (badStep[i] >= 0) {
+            if (zeroGradient[i]) {
+                status = FilterResult.Status.ZERO_GRADIENT;
+            } else if (badStep[i] >= 0) {
                 status = FilterResult.Status.NAN;
             } else {
                 boolean fired = false;

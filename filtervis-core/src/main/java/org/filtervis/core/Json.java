@@ -59,10 +59,14 @@ public final class Json {
         }
     }
 
-    /** Non-finite numbers have no JSON form: they are written as strings "NaN", "Infinity". */
+    /**
+     * Non-finite numbers have no JSON form: they are written as {@code null} (as JavaScript's
+     * JSON.stringify does), so every field stays a number or null; records say why elsewhere
+     * (a filter's status, a pair's {@code images_identical}).
+     */
     private static void number(StringBuilder sb, double d, boolean single) {
         if (!Double.isFinite(d)) {
-            string(sb, Double.toString(d));
+            sb.append("null");
         } else if (single) {
             sb.append(Float.toString((float) d));
         } else {

@@ -23,7 +23,7 @@ public final class PngSinks {
     public static ImageSink perFilter(Path dir) {
         return result -> {
             Files.createDirectories(dir);
-            write(result.image(), dir.resolve(fileName(result.layer()) + "-" + result.filter() + ".png"));
+            write(shown(result), dir.resolve(fileName(result.layer()) + "-" + result.filter() + ".png"));
         };
     }
 
@@ -52,7 +52,39 @@ public final class PngSinks {
     }
 
     static RgbImage grid(List<FilterResult> results) {
-        return tiles(results.stream().map(FilterResult::image).toList(), (int) Math.ceil(Math.sqrt(results.size())));
+        return tiles(results.stream().map(PngSinks::shown).toList(), (int) Math.ceil(Math.sqrt(results.size())));
+    }
+
+    /**
+     * The image as it is shown: crossed out in red when the backend gave no gradient for a firing
+     * filter ({@link FilterResult.Status#ZERO_GRADIENT}), so it never passes for a visualization.
+     */
+    static RgbImage shown(FilterResult r) {
+        if (r.status() != FilterResult.Status.ZERO_GRADIENT) {
+            return r.image();
+        }
+        RgbImage img = r.image();
+        byte[] rgb = img.rgb().clone();
+        int w = img.width();
+        int h = img.height();
+        for (int t = 0; t < Math.max(w, h); t++) {
+            for (int d = -1; d <= 1; d++) {
+                int y = (int) ((long) t * h / Math.max(w, h));
+                int x = (int) ((long) t * w / Math.max(w, h));
+                paintRed(rgb, w, h, x + d, y);
+                paintRed(rgb, w, h, w - 1 - x + d, y);
+            }
+        }
+        return new RgbImage(w, h, rgb);
+    }
+
+    private static void paintRed(byte[] rgb, int w, int h, int x, int y) {
+        if (x >= 0 && x < w && y >= 0 && y < h) {
+            int i = (y * w + x) * 3;
+            rgb[i] = (byte) 255;
+            rgb[i + 1] = 0;
+            rgb[i + 2] = 0;
+        }
     }
 
     /** Tiles of one size in rows of {@code cols}, with {@link #MARGIN} between and around them. */

@@ -35,6 +35,7 @@ public final class RunJsonSink implements ImageSink {
         summary.put("filters", filters.size());
         summary.put("dead", filters.stream().filter(f -> f.status() == FilterResult.Status.DEAD).map(FilterResult::filter).toList());
         summary.put("nan", filters.stream().filter(f -> f.status() == FilterResult.Status.NAN).map(FilterResult::filter).toList());
+        summary.put("zero_gradient", filters.stream().filter(f -> f.status() == FilterResult.Status.ZERO_GRADIENT).map(FilterResult::filter).toList());
         if (record.settings().getOrDefault("redirect_relu_steps", 0) instanceof Integer steps && steps > 0) {
             // Dead under the plain recipe: still dead, or brought to fire by the redirection.
             summary.put("rescued_by_redirect", filters.stream().filter(FilterResult::rescued).map(FilterResult::filter).toList());

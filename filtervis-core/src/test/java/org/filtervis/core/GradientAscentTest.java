@@ -98,6 +98,58 @@ class GradientAscentTest {
         assertEquals(FilterResult.Status.OK, r.get(2).status());
     }
 
+    /** A broken backend: filter 4's gradient vanishes from the fifth call on while it still fires. */
+    static final class LosesGradient extends AnalyticBase {
+        @Override
+        public void compute(float[] images, int[] filters, float[] objectives, float[] gradients) {
+            new Analytic().compute(images, filters, objectives, gradients);
+            if (++calls >= 5) {
+                int per = SPEC.elements();
+                for (int n = 0; n < filters.length; n++) {
+                    if (filters[n] == 4) {
+                        java.util.Arrays.fill(gradients, n * per, (n + 1) * per, 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    abstract static class AnalyticBase implements GradientProvider {
+        int calls;
+
+        @Override
+        public int channels() {
+            return 10;
+        }
+
+        @Override
+        public InputSpec input() {
+            return SPEC;
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    @Test
+    void flagsAFiringFilterWhoseGradientIsAllZeroAndCrossesItOut() {
+        List<FilterResult> r = new GradientAscent(Recipe.keras(), 4).run(new LosesGradient(), "toy", List.of(7, 4, 1), List.of(),
+                new GradientAscent.Listener() {});
+        assertEquals(FilterResult.Status.DEAD, r.get(0).status(), "zero gradient at objective 0: dead, as before");
+        assertEquals(FilterResult.Status.ZERO_GRADIENT, r.get(1).status());
+        assertEquals(4, r.get(1).badStep(), "the fifth call is step 4");
+        assertEquals(FilterResult.Status.OK, r.get(2).status());
+        FilterResult bad = r.get(1);
+        int w = bad.image().width();
+        assertEquals(255, PngSinks.shown(bad).red(0, 0));
+        assertEquals(0, PngSinks.shown(bad).green(0, 0), "crossed out in red");
+        assertEquals(255, PngSinks.shown(bad).red(0, w - 1));
+        assertArrayEquals(r.get(2).image().rgb(), PngSinks.shown(r.get(2)).rgb(), "fine filters are shown as they are");
+        java.util.Map<String, Object> json = RunJsonSink.toMap(new org.filtervis.api.RunRecord(java.util.Map.of(), r, java.util.Map.of()));
+        assertEquals(List.of(4), ((java.util.Map<?, ?>) json.get("summary")).get("zero_gradient"));
+        assertEquals("zero_gradient", ((java.util.Map<?, ?>) ((List<?>) json.get("filters")).get(1)).get("status"));
+    }
+
     @Test
     void interruptedRunKeepsFinishedFilesAndNoPartialOne(@TempDir Path dir) throws IOException {
         List<ImageSink> sinks = new ArrayList<>();

@@ -2,8 +2,13 @@ package org.filtervis.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.Model;
 import org.filtervis.api.ModelBackend;
@@ -55,6 +60,52 @@ public final class BackendTesting {
             fd[i] = (float) ((up - down) / (2 * eps));
         }
         return fd;
+    }
+
+    /**
+     * Collects garbage, so that native memory whose Java owners were dropped is freed, then fills
+     * fresh direct buffers with 1e30, so that anything still reading freed memory reads garbage.
+     */
+    public static void churnMemory() {
+        List<ByteBuffer> junk = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            System.gc();
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            for (int i = 0; i < 2000; i++) {
+                ByteBuffer b = ByteBuffer.allocateDirect(64).order(ByteOrder.nativeOrder());
+                for (int j = 0; j < 16; j++) {
+                    b.putFloat(4 * j, 1e30f);
+                }
+                junk.add(b);
+            }
+        }
+    }
+
+    /** Runs {@code body} while another thread keeps {@link #churnMemory churning memory}. */
+    public static <T> T underMemoryChurn(java.util.function.Supplier<T> body) {
+        AtomicBoolean done = new AtomicBoolean();
+        Thread churn = new Thread(() -> {
+            while (!done.get()) {
+                churnMemory();
+            }
+        }, "memory-churn");
+        churn.setDaemon(true);
+        churn.start();
+        try {
+            return body.get();
+        } finally {
+            done.set(true);
+            try {
+                churn.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     public static double sum(float[] v) {

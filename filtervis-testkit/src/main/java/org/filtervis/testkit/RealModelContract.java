@@ -98,6 +98,46 @@ public abstract class RealModelContract {
         }
     }
 
+    /**
+     * The same gradient, bit for bit, five times in one JVM while another thread forces garbage
+     * collections and overwrites freed native memory (how DJL's zero gradients were found), and
+     * nonzero for every image: each objective here depends on its input.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"mobilenet_v2", "mobilenet_v3_small", "resnet18", "efficientnet_b0"})
+    public void sameNonzeroGradientEveryTime(String name) throws IOException {
+        Path dir = dir();
+        Npy.Array x = Npy.read(dir.resolve(name + "_x.npy"));
+        int size = (int) x.shape()[2];
+        int per = x.data().length / FILTERS.length;
+        try (Model model = backend().open(dir.resolve(name + ".onnx"))) {
+            for (Reference ref : references(dir, name)) {
+                try (GradientProvider p = model.gradients(ref.tensor(), size, size)) {
+                    float[] first = null;
+                    for (int run = 0; run < 5; run++) {
+                        float[] grad = new float[x.data().length];
+                        BackendTesting.underMemoryChurn(() -> {
+                            p.compute(x.data(), FILTERS, new float[FILTERS.length], grad);
+                            return null;
+                        });
+                        for (int i = 0; i < FILTERS.length; i++) {
+                            double norm = 0;
+                            for (int j = i * per; j < (i + 1) * per; j++) {
+                                norm += Math.abs(grad[j]);
+                            }
+                            assertTrue(norm > 0, name + " " + ref.tensor() + " run " + run + ": image " + i + " has an all-zero gradient");
+                        }
+                        if (first == null) {
+                            first = grad;
+                        } else {
+                            org.junit.jupiter.api.Assertions.assertArrayEquals(first, grad, name + " " + ref.tensor() + " run " + run);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"resnet18", "mobilenet_v3_small", "convnext_tiny"})
     public void layersListBlockOutputsFirstWithPyTorchsScopedNames(String name) throws IOException {
