@@ -29,7 +29,7 @@ final class KerasH5 {
     @SuppressWarnings("unchecked")
     static TfjsModel read(Path file) {
         if (file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".keras")) {
-            throw FiltervisException.usage(file + " is a Keras 3 .keras archive; filtervis reads Keras 2 .h5 files (model.save(\"m.h5\")) and TF.js layers"
+            throw FiltervisException.failure(file + " is a Keras 3 .keras archive; filtervis reads Keras 2 .h5 files (model.save(\"m.h5\")) and TF.js layers"
                     + " models");
         }
         if (!java.nio.file.Files.isRegularFile(file)) {
@@ -38,7 +38,7 @@ final class KerasH5 {
         try (HdfFile h5 = new HdfFile(file)) {
             Attribute config = h5.getAttribute("model_config");
             if (config == null) {
-                throw FiltervisException.usage(file + " has no model_config: it holds weights only (model.save_weights);"
+                throw FiltervisException.failure(file + " has no model_config: it holds weights only (model.save_weights);"
                         + " save the whole model with model.save(\"m.h5\")");
             }
             Map<String, Object> modelConfig = (Map<String, Object>) JsLiteral.parse(text(config.getData()));
@@ -56,7 +56,7 @@ final class KerasH5 {
                     String name = text(Array.get(data, i));
                     Node n = group.getByPath(name);
                     if (!(n instanceof Dataset d)) {
-                        throw FiltervisException.usage(file + ": weight " + name + " of layer " + layer.getName() + " is missing");
+                        throw FiltervisException.failure(file + ": weight " + name + " of layer " + layer.getName() + " is missing");
                     }
                     out.put(name.endsWith(":0") ? name.substring(0, name.length() - 2) : name,
                             new TfjsModel.Weight(java.util.Arrays.stream(d.getDimensions()).asLongStream().toArray(), floats(d.getDataFlat())));
@@ -64,7 +64,7 @@ final class KerasH5 {
             }
             return TfjsModel.of(modelConfig, out);
         } catch (io.jhdf.exceptions.HdfException e) {
-            throw FiltervisException.usage(file + " is not an HDF5 file jhdf can read (" + e.getMessage() + ")");
+            throw FiltervisException.failure(file + " is not an HDF5 file jhdf can read (" + e.getMessage() + ")");
         }
     }
 
@@ -89,6 +89,6 @@ final class KerasH5 {
             }
             return f;
         }
-        throw FiltervisException.usage("a Keras weight has type " + flat.getClass().getComponentType() + "; float32 or float64 expected");
+        throw FiltervisException.failure("a Keras weight has type " + flat.getClass().getComponentType() + "; float32 or float64 expected");
     }
 }

@@ -53,7 +53,7 @@ final class TfGraphModel implements Model {
         NodeDef placeholder = node(inputName);
         long[] dims = placeholder.getAttrOrThrow("shape").getShape().getDimList().stream().mapToLong(TensorShapeProto.Dim::getSize).toArray();
         if (dims.length != 4 || dims[3] < 1) {
-            throw FiltervisException.usage("input '" + inputName + "' of " + source + " is not an NHWC image (shape " + java.util.Arrays.toString(dims)
+            throw FiltervisException.failure("input '" + inputName + "' of " + source + " is not an NHWC image (shape " + java.util.Arrays.toString(dims)
                     + "); filtervis needs a [batch, height, width, channels] float input");
         }
         this.input = new InputSpec(inputName, InputSpec.Layout.NHWC, (int) dims[3], (int) dims[1], (int) dims[2]);
@@ -64,13 +64,13 @@ final class TfGraphModel implements Model {
         try {
             g = GraphDef.parseFrom(Files.readAllBytes(file));
         } catch (InvalidProtocolBufferException e) {
-            throw FiltervisException.usage(file + " is not a frozen TensorFlow GraphDef (" + firstLine(e.getMessage())
+            throw FiltervisException.failure(file + " is not a frozen TensorFlow GraphDef (" + firstLine(e.getMessage())
                     + "); give a SavedModel folder, a frozen .pb or an .onnx file");
         } catch (IOException e) {
             throw FiltervisException.failure("cannot read " + file + ": " + e.getMessage(), e);
         }
         if (g.getNodeCount() == 0) {
-            throw FiltervisException.usage(file + " is not a frozen TensorFlow GraphDef (no nodes); give a SavedModel folder, a frozen .pb or an .onnx file");
+            throw FiltervisException.failure(file + " is not a frozen TensorFlow GraphDef (no nodes); give a SavedModel folder, a frozen .pb or an .onnx file");
         }
         return new TfGraphModel(backend, g, null, file.toString());
     }
@@ -84,7 +84,7 @@ final class TfGraphModel implements Model {
         try {
             bundle = SavedModelBundle.load(dir.toString(), SavedModelBundle.DEFAULT_TAG);
         } catch (RuntimeException e) {
-            throw FiltervisException.usage(dir + " is not a SavedModel TensorFlow can load with tag 'serve' (" + firstLine(e.getMessage()) + ")");
+            throw FiltervisException.failure(dir + " is not a SavedModel TensorFlow can load with tag 'serve' (" + firstLine(e.getMessage()) + ")");
         }
         try (bundle) {
             GraphDef g = GraphDefs.inlineCalls(bundle.graph().toGraphDef());
@@ -134,7 +134,7 @@ final class TfGraphModel implements Model {
             }
         }
         if (candidates.size() != 1) {
-            throw FiltervisException.usage(source + " has " + candidates.size() + " float placeholders " + candidates
+            throw FiltervisException.failure(source + " has " + candidates.size() + " float placeholders " + candidates
                     + "; filtervis needs exactly one image input");
         }
         return candidates.get(0);

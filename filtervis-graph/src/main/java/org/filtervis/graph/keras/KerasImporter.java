@@ -76,7 +76,7 @@ public final class KerasImporter {
     private String tensorOf(String layer) {
         String t = outputs.get(layer);
         if (t == null) {
-            throw FiltervisException.usage("Keras model: layer '" + layer + "' is used before it is defined");
+            throw FiltervisException.failure("Keras model: layer '" + layer + "' is used before it is defined");
         }
         return t;
     }
@@ -88,10 +88,10 @@ public final class KerasImporter {
             return List.of();
         }
         if (nodes.size() > 1) {
-            throw FiltervisException.usage("Keras layer '" + layer.get("name") + "' is called " + nodes.size() + " times (a shared layer); not supported");
+            throw FiltervisException.failure("Keras layer '" + layer.get("name") + "' is called " + nodes.size() + " times (a shared layer); not supported");
         }
         if (!(nodes.get(0) instanceof List<?> calls)) {
-            throw FiltervisException.usage("Keras layer '" + layer.get("name") + "': inbound_nodes in a format this importer does not read (Keras 3?);"
+            throw FiltervisException.failure("Keras layer '" + layer.get("name") + "': inbound_nodes in a format this importer does not read (Keras 3?);"
                     + " save the model with Keras 2 / TF.js layers format");
         }
         List<String> ins = new ArrayList<>();
@@ -119,7 +119,7 @@ public final class KerasImporter {
     private TfjsModel.Weight param(String layer, String param, boolean required) {
         TfjsModel.Weight w = model.weights.get(layer + "/" + param);
         if (w == null && required) {
-            throw FiltervisException.usage("Keras layer '" + layer + "' has no weight '" + layer + "/" + param + "' in the weights manifest");
+            throw FiltervisException.failure("Keras layer '" + layer + "' has no weight '" + layer + "/" + param + "' in the weights manifest");
         }
         return w;
     }
@@ -139,17 +139,17 @@ public final class KerasImporter {
         Map<String, Object> c = TfjsModel.asMap(layer.get("config"), "config of a layer");
         String name = (String) (layer.containsKey("name") ? layer.get("name") : c.get("name"));
         if (!LAYERS.contains(cls)) {
-            throw FiltervisException.usage("Keras layer '" + name + "' is a " + cls + "; supported layers: " + String.join(", ", LAYERS));
+            throw FiltervisException.failure("Keras layer '" + name + "' is a " + cls + "; supported layers: " + String.join(", ", LAYERS));
         }
         if (!cls.equals("InputLayer") && in.isEmpty() && !first) {
-            throw FiltervisException.usage("Keras layer '" + name + "' has no inputs");
+            throw FiltervisException.failure("Keras layer '" + name + "' has no inputs");
         }
         if (first && !cls.equals("InputLayer")) {
             // A Sequential model without an InputLayer: its first layer carries batch_input_shape.
             in = List.of(input(name + "_input", c));
         }
         if (!"channels_last".equals(c.getOrDefault("data_format", "channels_last"))) {
-            throw FiltervisException.usage("Keras layer '" + name + "' uses data_format " + c.get("data_format") + "; only channels_last is supported");
+            throw FiltervisException.failure("Keras layer '" + name + "' uses data_format " + c.get("data_format") + "; only channels_last is supported");
         }
         String x = in.isEmpty() ? null : in.get(0);
         String out = switch (cls) {
@@ -283,7 +283,7 @@ public final class KerasImporter {
         long axis = ((Number) c.getOrDefault("axis", -1.0)).longValue();
         int rank = ranks.get(x);
         if (!(axis == -1 || axis == rank - 1 || (rank == 4 && axis == 3))) {
-            throw FiltervisException.usage("Keras BatchNormalization '" + name + "' normalizes axis " + axis + "; only the channel axis is supported");
+            throw FiltervisException.failure("Keras BatchNormalization '" + name + "' normalizes axis " + axis + "; only the channel axis is supported");
         }
         TfjsModel.Weight mean = param(name, "moving_mean", true);
         TfjsModel.Weight var = param(name, "moving_variance", true);
@@ -308,12 +308,12 @@ public final class KerasImporter {
         double slope = ((Number) (c.get("negative_slope") == null ? 0.0 : c.get("negative_slope"))).doubleValue();
         double threshold = ((Number) (c.get("threshold") == null ? 0.0 : c.get("threshold"))).doubleValue();
         if (threshold != 0) {
-            throw FiltervisException.usage("Keras ReLU '" + name + "' has threshold " + threshold + "; only 0 is supported");
+            throw FiltervisException.failure("Keras ReLU '" + name + "' has threshold " + threshold + "; only 0 is supported");
         }
         Object max = c.get("max_value");
         if (slope != 0) {
             if (max != null) {
-                throw FiltervisException.usage("Keras ReLU '" + name + "' has both max_value and negative_slope; not supported");
+                throw FiltervisException.failure("Keras ReLU '" + name + "' has both max_value and negative_slope; not supported");
             }
             return node("LeakyRelu", name, List.of(x), name, ranks.get(x), Attribute.of("alpha", (float) slope));
         }
@@ -340,14 +340,14 @@ public final class KerasImporter {
                 yield node("Clip", nodeName, List.of(x, nodeName + "/min", nodeName + "/max"), output, rank);
             }
             case "swish", "silu" -> node("Mul", nodeName, List.of(x, node("Sigmoid", fresh(nodeName), List.of(x), fresh(nodeName), rank)), output, rank);
-            default -> throw FiltervisException.usage("Keras activation '" + act + "' (layer " + output
+            default -> throw FiltervisException.failure("Keras activation '" + act + "' (layer " + output
                     + ") is not supported; supported: linear, relu, relu6, sigmoid, tanh, softmax, swish");
         };
     }
 
     private String dense(String name, Map<String, Object> c, String x) {
         if (ranks.get(x) != 2) {
-            throw FiltervisException.usage("Keras Dense '" + name + "' is applied to a " + ranks.get(x) + "-D tensor; only [batch, features] is supported");
+            throw FiltervisException.failure("Keras Dense '" + name + "' is applied to a " + ranks.get(x) + "-D tensor; only [batch, features] is supported");
         }
         TfjsModel.Weight k = param(name, "kernel", true);
         List<String> inputs = new ArrayList<>(List.of(x, weight(name + "/kernel", k.shape(), k.values())));

@@ -67,7 +67,7 @@ public final class TfjsModel {
             int start = wrapped ? objectStart(text, "modelTopology") : text.indexOf('{');
             root = asMap(JsLiteral.parse(text, start), "the model");
         } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw FiltervisException.usage(file + " is not a TF.js layers model (" + e.getMessage() + ")");
+            throw FiltervisException.failure(file + " is not a TF.js layers model (" + e.getMessage() + ")");
         }
         Map<String, Object> topology = asMap(root.get("modelTopology"), "modelTopology");
         Map<String, Object> config = asMap(topology.containsKey("model_config") ? topology.get("model_config") : topology, "model_config");
@@ -78,7 +78,14 @@ public final class TfjsModel {
             Map<String, Object> g = asMap(group, "a weights group");
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             for (Object p : asList(g.get("paths"), "paths")) {
-                bytes.writeBytes(shard(dir, (String) p));
+                if (!(p instanceof String shardPath)) {
+                    throw FiltervisException.failure("TF.js model: a weight shard path is not a string");
+                }
+                byte[] shard = shard(dir, shardPath);
+                if (shard.length > Integer.MAX_VALUE - 64 - bytes.size()) {
+                    throw FiltervisException.failure("the weight shards of " + file + " hold more than 2 GB in one group; not supported");
+                }
+                bytes.writeBytes(shard);
             }
             ByteBuffer data = ByteBuffer.wrap(bytes.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
             for (Object w : asList(g.get("weights"), "weights")) {
@@ -88,7 +95,7 @@ public final class TfjsModel {
                 weights.put(name, new Weight(shape, decode(spec, shape, data, name)));
             }
             if (data.hasRemaining()) {
-                throw FiltervisException.usage("the weight shards of " + file + " hold " + data.remaining() + " bytes more than the manifest lists");
+                throw FiltervisException.failure("the weight shards of " + file + " hold " + data.remaining() + " bytes more than the manifest lists");
             }
         }
         return new TfjsModel(config, weights);
@@ -112,8 +119,8 @@ public final class TfjsModel {
 
     /** A shard's bytes: the binary file, or the base64 string inside {@code <path>.min.js}. */
     private static byte[] shard(Path dir, String path) {
-        Path bin = dir.resolve(path);
-        Path js = dir.resolve(path + ".min.js");
+        Path bin = inside(dir, path);
+        Path js = inside(dir, path + ".min.js");
         try {
             if (Files.isRegularFile(bin)) {
                 return Files.readAllBytes(bin);
@@ -122,7 +129,7 @@ public final class TfjsModel {
                 String t = Files.readString(js, StandardCharsets.UTF_8);
                 int at = t.indexOf("exports=\"");
                 if (at < 0) {
-                    throw FiltervisException.usage(js + " does not wrap a base64 weight shard");
+                    throw FiltervisException.failure(js + " does not wrap a base64 weight shard");
                 }
                 int from = at + "exports=\"".length();
                 return Base64.getDecoder().decode(t.substring(from, t.indexOf('"', from)));
@@ -130,18 +137,64 @@ public final class TfjsModel {
         } catch (IOException e) {
             throw FiltervisException.failure("cannot read the weight shard " + path + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
-            throw FiltervisException.usage("the weight shard " + js + " is not valid base64 (" + e.getMessage() + ")");
+            throw FiltervisException.failure("the weight shard " + js + " is not valid base64 (" + e.getMessage() + ")");
         }
-        throw FiltervisException.usage("weight shard " + path + " is missing next to the model (looked for " + bin.getFileName() + " and "
+        throw FiltervisException.failure("weight shard " + path + " is missing next to the model (looked for " + bin.getFileName() + " and "
                 + js.getFileName() + ")");
+    }
+
+    /**
+     * {@code dir/path}, refused unless it stays inside {@code dir} (after following links): a
+     * model file names its shards, and must never make us read anything else.
+     */
+    static Path inside(Path dir, String path) {
+        Path p;
+        try {
+            p = dir.resolve(path).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw FiltervisException.failure("weight shard path '" + path + "' is not a file name; the model is refused");
+        }
+        boolean within = p.startsWith(dir.normalize()) && !Path.of(path).isAbsolute();
+        if (within && Files.exists(p)) {
+            try {
+                within = p.toRealPath().startsWith(dir.toRealPath());
+            } catch (IOException e) {
+                within = false;
+            }
+        }
+        if (!within) {
+            throw FiltervisException.failure("weight shard path '" + path + "' points outside the model's folder " + dir
+                    + "; the model is refused (shards must sit next to model.json)");
+        }
+        return p;
     }
 
     /** One weight's float32 values: raw float32/int32, or uint8/uint16 affine-quantized (min + scale * q), or float16. */
     private static float[] decode(Map<String, Object> spec, long[] shape, ByteBuffer data, String name) {
-        int n = (int) org.filtervis.graph.Tensor.elements(shape);
-        float[] v = new float[n];
         Object q = spec.get("quantization");
         String dtype = (String) spec.getOrDefault("dtype", "float32");
+        String stored = q instanceof Map<?, ?> m && m.get("dtype") instanceof String t ? t : dtype;
+        int width = switch (stored) {
+            case "uint8" -> 1;
+            case "uint16", "float16" -> 2;
+            default -> 4;
+        };
+        // The shape is checked against the bytes there before anything is allocated.
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw FiltervisException.failure("weight " + name + " has shape " + java.util.Arrays.toString(shape) + " with a negative size");
+            }
+            if (d > 0 && n > data.remaining() / d) {
+                throw FiltervisException.failure("the weight shards end inside weight " + name + " (shape " + java.util.Arrays.toString(shape)
+                        + ", " + data.remaining() + " bytes left); the package is incomplete");
+            }
+            n *= d;
+        }
+        if (n * width > data.remaining()) {
+            throw FiltervisException.failure("the weight shards end inside weight " + name + "; the package is incomplete");
+        }
+        float[] v = new float[(int) n];
         try {
             if (q != null) {
                 Map<String, Object> quant = asMap(q, "quantization");
@@ -158,7 +211,7 @@ public final class TfjsModel {
                     int level = switch (qtype) {
                         case "uint8" -> data.get() & 0xff;
                         case "uint16" -> data.getShort() & 0xffff;
-                        default -> throw FiltervisException.usage("weight " + name + " uses quantization " + qtype + "; supported: uint8, uint16, float16");
+                        default -> throw FiltervisException.failure("weight " + name + " uses quantization " + qtype + "; supported: uint8, uint16, float16");
                     };
                     v[i] = (float) (min + scale * level);
                 }
@@ -168,19 +221,19 @@ public final class TfjsModel {
                 v[i] = switch (dtype) {
                     case "float32" -> data.getFloat();
                     case "int32" -> data.getInt();
-                    default -> throw FiltervisException.usage("weight " + name + " has dtype " + dtype + "; supported: float32, int32");
+                    default -> throw FiltervisException.failure("weight " + name + " has dtype " + dtype + "; supported: float32, int32");
                 };
             }
             return v;
         } catch (java.nio.BufferUnderflowException e) {
-            throw FiltervisException.usage("the weight shards end inside weight " + name + "; the package is incomplete");
+            throw FiltervisException.failure("the weight shards end inside weight " + name + "; the package is incomplete");
         }
     }
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> asMap(Object o, String what) {
         if (!(o instanceof Map)) {
-            throw FiltervisException.usage("TF.js model: " + what + " is missing or not an object");
+            throw FiltervisException.failure("TF.js model: " + what + " is missing or not an object");
         }
         return (Map<String, Object>) o;
     }
@@ -188,7 +241,7 @@ public final class TfjsModel {
     @SuppressWarnings("unchecked")
     static List<Object> asList(Object o, String what) {
         if (!(o instanceof List)) {
-            throw FiltervisException.usage("TF.js model: " + what + " is missing or not a list");
+            throw FiltervisException.failure("TF.js model: " + what + " is missing or not a list");
         }
         return (List<Object>) o;
     }

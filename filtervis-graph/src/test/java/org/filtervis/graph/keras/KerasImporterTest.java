@@ -156,4 +156,38 @@ class KerasImporterTest {
         e = assertThrows(FiltervisException.class, () -> TfjsModel.read(m));
         assertTrue(e.getMessage().contains("end inside weight"), e.getMessage());
     }
+
+    /** A model names its weight shards: none may make us read a file outside the model's folder. */
+    @Test
+    void shardPathsOutsideTheModelsFolderAreRefusedInBothLayouts() throws Exception {
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Files.write(outside.resolve("shard.bin"), weights());
+        Path m = Files.createDirectories(dir.resolve("a/b/m"));
+        Files.createSymbolicLink(m.resolve("link.bin"), outside.resolve("shard.bin"));
+        for (String path : List.of("../../../outside/shard.bin", outside.resolve("shard.bin").toString(), "link.bin",
+                "../../../../../../../../../../etc/passwd", "sub/../../m2/x.bin")) {
+            Files.writeString(m.resolve("model.json"), topology().replace("group1-shard1of1.bin", path.replace("\\", "/")));
+            FiltervisException e = assertThrows(FiltervisException.class, () -> TfjsModel.read(m), path);
+            assertTrue(e.getMessage().contains("points outside the model's folder") && !e.usage(), path + ": " + e.getMessage());
+        }
+        // nsfwjs's wrapped layout: the base64 shard file name is the path plus .min.js.
+        Path w = Files.createDirectories(dir.resolve("w"));
+        Files.writeString(outside.resolve("shard.bin.min.js"), "n.exports=\"" + Base64.getEncoder().encodeToString(weights()) + "\"");
+        String literal = topology().replace("group1-shard1of1.bin", "../outside/shard.bin").replaceAll("\"(\\w+)\":", "$1:");
+        Files.writeString(w.resolve("model.min.js"), "module.exports=" + literal + ";");
+        FiltervisException e = assertThrows(FiltervisException.class, () -> TfjsModel.read(w));
+        assertTrue(e.getMessage().contains("points outside the model's folder"), e.getMessage());
+    }
+
+    @Test
+    void weightShapesLargerThanTheShardsOrNegativeAreRefusedBeforeAllocating() throws Exception {
+        Path m = Files.createDirectories(dir.resolve("huge"));
+        Files.write(m.resolve("group1-shard1of1.bin"), weights());
+        for (String shape : List.of("[3000000000, 3000000000, 2, 3]", "[-3, 3, 2, 3]", "[9223372036854775807, 2]")) {
+            Files.writeString(m.resolve("model.json"), topology().replace("\"shape\": [3, 3, 2, 3]", "\"shape\": " + shape));
+            FiltervisException e = assertThrows(FiltervisException.class, () -> TfjsModel.read(m), shape);
+            assertTrue(e.getMessage().contains("weight conv/kernel") && (e.getMessage().contains("end inside") || e.getMessage().contains("negative"))
+                    && !e.usage(), shape + ": " + e.getMessage());
+        }
+    }
 }
