@@ -73,6 +73,14 @@ final class CompareCommand implements Callable<Integer> {
         if (layer == null && model != null) {
             throw FiltervisException.usage("--layer is required with --model; list the layers with: filtervis layers --model " + model);
         }
+        if (out.toString().isEmpty()) {
+            throw FiltervisException.usage("--out is empty; name an output folder");
+        }
+        org.filtervis.core.Limits.threads(threads);
+        org.filtervis.core.Limits.recipe(new Recipe(steps, lr, seed, 0));
+        if (size != null) {
+            org.filtervis.core.Limits.size(size);
+        }
         String layerName = layer != null ? layer : DemoModelFile.demo().layer();
         Path modelFile = Filtervis.modelOrDemo(model);
         Recipe recipe = new Recipe(steps, lr, seed, 0);
@@ -83,7 +91,7 @@ final class CompareCommand implements Callable<Integer> {
         List<Integer> chosen = List.of();
         for (String name : backends) {
             try (Visualizer v = top.visualizer(name, modelFile, "cpu", threads, recipe, batch)) {
-                int px = size != null ? size : v.model().input().height() > 0 ? v.model().input().height() : Recipe.KERAS_SIZE;
+                int px = size != null ? org.filtervis.core.Limits.size(size) : v.model().input().height() > 0 ? v.model().input().height() : Recipe.KERAS_SIZE;
                 usedSize = px;
                 try (GradientProvider gradients = v.model().gradients(layerName, px, px)) {
                     chosen = Filters.distinct(listed, gradients.channels(), layerName);

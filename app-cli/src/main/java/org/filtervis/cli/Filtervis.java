@@ -30,7 +30,7 @@ public final class Filtervis implements Callable<Integer> {
     boolean verbose;
 
     @Option(names = "--plugins", scope = CommandLine.ScopeType.INHERIT, paramLabel = "DIR",
-            description = "Plugins folder (default: the distribution's plugins/).")
+            description = "A further plugins folder, one sub-folder per plugin (the distribution's plugins/ are always loaded).")
     Path plugins;
 
     PrintStream out;
@@ -94,23 +94,34 @@ public final class Filtervis implements Callable<Integer> {
         return USAGE;
     }
 
-    Path pluginsDir() {
-        if (plugins != null) {
-            return plugins;
-        }
+    /** The distribution's plugins folder, then --plugins DIR, which adds to it. */
+    java.util.List<Path> pluginsDirs() {
+        java.util.List<Path> dirs = new java.util.ArrayList<>();
         String home = System.getProperty("filtervis.home");
-        return home == null ? null : Path.of(home, "plugins");
+        if (home != null) {
+            dirs.add(Path.of(home, "plugins"));
+        }
+        if (plugins != null) {
+            if (!java.nio.file.Files.isDirectory(plugins)) {
+                throw FiltervisException.usage("plugins folder " + plugins + " does not exist; --plugins names a folder with one sub-folder per plugin");
+            }
+            dirs.add(plugins);
+        }
+        return dirs;
     }
 
     /** Discovers backends and reports plugins that failed to load. */
     BackendRegistry registry() {
-        BackendRegistry registry = BackendRegistry.discover(pluginsDir());
+        BackendRegistry registry = BackendRegistry.discover(pluginsDirs());
         registry.problems().forEach(p -> err.println("filtervis: warning: " + p));
         return registry;
     }
 
     /** Wires the chosen backend for a model through Guice. */
     Visualizer visualizer(String backend, Path model, String device, int threads, Recipe recipe, int batch) {
+        org.filtervis.core.Limits.threads(threads);
+        org.filtervis.core.Limits.batch(batch);
+        org.filtervis.core.Limits.recipe(recipe);
         BackendRegistry registry = registry();
         RunSettings settings = new RunSettings(backend, model, new BackendOptions(device, threads), recipe, batch);
         return Guice.createInjector(new BackendModule(registry.providers()), new RunModule(settings)).getInstance(Visualizer.class);
@@ -168,7 +179,7 @@ public final class Filtervis implements Callable<Integer> {
         /** The size to use: --size, the model's fixed size, or the recipe's 180. */
         int size(org.filtervis.api.InputSpec input) {
             if (size != null) {
-                return size;
+                return org.filtervis.core.Limits.size(size);
             }
             return input.height() > 0 ? input.height() : Recipe.KERAS_SIZE;
         }

@@ -42,6 +42,12 @@ final class GradientCommand implements Callable<Integer> {
     public Integer call() {
         Filters.Spec listed = Filters.parse(filters);
         Npy.Array x = Npy.read(input);
+        float[] values = x.data();
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw FiltervisException.usage(input + " holds " + values[i] + " at flat index " + i + "; gradients need finite inputs");
+            }
+        }
         try (Visualizer v = top.visualizer(options.backend, Filtervis.modelOrDemo(options.model), options.device, options.threads,
                 Recipe.keras(), 1)) {
             Model model = v.model();

@@ -67,8 +67,8 @@ final class VisualizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (steps < 1 || batch < 1 || !(lr > 0)) {
-            throw FiltervisException.usage("--steps, --batch and --lr must be positive");
+        if (out.toString().isEmpty()) {
+            throw FiltervisException.usage("--out is empty; name an output folder");
         }
         if (layer == null && options.model != null) {
             throw FiltervisException.usage("--layer is required with --model; list the layers with: filtervis layers --model " + options.model);
@@ -77,10 +77,7 @@ final class VisualizeCommand implements Callable<Integer> {
         String layerName = layer != null ? layer : demo.layer();
         // The pretrained demo leaves many mixed4 filters dark on noise: it uses Lucid's fix unless told otherwise.
         redirectSteps = redirect != null ? redirect : options.model == null ? demo.redirectSteps() : 0;
-        if (redirectSteps < 0) {
-            throw FiltervisException.usage("--redirect-relu must be 0 or more steps");
-        }
-        Recipe recipe = new Recipe(steps, lr, seed, redirectSteps);
+        Recipe recipe = org.filtervis.core.Limits.recipe(new Recipe(steps, lr, seed, redirectSteps));
         long t0 = System.nanoTime();
         try (Visualizer v = top.visualizer(options.backend, Filtervis.modelOrDemo(options.model), options.device, options.threads, recipe, batch)) {
             Model model = v.model();

@@ -20,7 +20,8 @@ final class OnnxBackend implements ModelBackend {
 
     OnnxBackend(BackendOptions options) {
         this.options = options;
-        this.env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "filtervis");
+        // FATAL only: ORT would print its error lines before our one-line message (its errors reach us as exceptions).
+        this.env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "filtervis");
         if (!List.of("cpu", "cuda").contains(options.device())) {
             throw FiltervisException.usage("unknown device '" + options.device() + "' for backend onnx; use cpu or cuda");
         }

@@ -48,6 +48,9 @@ final class TfGradients extends BackendGradients {
         }
     }
 
+    /** Batch sizes run once already: TensorFlow logs natively on a session's first run (see NativeStderr). */
+    private final java.util.Set<Integer> firstRuns = new java.util.HashSet<>();
+
     TfGradients(TfBackend backend, InputSpec input, int channels, int maxBatch, Network network) {
         super(input, channels, maxBatch);
         this.backend = backend;
@@ -143,6 +146,7 @@ final class TfGradients extends BackendGradients {
             var eldest = built.entrySet().iterator().next();
             eldest.getValue().close();
             built.remove(eldest.getKey());
+            firstRuns.remove(eldest.getKey());
         }
         return b;
     }
@@ -162,11 +166,15 @@ final class TfGradients extends BackendGradients {
         long[] dims = batchDims(n);
         try (TFloat32 x = TFloat32.tensorOf(Shape.of(dims), DataBuffers.of(images, true, false));
                 TInt32 c = TInt32.tensorOf(Shape.of(n), DataBuffers.of(filters, true, false));
-                Result r = b.session().runner().feed(b.image(), x).feed(b.objective().filters(), c).fetch(b.objective().objectives())
-                        .fetch(b.objective().gradient()).run()) {
+                Result r = firstRuns.add(n) ? NativeStderr.quiet(() -> run(b, x, c)) : run(b, x, c)) {
             ((TFloat32) r.get(0)).copyTo(DataBuffers.of(objectives, false, false).narrow(n));
             ((TFloat32) r.get(1)).copyTo(DataBuffers.of(gradients, false, false).narrow(images.length));
         }
+    }
+
+    private static Result run(Built b, TFloat32 x, TInt32 c) {
+        return b.session().runner().feed(b.image(), x).feed(b.objective().filters(), c).fetch(b.objective().objectives())
+                .fetch(b.objective().gradient()).run();
     }
 
     @Override

@@ -31,17 +31,43 @@ public final class BackendRegistry {
 
     /** Discovers backends on the class path and, if {@code pluginsDir} exists, in its sub-folders. */
     public static BackendRegistry discover(Path pluginsDir) {
+        return discover(pluginsDir == null ? List.of() : List.of(pluginsDir));
+    }
+
+    /**
+     * Discovers backends on the class path and in the sub-folders of every existing folder of
+     * {@code pluginsDirs} (the distribution's own, then the user's): a plugin folder reached twice
+     * loads once; a jar placed directly in a plugins folder is reported, since it needs a folder of its own.
+     */
+    public static BackendRegistry discover(List<Path> pluginsDirs) {
         BackendRegistry registry = new BackendRegistry();
         ClassLoader host = BackendProvider.class.getClassLoader();
         registry.load(ServiceLoader.load(BackendProvider.class, host), "class path");
-        if (pluginsDir != null && Files.isDirectory(pluginsDir)) {
-            for (Path folder : sorted(pluginsDir)) {
-                if (Files.isDirectory(folder)) {
-                    registry.loadFolder(folder, host);
+        java.util.Set<Path> seen = new java.util.HashSet<>();
+        for (Path pluginsDir : pluginsDirs) {
+            if (pluginsDir == null || !Files.isDirectory(pluginsDir)) {
+                continue;
+            }
+            for (Path entry : sorted(pluginsDir)) {
+                if (Files.isDirectory(entry)) {
+                    if (seen.add(realPath(entry))) {
+                        registry.loadFolder(entry, host);
+                    }
+                } else if (entry.getFileName().toString().endsWith(".jar")) {
+                    registry.problems.add("plugin jar " + entry + " sits directly in the plugins folder; put each plugin in a folder of its own ("
+                            + pluginsDir.resolve("NAME").resolve(entry.getFileName()) + "); skipped it");
                 }
             }
         }
         return registry;
+    }
+
+    private static Path realPath(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p.toAbsolutePath().normalize();
+        }
     }
 
     private void loadFolder(Path folder, ClassLoader host) {

@@ -26,6 +26,9 @@ public final class Npy {
     public static Array read(Path file) {
         byte[] bytes;
         try {
+            if (Files.size(file) > Integer.MAX_VALUE - 64) {
+                throw FiltervisException.usage(file + " is larger than 2 GB; give a smaller batch");
+            }
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw FiltervisException.usage("input file not found: " + file);
@@ -39,7 +42,7 @@ public final class Npy {
         int major = bytes[6];
         int headerLen = major == 1 ? b.getShort(8) & 0xffff : b.getInt(8);
         int start = major == 1 ? 10 : 12;
-        if (start + headerLen > bytes.length) {
+        if (headerLen < 0 || (long) start + headerLen > bytes.length) {
             throw FiltervisException.usage(file + " is a truncated .npy file");
         }
         String header = new String(bytes, start, headerLen, StandardCharsets.ISO_8859_1);
@@ -55,12 +58,25 @@ public final class Npy {
         if (o.group(1).equals("True")) {
             throw FiltervisException.usage(file + " is in Fortran order; save it in C order (numpy.ascontiguousarray)");
         }
-        long[] shape = Arrays.stream(s.group(1).split(",")).map(String::trim).filter(x -> !x.isEmpty()).mapToLong(Long::parseLong).toArray();
-        long n = Arrays.stream(shape).reduce(1, (a, c) -> a * c);
+        long[] shape;
+        try {
+            shape = Arrays.stream(s.group(1).split(",")).map(String::trim).filter(x -> !x.isEmpty()).mapToLong(Long::parseLong).toArray();
+        } catch (NumberFormatException e) {
+            throw FiltervisException.usage(file + " has an unreadable .npy shape (" + s.group(1) + ")");
+        }
         int dataStart = start + headerLen;
+        long held = (bytes.length - dataStart) / 4;
+        long n = 1;
+        for (long dim : shape) {
+            if (dim < 0 || (dim > 0 && n > held / dim + 1)) {
+                throw FiltervisException.usage(file + " declares shape " + Arrays.toString(shape) + " but holds " + held
+                        + " floats; the file is corrupt or truncated");
+            }
+            n *= dim;
+        }
         if (bytes.length - dataStart != n * 4) {
-            throw FiltervisException.usage(file + " should hold " + n + " floats for shape " + Arrays.toString(shape) + " but holds "
-                    + (bytes.length - dataStart) / 4 + "; the file is truncated");
+            throw FiltervisException.usage(file + " declares shape " + Arrays.toString(shape) + " (" + n + " floats) but holds "
+                    + (bytes.length - dataStart) / 4 + (n * 4 > bytes.length - dataStart ? "; the file is truncated" : "; the file is corrupt"));
         }
         float[] data = new float[(int) n];
         b.position(dataStart);

@@ -102,7 +102,13 @@ public final class GraphPrep {
      * (its first line is kept), and a model that fixes its size is told which {@code --size} to use.
      */
     public static FiltervisException wrongSize(org.filtervis.api.InputSpec input, int height, int width, String cause) {
-        String need = input.height() > 0 ? "; this model needs --size " + input.height() : "";
+        if (input.height() > 0 && input.height() == height && input.width() == width) {
+            // At the model's own size the size is not the problem: the model itself fails to run.
+            return FiltervisException.failure("the model fails to run at its own size " + height + "x" + width + " ("
+                    + Operators.firstLine(cause) + "); it is broken or uses what this backend cannot run: try another --backend");
+        }
+        String need = input.height() > 0 ? "; this model needs --size " + input.height()
+                : "; try another --size, or another --backend if the model itself is broken";
         return FiltervisException.usage("the model cannot take " + height + "x" + width + " images (" + Operators.firstLine(cause) + ")" + need);
     }
 

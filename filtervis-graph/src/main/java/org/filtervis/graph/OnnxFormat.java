@@ -33,7 +33,11 @@ public final class OnnxFormat {
             if (model.graph == null || model.graph.nodes.isEmpty()) {
                 throw new ProtoReader.Truncated("it has no graph");
             }
+            OnnxChecks.validate(model);
             return model;
+        } catch (OnnxChecks.Invalid e) {
+            throw FiltervisException.failure(file + " is not a valid ONNX model: " + e.getMessage()
+                    + "; fix or re-export it (onnx.checker.check_model finds such errors)");
         } catch (ProtoReader.Truncated | IllegalArgumentException e) {
             throw FiltervisException.failure(file + " is not a readable ONNX model (" + e.getMessage()
                     + "); is the file truncated, or another format? Re-export it with torch.onnx.export or onnx.save");
@@ -102,7 +106,9 @@ public final class OnnxFormat {
                 case 5 -> {
                     Tensor[] named = new Tensor[1];
                     String name = readTensor(r.message(), named);
-                    g.initializers.put(name, named[0]);
+                    if (g.initializers.put(name, named[0]) != null) {
+                        throw new OnnxChecks.Invalid("initializer '" + name + "' is defined twice");
+                    }
                 }
                 case 11 -> g.inputs.add(readValueInfo(r.message()));
                 case 12 -> g.outputs.add(readValueInfo(r.message()));
@@ -212,8 +218,26 @@ public final class OnnxFormat {
         }
         DataType dt = DataType.of(type);
         long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
+        // The declared shape must match the values present: checked before anything is allocated.
+        long elements = 1;
+        for (long d : shape) {
+            if (d < 0 || (d > 0 && elements > Integer.MAX_VALUE / d)) {
+                throw new IllegalArgumentException("tensor '" + name + "' has shape " + java.util.Arrays.toString(shape));
+            }
+            elements *= d;
+        }
+        long listed = raw != null ? (dt.bytes > 0 ? raw.length / dt.bytes : elements)
+                : switch (dt) {
+                    case FLOAT -> floatBits.size();
+                    case DOUBLE -> doubleBits.size();
+                    default -> ints.size();
+                };
+        if (listed != elements || (raw != null && dt.bytes > 0 && raw.length % dt.bytes != 0)) {
+            throw new IllegalArgumentException("tensor '" + name + "' has shape " + java.util.Arrays.toString(shape) + " but holds " + listed
+                    + " values");
+        }
         if (raw == null) {
-            int n = (int) Tensor.elements(shape);
+            int n = (int) elements;
             ByteBuffer b = ByteBuffer.allocate(n * Math.max(dt.bytes, 1)).order(ByteOrder.LITTLE_ENDIAN);
             for (int k = 0; k < n; k++) {
                 switch (dt) {

@@ -1,0 +1,55 @@
+package org.filtervis.core;
+
+import org.filtervis.api.FiltervisException;
+
+/**
+ * Bounds on the numbers a run takes, checked before anything is allocated or started: a typo
+ * ({@code --threads 1000}, {@code --size 100000}) gets a one-line error, not a hang or an
+ * out-of-memory error deep inside a framework.
+ */
+public final class Limits {
+    /** The largest image side: 3 x 4096 x 4096 float32 is 200 MB per image. */
+    public static final int MAX_SIZE = 4096;
+    public static final int MAX_BATCH = 1024;
+    public static final int MAX_STEPS = 100_000;
+
+    private Limits() {}
+
+    /** 0 (the framework's choice) or 1 to four threads per core of this machine. */
+    public static int threads(int threads) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (threads < 0 || threads > 4 * cores) {
+            throw FiltervisException.usage("--threads " + threads + " is not 0 (the framework's choice) or 1 to " + 4 * cores
+                    + " (4 per core of this machine's " + cores + ")");
+        }
+        return threads;
+    }
+
+    public static int size(int size) {
+        if (size < 1 || size > MAX_SIZE) {
+            throw FiltervisException.usage("--size " + size + " is not 1 to " + MAX_SIZE + " pixels");
+        }
+        return size;
+    }
+
+    public static int batch(int batch) {
+        if (batch < 1 || batch > MAX_BATCH) {
+            throw FiltervisException.usage("--batch " + batch + " is not 1 to " + MAX_BATCH);
+        }
+        return batch;
+    }
+
+    /** Steps 1 to {@link #MAX_STEPS}, a finite positive step length, redirection for 0 or more steps. */
+    public static Recipe recipe(Recipe r) {
+        if (r.steps() < 1 || r.steps() > MAX_STEPS) {
+            throw FiltervisException.usage("--steps " + r.steps() + " is not 1 to " + MAX_STEPS);
+        }
+        if (!(r.lr() > 0) || Float.isInfinite(r.lr())) {
+            throw FiltervisException.usage("--lr " + r.lr() + " is not a finite positive number");
+        }
+        if (r.redirectSteps() < 0) {
+            throw FiltervisException.usage("--redirect-relu must be 0 or more steps");
+        }
+        return r;
+    }
+}
