@@ -2,7 +2,7 @@
 """Exports every torchvision CNN family filtervis supports, as torch.onnx.export writes them, with
 reference input gradients from PyTorch autograd in float64.
 
-Usage: /usr/bin/python3 tools/export_real_models.py OUT_DIR [NAME ...]
+Usage: /usr/bin/python3 tools/export_real_models.py OUT_DIR [NAME ... | --user-case]
 
 For each model: OUT_DIR/NAME.onnx (random weights, BatchNorm statistics calibrated on random
 data; opsets 11 to 17 and fixed or dynamic batch vary across the families), OUT_DIR/NAME_x.npy
@@ -165,5 +165,22 @@ def main(out, names):
               "PyTorch float32 error", record["pytorch_float32_error"], flush=True)
 
 
+def export_user_case(out):
+    """The case a user reported (issue 12): mobilenet_v2 as torch.onnx.export writes it with opset 13,
+    dynamic batch, 224 px, and a batch of 4 images uniform in [-1, 1]. The DJL backend returned
+    all-zero gradients for it in most runs; the tests run it in several JVMs on every backend."""
+    model = calibrated("mobilenet_v2", {}, 224)
+    torch.onnx.export(model, torch.randn(1, 3, 224, 224), f"{out}/mobilenet_v2_224.onnx", opset_version=13, input_names=["image"],
+                      output_names=["logits"], dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
+    x = np.random.default_rng(0).uniform(-1, 1, (4, 3, 224, 224)).astype(np.float32)
+    np.save(f"{out}/mobilenet_v2_224_x.npy", x)
+    print("mobilenet_v2_224 (the reported case) opset 13", flush=True)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2:])
+    if sys.argv[2:] == ["--user-case"]:
+        export_user_case(sys.argv[1])
+    else:
+        main(sys.argv[1], sys.argv[2:])
+        if not sys.argv[2:]:
+            export_user_case(sys.argv[1])
