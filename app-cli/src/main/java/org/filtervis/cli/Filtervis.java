@@ -132,11 +132,19 @@ public final class Filtervis implements Callable<Integer> {
         if (model == null) {
             return DemoModelFile.demo().model();
         }
-        if (KerasH5.isH5(model)) {
-            return DemoModelFile.imported(KerasH5.read(model));
-        }
-        if (org.filtervis.graph.keras.TfjsModel.isTfjs(model)) {
-            return DemoModelFile.imported(org.filtervis.graph.keras.TfjsModel.read(model));
+        try {
+            if (KerasH5.isH5(model)) {
+                return DemoModelFile.imported(KerasH5.read(model));
+            }
+            if (org.filtervis.graph.keras.TfjsModel.isTfjs(model)) {
+                return DemoModelFile.imported(org.filtervis.graph.keras.TfjsModel.read(model));
+            }
+        } catch (FiltervisException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // A Keras file is untrusted input: whatever in it the importer trips over is the file's fault, said in one line.
+            String why = e instanceof IllegalArgumentException && e.getMessage() != null ? e.getMessage() : "a field is missing or has the wrong type";
+            throw FiltervisException.failure(model + " is not a Keras model filtervis can read (" + why + "); is the file damaged?", e);
         }
         return model;
     }

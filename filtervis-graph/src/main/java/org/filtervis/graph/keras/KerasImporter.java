@@ -138,7 +138,7 @@ public final class KerasImporter {
         String cls = (String) layer.get("class_name");
         Map<String, Object> c = TfjsModel.asMap(layer.get("config"), "config of a layer");
         String name = (String) (layer.containsKey("name") ? layer.get("name") : c.get("name"));
-        if (!LAYERS.contains(cls)) {
+        if (cls == null || !LAYERS.contains(cls)) {
             throw FiltervisException.failure("Keras layer '" + name + "' is a " + cls + "; supported layers: " + String.join(", ", LAYERS));
         }
         if (!cls.equals("InputLayer") && in.isEmpty() && !first) {
@@ -147,6 +147,9 @@ public final class KerasImporter {
         if (first && !cls.equals("InputLayer")) {
             // A Sequential model without an InputLayer: its first layer carries batch_input_shape.
             in = List.of(input(name + "_input", c));
+        }
+        if (c.get("dtype") instanceof String dtype && !dtype.equals("float32")) {
+            throw FiltervisException.failure("Keras layer '" + name + "' has dtype " + dtype + "; filtervis imports float32 models");
         }
         if (!"channels_last".equals(c.getOrDefault("data_format", "channels_last"))) {
             throw FiltervisException.failure("Keras layer '" + name + "' uses data_format " + c.get("data_format") + "; only channels_last is supported");
@@ -252,6 +255,17 @@ public final class KerasImporter {
         long[] dilation = ints(c.getOrDefault("dilation_rate", 1.0), 2);
         TfjsModel.Weight k = param(name, depthwise ? "depthwise_kernel" : "kernel", true);
         long[] ks = k.shape();
+        // The config and the weights must describe the same layer: a model that says otherwise is corrupt.
+        if (ks.length != 4) {
+            throw mismatch(name, "a kernel of shape " + java.util.Arrays.toString(ks) + ", not [kh, kw, in, out]");
+        }
+        if (c.get("kernel_size") != null && !java.util.Arrays.equals(ints(c.get("kernel_size"), 2), new long[] {ks[0], ks[1]})) {
+            throw mismatch(name, "kernel_size " + java.util.Arrays.toString(ints(c.get("kernel_size"), 2)) + " but a kernel of shape " + java.util.Arrays.toString(ks));
+        }
+        String count = depthwise ? "depth_multiplier" : "filters";
+        if (c.get(count) instanceof Number f && f.longValue() != ks[3]) {
+            throw mismatch(name, count + " " + f.longValue() + " but a kernel of shape " + java.util.Arrays.toString(ks));
+        }
         float[] w;
         long[] ws;
         List<Attribute> attrs = new ArrayList<>(List.of(Attribute.of("kernel_shape", new long[] {ks[0], ks[1]}), Attribute.of("strides", strides),
@@ -271,6 +285,9 @@ public final class KerasImporter {
         List<String> inputs = new ArrayList<>(List.of(x, weight(name + "/W", ws, w)));
         if (!Boolean.FALSE.equals(c.get("use_bias"))) {
             TfjsModel.Weight b = param(name, "bias", true);
+            if (b.values().length != ws[0]) {
+                throw mismatch(name, "a bias of shape " + java.util.Arrays.toString(b.shape()) + " for " + ws[0] + " output channels");
+            }
             inputs.add(weight(name + "/B", b.shape(), b.values()));
         }
         String act = (String) c.getOrDefault("activation", "linear");
@@ -350,13 +367,23 @@ public final class KerasImporter {
             throw FiltervisException.failure("Keras Dense '" + name + "' is applied to a " + ranks.get(x) + "-D tensor; only [batch, features] is supported");
         }
         TfjsModel.Weight k = param(name, "kernel", true);
+        if (k.shape().length != 2 || (c.get("units") instanceof Number u && u.longValue() != k.shape()[1])) {
+            throw mismatch(name, "units " + c.get("units") + " but a kernel of shape " + java.util.Arrays.toString(k.shape()));
+        }
         List<String> inputs = new ArrayList<>(List.of(x, weight(name + "/kernel", k.shape(), k.values())));
         if (!Boolean.FALSE.equals(c.get("use_bias"))) {
             TfjsModel.Weight b = param(name, "bias", true);
+            if (b.values().length != k.shape()[1]) {
+                throw mismatch(name, "a bias of shape " + java.util.Arrays.toString(b.shape()) + " for " + k.shape()[1] + " units");
+            }
             inputs.add(weight(name + "/bias", b.shape(), b.values()));
         }
         // One Gemm (kernel [in, out] as it is), so the layer's bias is not a separate Add listed among the joins.
         String y = node("Gemm", name + "#gemm", inputs, name + "#gemm", 2);
         return activation(name + "#act", (String) c.getOrDefault("activation", "linear"), y, name);
+    }
+
+    private static FiltervisException mismatch(String layer, String what) {
+        return FiltervisException.failure("Keras layer '" + layer + "' has " + what + "; the model's config and weights disagree (corrupt file?)");
     }
 }
