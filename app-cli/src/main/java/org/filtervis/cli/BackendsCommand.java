@@ -1,5 +1,6 @@
 package org.filtervis.cli;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.filtervis.api.BackendProvider;
 import org.filtervis.core.BackendRegistry;
@@ -14,9 +15,12 @@ final class BackendsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         BackendRegistry registry = top.registry();
-        top.out.printf("%-10s %-28s %-16s %s%n", "NAME", "VERSION", "FORMATS", "DEVICES");
+        String row = "%-10s %-28s %-32s %-9s %s%n";
+        top.out.printf(row, "NAME", "VERSION", "FORMATS", "DEVICES", "SAME BYTES EVERY RUN ON");
         for (BackendProvider p : registry.providers().values()) {
-            top.out.printf("%-10s %-28s %-16s %s%n", p.name(), p.version(), String.join(",", p.modelFormats()), String.join(",", p.devices()));
+            List<String> repeatable = p.repeatableOn();
+            top.out.printf(row, p.name(), p.version(), String.join(",", p.modelFormats()), String.join(",", p.devices()),
+                    repeatable.isEmpty() ? "not promised" : String.join(",", repeatable) + " (same seed and --threads)");
         }
         return 0;
     }

@@ -81,6 +81,36 @@ class BadInputTest {
     }
 
     @Test
+    void numbersOutOfBoundsAreRefusedBeforeAnyWork() {
+        assertFails(visualize("--threads", "1000"), 2, "--threads 1000 is not 0 (the framework's choice) or 1 to");
+        assertFails(visualize("--threads", "-1"), 2, "--threads -1");
+        assertFails(Cli.run("visualize", "--out", out().toString(), "--size", "100000"), 2, "--size 100000 is not 1 to 4096 pixels");
+        assertFails(Cli.run("visualize", "--out", out().toString(), "--size", "0"), 2, "--size 0");
+        assertFails(visualize("--lr", "Infinity"), 2, "--lr Infinity is not a finite positive number");
+        assertFails(visualize("--lr", "NaN"), 2, "--lr NaN");
+        assertFails(visualize("--steps", "0"), 2, "--steps 0 is not 1 to");
+        assertFails(visualize("--batch", "100000"), 2, "--batch 100000 is not 1 to 1024");
+        Cli empty = Cli.run("visualize", "--out", "", "--quiet", "--size", "40");
+        assertEquals(2, empty.code());
+        assertTrue(empty.oneLineError() && empty.err().contains("--out is empty"), empty.err());
+        Cli compare = Cli.run("compare", "--backends", "onnx,tf", "--threads", "1000", "--out", out().toString());
+        assertFails(compare, 2, "--threads 1000");
+    }
+
+    @Test
+    void aModelThatFailsAtItsOwnSizeIsNotToldToChangeSize() throws IOException {
+        GraphBuilder b = new GraphBuilder("fixed", 17);
+        String x = b.input("image", 1L, 3L, 9L, 9L);
+        // A reshape to the wrong element count fails at run time whatever the size.
+        x = b.node("Reshape", "flat", List.of(x, b.weight("shape", Tensor.vector(1, 244))));
+        Path f = dir.resolve("broken.onnx");
+        Files.write(f, OnnxFormat.write(b.output(x)));
+        Cli r = Cli.run("visualize", "--model", f.toString(), "--layer", "flat", "--out", out().toString(), "--quiet");
+        assertFails(r, 1, "the model fails to run at its own size 9x9");
+        assertFalse(r.err().contains("--size"), r.err());
+    }
+
+    @Test
     void unreadableFilterList() {
         assertFails(visualize("--filters", "a-b"), 2, "cannot read filter list 'a-b'");
     }

@@ -108,7 +108,9 @@ class DemoPipelineTest {
         assertEquals(3 * 130 + 4 * 5, grid.getHeight());
         String json = Files.readString(out.resolve("run.json"));
         assertTrue(json.contains("\"layer\": \"gabor_relu\"") && json.contains("\"steps\": 30") && json.contains("\"objectives\": ["), json);
-        assertTrue(json.contains("\"dead\": []"), "every demo filter fires");
+        assertTrue(json.contains("\"dead\": []") && json.contains("\"zero_gradient\": []"), "every demo filter fires, with a gradient");
+        // The record names the model that ran: here the generated network (tests have no pretrained demo), with its file.
+        assertTrue(json.contains("\"model\": \"embedded demo network (generated, ") && json.contains(".onnx)\""), json);
         // Writing the images is timed apart from the ascent that filters/s measures.
         assertTrue(json.contains("\"ascent_seconds\": ") && json.contains("\"write_seconds\": ") && json.contains("\"filters_per_second\": "), json);
     }

@@ -56,6 +56,34 @@ class PluginTest {
     }
 
     @Test
+    void pluginsFolderAddsToTheDistributionsOwnAndMustExist() throws IOException {
+        Path home = dir.resolve("dist");
+        toyJar(home.resolve("plugins/toy/toy-backend.jar"));
+        Path extra = Files.createDirectories(dir.resolve("extra"));
+        toyJar(extra.resolve("loose.jar"));
+        String before = System.getProperty("filtervis.home");
+        System.setProperty("filtervis.home", home.toString());
+        try {
+            Cli both = Cli.run("backends", "--plugins", extra.toString());
+            assertEquals(0, both.code(), both.err());
+            assertTrue(both.out().contains("toy        toy 1.0"), "the distribution's plugin is still there: " + both.out());
+            assertTrue(both.err().contains("plugin jar " + extra.resolve("loose.jar") + " sits directly in the plugins folder")
+                    && both.err().contains(extra.resolve("NAME").resolve("loose.jar").toString()), both.err());
+            Cli same = Cli.run("backends", "--plugins", home.resolve("plugins").toString());
+            assertEquals(0, same.code(), "the distribution's folder given again loads once: " + same.err());
+            Cli missing = Cli.run("backends", "--plugins", dir.resolve("nope").toString());
+            assertEquals(2, missing.code());
+            assertTrue(missing.oneLineError() && missing.err().contains("plugins folder " + dir.resolve("nope") + " does not exist"), missing.err());
+        } finally {
+            if (before == null) {
+                System.clearProperty("filtervis.home");
+            } else {
+                System.setProperty("filtervis.home", before);
+            }
+        }
+    }
+
+    @Test
     void theToyIsLoadedInItsOwnClassLoader() throws IOException {
         Path plugins = dir.resolve("plugins");
         toyJar(plugins.resolve("toy/toy-backend.jar"));

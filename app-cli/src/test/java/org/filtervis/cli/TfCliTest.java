@@ -85,4 +85,16 @@ class TfCliTest {
         assertTrue(r.oneLineError() && r.err().contains("folder without saved_model.pb"), r.err());
         assertFalse(r.err().contains("Exception"), r.err());
     }
+
+    /** TensorFlow logs natively on a session's first run (absl ignores TF_CPP_MIN_LOG_LEVEL there): none of it may reach the user. */
+    @Test
+    void aQuietRunPrintsNothingInAFreshJvm() throws Exception {
+        var r = DeterminismTest.filtervis(dir, 0, "visualize", "--backend", "tf", "--filters", "0", "--steps", "2", "--size", "40", "--quiet",
+                "--out", dir.resolve("quiet").toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.err(), "stderr of a quiet tf run");
+        var bad = DeterminismTest.filtervis(dir, 0, "visualize", "--backend", "tf", "--layer", "nope", "--quiet", "--out", dir.resolve("q2").toString());
+        assertEquals(2, bad.code());
+        assertEquals(1, bad.err().strip().lines().count(), "one line: " + bad.err());
+    }
 }

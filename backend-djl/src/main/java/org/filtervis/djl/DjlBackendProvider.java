@@ -41,6 +41,12 @@ public final class DjlBackendProvider implements BackendProvider {
         return List.of("cpu");
     }
 
+    /** The CPU: app-cli's DeterminismTest checks it across JVMs (CUDA, where there is one, is not tested here). */
+    @Override
+    public List<String> repeatableOn() {
+        return List.of("cpu");
+    }
+
     @Override
     public boolean canOpen(Path model) {
         String name = model.getFileName().toString().toLowerCase(Locale.ROOT);

@@ -35,6 +35,12 @@ public final class OnnxBackendProvider implements BackendProvider {
         return List.of("cpu", "cuda");
     }
 
+    /** The CPU: app-cli's DeterminismTest checks it across JVMs (CUDA, where there is one, is not tested here). */
+    @Override
+    public List<String> repeatableOn() {
+        return List.of("cpu");
+    }
+
     @Override
     public boolean canOpen(Path model) {
         return model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx");

@@ -42,6 +42,12 @@ public final class TfBackendProvider implements BackendProvider {
         return List.of("cpu");
     }
 
+    /** The CPU: app-cli's DeterminismTest checks it across JVMs (CUDA, where there is one, is not tested here). */
+    @Override
+    public List<String> repeatableOn() {
+        return List.of("cpu");
+    }
+
     @Override
     public boolean canOpen(Path model) {
         return isSavedModel(model) || model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".pb");

@@ -30,6 +30,14 @@ public interface BackendProvider {
     /** Devices it can be asked for, e.g. {@code cpu}, {@code cuda}; the first is the default. */
     List<String> devices();
 
+    /**
+     * Devices on which a run repeats bit for bit (same model, layer, seed, size, batch and
+     * threads), as this backend's own tests check across JVMs; empty when it promises nothing.
+     */
+    default List<String> repeatableOn() {
+        return List.of();
+    }
+
     /** Whether this backend opens the given model file (judged by its name alone). */
     boolean canOpen(Path model);
 
