@@ -1,7 +1,6 @@
 package org.filtervis.cli;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import org.filtervis.api.FiltervisException;
 
@@ -42,26 +41,17 @@ final class Filters {
 
     /** Every filter once, in the order first named (visualize and compare draw each filter once). */
     static List<Integer> distinct(Spec spec, int channels, String layer) {
-        check(spec, channels, layer);
-        LinkedHashSet<Integer> out = new LinkedHashSet<>();
-        spec.ranges().forEach(r -> {
-            for (long f = r[0]; f <= r[1]; f++) {
-                out.add((int) f);
-            }
-        });
-        return new ArrayList<>(out);
+        return entries(spec, channels, layer).distinct().boxed().toList();
     }
 
     /** One entry per filter named, repeats kept (gradient: one image per entry). */
     static List<Integer> each(Spec spec, int channels, String layer) {
+        return entries(spec, channels, layer).boxed().toList();
+    }
+
+    private static java.util.stream.IntStream entries(Spec spec, int channels, String layer) {
         check(spec, channels, layer);
-        List<Integer> out = new ArrayList<>();
-        spec.ranges().forEach(r -> {
-            for (long f = r[0]; f <= r[1]; f++) {
-                out.add((int) f);
-            }
-        });
-        return out;
+        return spec.ranges().stream().flatMapToInt(r -> java.util.stream.IntStream.rangeClosed((int) r[0], (int) r[1]));
     }
 
     /** Every filter must be a channel of the layer; checked on the ranges' ends, before expanding. */

@@ -97,14 +97,17 @@ class BadInputTest {
         assertFails(compare, 2, "--threads 1000");
     }
 
-    @Test
-    void aModelThatFailsAtItsOwnSizeIsNotToldToChangeSize() throws IOException {
+    /** A 9 px model whose Reshape asks for the wrong element count: it fails to run whatever the size. */
+    static Path brokenAtItsOwnSize(Path dir) throws IOException {
         GraphBuilder b = new GraphBuilder("fixed", 17);
         String x = b.input("image", 1L, 3L, 9L, 9L);
-        // A reshape to the wrong element count fails at run time whatever the size.
         x = b.node("Reshape", "flat", List.of(x, b.weight("shape", Tensor.vector(1, 244))));
-        Path f = dir.resolve("broken.onnx");
-        Files.write(f, OnnxFormat.write(b.output(x)));
+        return Files.write(dir.resolve("broken.onnx"), OnnxFormat.write(b.output(x)));
+    }
+
+    @Test
+    void aModelThatFailsAtItsOwnSizeIsNotToldToChangeSize() throws IOException {
+        Path f = brokenAtItsOwnSize(dir);
         Cli r = Cli.run("visualize", "--model", f.toString(), "--layer", "flat", "--out", out().toString(), "--quiet");
         assertFails(r, 1, "the model fails to run at its own size 9x9");
         assertFalse(r.err().contains("--size"), r.err());

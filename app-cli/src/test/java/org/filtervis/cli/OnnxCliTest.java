@@ -116,11 +116,7 @@ class OnnxCliTest {
     /** ONNX Runtime logs its own error lines natively before throwing: in a fresh JVM, stderr holds our one line only. */
     @Test
     void aModelThatFailsInOnnxRuntimeGivesOneLineOnStderr() throws Exception {
-        GraphBuilder b = new GraphBuilder("fixed", 17);
-        String x = b.input("image", 1L, 3L, 9L, 9L);
-        x = b.node("Reshape", "flat", List.of(x, b.weight("shape", Tensor.vector(1, 244))));
-        Path f = dir.resolve("broken.onnx");
-        Files.write(f, OnnxFormat.write(b.output(x)));
+        Path f = BadInputTest.brokenAtItsOwnSize(dir);
         var r = DeterminismTest.filtervis(dir, 0, "visualize", "--model", f.toString(), "--layer", "flat", "--quiet", "--out",
                 dir.resolve("out").toString());
         assertEquals(1, r.code(), r.err());

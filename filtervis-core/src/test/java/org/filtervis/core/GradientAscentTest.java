@@ -27,19 +27,7 @@ class GradientAscentTest {
      * objective = mean(relu(x * w_c)) with w_c a fixed per-filter pattern; filter 7 never fires
      * (its weights are zero) and filter 9 returns NaN from its third call on.
      */
-    static final class Analytic implements GradientProvider {
-        int calls;
-
-        @Override
-        public int channels() {
-            return 10;
-        }
-
-        @Override
-        public InputSpec input() {
-            return SPEC;
-        }
-
+    static final class Analytic extends AnalyticBase {
         static float weight(int filter, int i) {
             return filter == 7 ? 0 : (float) Math.sin(0.1 * (filter + 1) * i);
         }
@@ -61,9 +49,6 @@ class GradientAscentTest {
                 }
             }
         }
-
-        @Override
-        public void close() {}
     }
 
     static List<FilterResult> run(int batch, List<Integer> filters, List<ImageSink> sinks) {
@@ -114,6 +99,7 @@ class GradientAscentTest {
         }
     }
 
+    /** Ten channels of the 20 px spec, nothing to close. */
     abstract static class AnalyticBase implements GradientProvider {
         int calls;
 
