@@ -125,7 +125,8 @@ final class VisualizeCommand implements Callable<Integer> {
                 }
                 if (!noGradient.isEmpty()) {
                     throw FiltervisException.failure("filters " + noGradient + " fired but backend '" + v.provider().name()
-                            + "' returned an all-zero gradient (their tiles are crossed out; see run.json); try another --backend");
+                            + "' gave them an all-zero gradient: it lost the gradient, or they are constant near this image (tiles crossed out,"
+                            + " see run.json); check with another --backend");
                 }
             }
         }

@@ -84,6 +84,24 @@ class PluginTest {
     }
 
     @Test
+    void filtersThatFireWithoutGradientAreReportedCrossedOutAndFailTheRun() throws IOException {
+        Path plugins = dir.resolve("plugins");
+        toyJar(plugins.resolve("toy/toy-backend.jar"));
+        Path model = Files.writeString(dir.resolve("m.toy"), "toy");
+        Path out = dir.resolve("flat");
+        Cli run = Cli.run("visualize", "--plugins", plugins.toString(), "--backend", "toy", "--model", model.toString(), "--layer", "constant",
+                "--size", "40", "--out", out.toString(), "--quiet");
+        assertEquals(1, run.code(), run.err());
+        assertTrue(run.err().contains("warning: filter 0 has a positive objective but an all-zero gradient at step 0"), run.err());
+        assertTrue(run.err().strip().endsWith("filtervis: filters [0, 1, 2] fired but backend 'toy' gave them an all-zero gradient: it lost the"
+                + " gradient, or they are constant near this image (tiles crossed out, see run.json); check with another --backend"), run.err());
+        String json = Files.readString(out.resolve("run.json"));
+        assertTrue(json.contains("\"zero_gradient\": [0, 1, 2]") && json.contains("\"status\": \"zero_gradient\""), json);
+        var tile = javax.imageio.ImageIO.read(out.resolve("filters/constant-0.png").toFile());
+        assertEquals(0xff0000, tile.getRGB(0, 0) & 0xffffff, "crossed out in red");
+    }
+
+    @Test
     void theToyIsLoadedInItsOwnClassLoader() throws IOException {
         Path plugins = dir.resolve("plugins");
         toyJar(plugins.resolve("toy/toy-backend.jar"));

@@ -78,9 +78,11 @@ public final class ToyProvider implements BackendProvider {
 
         @Override
         public GradientProvider gradients(String layer, int height, int width) {
-            if (!layer.equals("colour")) {
-                throw FiltervisException.usage("unknown layer '" + layer + "'; the toy has: colour");
+            if (!layer.equals("colour") && !layer.equals("constant")) {
+                throw FiltervisException.usage("unknown layer '" + layer + "'; the toy has: colour, constant");
             }
+            // "constant": each filter's objective is 1 whatever the image, so its gradient is zero while it fires.
+            boolean constant = layer.equals("constant");
             InputSpec spec = input().withSize(height, width);
             return new GradientProvider() {
                 @Override
@@ -102,9 +104,9 @@ public final class ToyProvider implements BackendProvider {
                         for (int i = 0; i < per; i++) {
                             boolean mine = i % 3 == filters[n];
                             sum += mine ? images[n * per + i] : 0;
-                            gradients[n * per + i] = mine ? 1f / pixels : 0;
+                            gradients[n * per + i] = mine && !constant ? 1f / pixels : 0;
                         }
-                        objectives[n] = (float) (sum / pixels);
+                        objectives[n] = constant ? 1f : (float) (sum / pixels);
                     }
                 }
 
