@@ -89,9 +89,10 @@ final class VisualizeCommand implements Callable<Integer> {
                 if (redirectSteps > 0 && gradients.redirectedRelu().isEmpty()) {
                     throw FiltervisException.usage("backend '" + v.provider().name() + "' cannot redirect ReLU gradients for this model; run without --redirect-relu");
                 }
+                int full = Math.min(Math.min(batch, gradients.maxBatch()), chosen.size());
+                org.filtervis.core.Limits.images(full, gradients.input().elements());
                 prepareOutput(out);
                 // Sessions and graphs are built here, as part of the setup, not in the first timed step.
-                int full = Math.min(Math.min(batch, gradients.maxBatch()), chosen.size());
                 for (int images : new int[] {full, chosen.size() % full}) {
                     gradients.prepare(images);
                     if (redirectSteps > 0) {

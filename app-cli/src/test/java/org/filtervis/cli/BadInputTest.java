@@ -90,6 +90,8 @@ class BadInputTest {
         assertFails(visualize("--lr", "NaN"), 2, "--lr NaN");
         assertFails(visualize("--steps", "0"), 2, "--steps 0 is not 1 to");
         assertFails(visualize("--batch", "100000"), 2, "--batch 100000 is not 1 to 1024");
+        assertFails(Cli.run("visualize", "--out", out().toString(), "--size", "4096", "--batch", "64", "--filters", "0-11"), 2,
+                "12 images of 50331648 values at a time need 2.4 GB per array; lower --batch");
         Cli empty = Cli.run("visualize", "--out", "", "--quiet", "--size", "40");
         assertEquals(2, empty.code());
         assertTrue(empty.oneLineError() && empty.err().contains("--out is empty"), empty.err());

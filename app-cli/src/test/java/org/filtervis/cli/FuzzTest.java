@@ -99,6 +99,8 @@ class FuzzTest {
         phrase.put("conv negative pads", "has pads [-5, -5, -5, -5]");
         broken.put("conv huge pads", withAttribute("gabor", Attribute.of("pads", new long[] {100000, 100000, 100000, 100000})));
         phrase.put("conv huge pads", "has pads [100000");
+        broken.put("conv pads wider than its window", withAttribute("conv2", Attribute.of("pads", new long[] {4000, 4000, 4000, 4000})));
+        phrase.put("conv pads wider than its window", "has pads [4000, 4000, 4000, 4000], wider than its window [3, 3]");
         broken.put("conv group 0", withAttribute("conv2", Attribute.of("group", 0L)));
         phrase.put("conv group 0", "has group 0");
         broken.put("conv kernel_shape lies", withAttribute("conv2", Attribute.of("kernel_shape", new long[] {5, 5})));

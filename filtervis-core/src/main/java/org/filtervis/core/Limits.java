@@ -39,6 +39,15 @@ public final class Limits {
         return batch;
     }
 
+    /** Images of {@code elements} floats each, {@code batch} at a time, held in one Java array of at most 2^28 floats (1 GB). */
+    public static void images(int batch, long elements) {
+        if (batch * elements > (1L << 28)) {
+            throw FiltervisException.usage(String.format(java.util.Locale.ROOT,
+                    "%d images of %d values at a time need %.1f GB per array; lower --batch (or --size)", batch, elements,
+                    batch * elements * 4 / 1e9));
+        }
+    }
+
     /** Steps 1 to {@link #MAX_STEPS}, a finite positive step length, redirection for 0 or more steps. */
     public static Recipe recipe(Recipe r) {
         if (r.steps() < 1 || r.steps() > MAX_STEPS) {

@@ -72,6 +72,25 @@ public final class OnnxChecks {
         check(n, "kernel_shape", 1, MAX_WINDOW);
         check(n, "pads", 0, MAX_WINDOW);
         check(n, "output_padding", 0, MAX_WINDOW);
+        // Padding wider than the (dilated) window only adds rows of pure padding: no network does
+        // that, and it can make a framework allocate without bound.
+        long[] window = n.attr("kernel_shape", (long[]) null);
+        Tensor weights = op.startsWith("Conv") && n.inputs().size() > 1 ? g.initializers.get(n.input(1)) : null;
+        if (window == null && weights != null && weights.shape().length > 2) {
+            window = Arrays.copyOfRange(weights.shape(), 2, weights.shape().length);
+        }
+        long[] pads = n.attr("pads", (long[]) null);
+        long[] dilations = n.attr("dilations", (long[]) null);
+        if (window != null && pads != null && pads.length == 2 * window.length) {
+            for (int i = 0; i < pads.length; i++) {
+                int axis = i % window.length;
+                long extent = (dilations != null && dilations.length == window.length ? dilations[axis] : 1) * (window[axis] - 1) + 1;
+                if (pads[i] > extent) {
+                    throw new Invalid(op + " node '" + n.describe() + "' has pads " + Arrays.toString(pads) + ", wider than its window "
+                            + Arrays.toString(window));
+                }
+            }
+        }
         if (op.startsWith("Conv")) {
             long group = n.attr("group", 1L);
             if (group < 1) {
