@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.filtervis.api.FilterResult;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.InputSpec;
@@ -18,6 +17,7 @@ import org.filtervis.core.Comparison;
 import org.filtervis.core.GradientAscent;
 import org.filtervis.core.ImageMath;
 import org.filtervis.core.Recipe;
+import org.filtervis.core.RunEngine;
 import org.filtervis.core.Visualizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -146,12 +146,9 @@ final class CompareCommand implements Callable<Integer> {
             gradients.compute(image, new int[] {f}, new float[1], grad);
             step0.put(f, grad);
         }
-        gradients.prepare(Math.min(Math.min(v.settings().batch(), gradients.maxBatch()), filters.size()));
-        long t0 = System.nanoTime();
-        List<FilterResult> results = new GradientAscent(recipe, v.settings().batch()).run(gradients, layer, filters, List.of(),
+        RunEngine.prepare(gradients, recipe, v.settings().batch(), filters.size());
+        RunEngine.Result run = RunEngine.run(gradients, layer, filters, recipe, v.settings().batch(), Map.of(), 0, List.of(),
                 new GradientAscent.Listener() {});
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        int batches = (int) Math.ceil(filters.size() / (double) Math.max(1, Math.min(v.settings().batch(), gradients.maxBatch())));
-        return new Comparison.Run(v.provider().name(), v.provider().version(), results, step0, seconds / (batches * recipe.steps()));
+        return new Comparison.Run(v.provider().name(), v.provider().version(), run.filters(), step0, run.record().timings().get("seconds_per_step"));
     }
 }

@@ -12,11 +12,11 @@ import org.filtervis.api.FiltervisException;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.ImageSink;
 import org.filtervis.api.Model;
-import org.filtervis.api.RunRecord;
 import org.filtervis.core.ConsoleProgress;
 import org.filtervis.core.IoMessages;
 import org.filtervis.core.PngSinks;
 import org.filtervis.core.Recipe;
+import org.filtervis.core.RunEngine;
 import org.filtervis.core.RunJsonSink;
 import org.filtervis.core.Visualizer;
 import org.filtervis.graph.DemoNetwork;
@@ -89,39 +89,18 @@ final class VisualizeCommand implements Callable<Integer> {
                 if (redirectSteps > 0 && gradients.redirectedRelu().isEmpty()) {
                     throw FiltervisException.usage("backend '" + v.provider().name() + "' cannot redirect ReLU gradients for this model; run without --redirect-relu");
                 }
-                int full = Math.min(Math.min(batch, gradients.maxBatch()), chosen.size());
-                org.filtervis.core.Limits.images(full, gradients.input().elements());
-                prepareOutput(out);
                 // Sessions and graphs are built here, as part of the setup, not in the first timed step.
-                for (int images : new int[] {full, chosen.size() % full}) {
-                    gradients.prepare(images);
-                    if (redirectSteps > 0) {
-                        gradients.redirectedRelu().ifPresent(r -> r.prepare(images));
-                    }
-                }
-                double setup = (System.nanoTime() - t0) / 1e9;
-                // Writing the images is timed apart from the ascent, which is what filters/s measures.
-                long[] writing = {0};
+                RunEngine.prepare(gradients, recipe, batch, chosen.size());
+                prepareOutput(out);
                 List<ImageSink> sinks = List.of(PngSinks.perFilter(out.resolve("filters")), PngSinks.grid(out.resolve("grid.png")),
-                        new RunJsonSink(out.resolve("run.json"))).stream().map(sink -> timed(sink, writing)).toList();
-                long t1 = System.nanoTime();
-                List<FilterResult> results = v.visualize(gradients, layerName, chosen, sinks, new ConsoleProgress(top.err, top.terminal, quiet));
-                double seconds = (System.nanoTime() - t1 - writing[0]) / 1e9;
-                Map<String, Double> timings = new LinkedHashMap<>();
-                timings.put("setup_seconds", setup);
-                timings.put("ascent_seconds", seconds);
-                timings.put("write_seconds", writing[0] / 1e9);
-                timings.put("filters_per_second", results.size() / seconds);
-                timings.put("seconds_per_step", seconds / (Math.ceil(results.size() / (double) Math.min(batch, gradients.maxBatch())) * steps));
-                RunRecord record = new RunRecord(settings(v, layerName, chosen, size), results, timings);
-                for (ImageSink s : sinks) {
-                    s.runDone(record);
-                }
+                        new RunJsonSink(out.resolve("run.json")));
+                RunEngine.Result run = RunEngine.run(gradients, layerName, chosen, recipe, batch, settings(v, layerName, chosen, size),
+                        (System.nanoTime() - t0) / 1e9, sinks, new ConsoleProgress(top.err, top.terminal, quiet));
+                List<FilterResult> results = run.filters();
                 long flagged = results.stream().filter(r -> r.status() != FilterResult.Status.OK).count();
-                List<Integer> noGradient = results.stream().filter(r -> r.status() == FilterResult.Status.ZERO_GRADIENT)
-                        .map(FilterResult::filter).toList();
+                List<Integer> noGradient = run.withoutGradient();
                 if (!quiet) {
-                    top.err.printf("wrote %s (%d filters, %.2f filters/s%s)%n", out.resolve("grid.png"), results.size(), results.size() / seconds,
+                    top.err.printf("wrote %s (%d filters, %.2f filters/s%s)%n", out.resolve("grid.png"), results.size(), run.filtersPerSecond(),
                             flagged > 0 ? ", " + flagged + " dead, NaN or without gradient: see run.json" : "");
                 }
                 if (!noGradient.isEmpty()) {
@@ -132,26 +111,6 @@ final class VisualizeCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** {@code sink}, adding the time its filterDone takes to {@code nanos[0]}. */
-    private static ImageSink timed(ImageSink sink, long[] nanos) {
-        return new ImageSink() {
-            @Override
-            public void filterDone(FilterResult result) throws IOException {
-                long t = System.nanoTime();
-                try {
-                    sink.filterDone(result);
-                } finally {
-                    nanos[0] += System.nanoTime() - t;
-                }
-            }
-
-            @Override
-            public void runDone(RunRecord record) throws IOException {
-                sink.runDone(record);
-            }
-        };
     }
 
     private Map<String, Object> settings(Visualizer v, String layerName, List<Integer> chosen, int size) {

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntConsumer;
 import org.filtervis.api.FilterResult;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.InputSpec;
@@ -19,6 +20,13 @@ public final class GradientAscent {
     /** Told about progress; called on the driver's thread. */
     public interface Listener {
         default void filterDone(FilterResult result, int done, int total) {}
+
+        /**
+         * After every step of a batch: {@code done} image-steps of {@code total} (filters times
+         * {@code steps}, the recipe's steps per filter), so progress moves during a batch, not
+         * only when it ends.
+         */
+        default void stepDone(long done, long total, int steps) {}
     }
 
     private final Recipe recipe;
@@ -33,9 +41,12 @@ public final class GradientAscent {
     public List<FilterResult> run(GradientProvider gradients, String layer, List<Integer> filters, List<ImageSink> sinks, Listener listener) {
         int batch = Math.max(1, Math.min(batchSize, gradients.maxBatch()));
         List<FilterResult> results = new ArrayList<>();
+        long total = (long) filters.size() * recipe.steps();
         for (int start = 0; start < filters.size(); start += batch) {
             List<Integer> chunk = filters.subList(start, Math.min(filters.size(), start + batch));
-            for (FilterResult r : runBatch(gradients, layer, chunk)) {
+            long before = (long) start * recipe.steps();
+            IntConsumer stepped = step -> listener.stepDone(before + (long) (step + 1) * chunk.size(), total, recipe.steps());
+            for (FilterResult r : runBatch(gradients, layer, chunk, stepped)) {
                 results.add(r);
                 for (ImageSink sink : sinks) {
                     try {
@@ -50,7 +61,7 @@ public final class GradientAscent {
         return results;
     }
 
-    private List<FilterResult> runBatch(GradientProvider gradients, String layer, List<Integer> chunk) {
+    private List<FilterResult> runBatch(GradientProvider gradients, String layer, List<Integer> chunk, IntConsumer stepped) {
         InputSpec spec = gradients.input();
         int per = spec.elements();
         int n = chunk.size();
@@ -93,6 +104,7 @@ public final class GradientAscent {
                     badStep[i] = step;
                 }
             }
+            stepped.accept(step);
         }
         List<FilterResult> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {

@@ -1,11 +1,7 @@
 package org.filtervis.core;
 
 import jakarta.inject.Inject;
-import java.util.List;
 import org.filtervis.api.BackendProvider;
-import org.filtervis.api.FilterResult;
-import org.filtervis.api.GradientProvider;
-import org.filtervis.api.ImageSink;
 import org.filtervis.api.Model;
 import org.filtervis.api.ModelBackend;
 
@@ -37,12 +33,6 @@ public final class Visualizer implements AutoCloseable {
             model = backend.open(settings.model());
         }
         return model;
-    }
-
-    /** Runs the recipe on {@code filters} of the provider's layer. */
-    public List<FilterResult> visualize(GradientProvider gradients, String layer, List<Integer> filters, List<ImageSink> sinks,
-            GradientAscent.Listener listener) {
-        return new GradientAscent(settings.recipe(), settings.batch()).run(gradients, layer, filters, sinks, listener);
     }
 
     @Override

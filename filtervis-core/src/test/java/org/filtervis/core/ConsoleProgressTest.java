@@ -18,6 +18,9 @@ class ConsoleProgressTest {
     static String run(boolean terminal, boolean quiet) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ConsoleProgress p = new ConsoleProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), terminal, quiet);
+        // One batch of three filters, 2 steps each: the bar moves with the steps, then the filters finish.
+        p.stepDone(3, 6, 2);
+        p.stepDone(6, 6, 2);
         p.filterDone(result(0, FilterResult.Status.OK), 1, 3);
         p.filterDone(result(1, FilterResult.Status.DEAD), 2, 3);
         p.filterDone(result(2, FilterResult.Status.NAN), 3, 3);
@@ -27,7 +30,8 @@ class ConsoleProgressTest {
     @Test
     void terminalGetsABarRedrawnInPlace() {
         String out = run(true, false);
-        assertTrue(out.contains("\r[##########....................] 1/3 filters"), out);
+        assertTrue(out.contains("\r[###############...............] 0/3 filters"), "half the steps, no filter finished yet: " + out);
+        assertTrue(out.contains("\r[##############################] 1/3 filters"), out);
         assertTrue(out.contains("] 3/3 filters") && out.contains("filters/s") && out.contains("s left"), out);
         assertTrue(out.contains("warning: filter 1 is dead") && out.contains("warning: filter 2 turned NaN/Inf at step 4"), out);
     }

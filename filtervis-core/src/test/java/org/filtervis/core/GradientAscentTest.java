@@ -66,6 +66,22 @@ class GradientAscentTest {
     }
 
     @Test
+    void progressIsToldAfterEveryStepOfEveryBatch() {
+        List<long[]> told = new ArrayList<>();
+        new GradientAscent(Recipe.keras(), 2).run(new Analytic(), "toy", List.of(0, 1, 2), List.of(), new GradientAscent.Listener() {
+            @Override
+            public void stepDone(long done, long total, int steps) {
+                told.add(new long[] {done, total, steps});
+            }
+        });
+        assertEquals(60, told.size(), "30 steps of a batch of 2, then 30 of a batch of 1");
+        assertArrayEquals(new long[] {2, 90, 30}, told.get(0));
+        assertArrayEquals(new long[] {60, 90, 30}, told.get(29));
+        assertArrayEquals(new long[] {61, 90, 30}, told.get(30));
+        assertArrayEquals(new long[] {90, 90, 30}, told.get(59));
+    }
+
+    @Test
     void objectiveRisesAndEachStepRecordsIt() {
         FilterResult r = run(1, List.of(2), List.of()).get(0);
         assertEquals(30, r.objectives().length);
