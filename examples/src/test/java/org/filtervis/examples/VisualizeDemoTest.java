@@ -1,0 +1,22 @@
+package org.filtervis.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.filtervis.api.FilterResult;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VisualizeDemoTest {
+    @Test
+    void theExampleRendersEveryFilterOfTheDemo(@TempDir Path dir) throws Exception {
+        var result = VisualizeDemo.run(dir);
+        assertEquals(12, result.filters().size());
+        assertTrue(result.filters().stream().allMatch(f -> f.status() == FilterResult.Status.OK), "every demo filter fires");
+        var grid = ImageIO.read(dir.resolve("grid.png").toFile());
+        assertEquals(4 * 46 + 5 * 5, grid.getWidth(), "4 columns of 46 px tiles (64 px, 9 px crop per side)");
+        VisualizeDemo.main(new String[] {dir.resolve("main").toString()});
+    }
+}
