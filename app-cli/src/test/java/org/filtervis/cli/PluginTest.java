@@ -31,8 +31,9 @@ class PluginTest {
                 out.closeEntry();
             }
             out.putNextEntry(new JarEntry("META-INF/services/org.filtervis.api.BackendProvider"));
-            out.write((ToyProvider.class.getName() + "\n" + org.filtervis.toy.ToyBadProvider.class.getName() + "\n")
-                    .getBytes(StandardCharsets.UTF_8));
+            out.write((ToyProvider.class.getName() + "\n" + org.filtervis.toy.ToyBadProvider.class.getName() + "\n"
+                    + org.filtervis.toy.ToyVersionedProvider.Old.class.getName() + "\n" + org.filtervis.toy.ToyVersionedProvider.Future.class.getName()
+                    + "\n").getBytes(StandardCharsets.UTF_8));
             out.closeEntry();
         }
     }
@@ -99,6 +100,18 @@ class PluginTest {
         assertTrue(json.contains("\"zero_gradient\": [0, 1, 2]") && json.contains("\"status\": \"zero_gradient\""), json);
         var tile = javax.imageio.ImageIO.read(out.resolve("filters/constant-0.png").toFile());
         assertEquals(0xff0000, tile.getRGB(0, 0) & 0xffffff, "crossed out in red");
+    }
+
+    @Test
+    void olderSpiVersionsStillLoadNewerOnesAreRefused() throws IOException {
+        Path plugins = dir.resolve("plugins");
+        toyJar(plugins.resolve("toy/toy-backend.jar"));
+        Cli backends = Cli.run("backends", "--plugins", plugins.toString());
+        assertEquals(0, backends.code(), backends.err());
+        assertTrue(backends.out().contains("toy-spi1") && backends.out().contains("not promised"),
+                "an SPI 1 provider runs; it says nothing of repeatability, an SPI 2 method: " + backends.out());
+        assertTrue(!backends.out().contains("toy-spi99") && backends.err().contains("backend 'toy-spi99' in ")
+                && backends.err().contains("was built for SPI version 99, this filtervis runs 1 to 2"), backends.err());
     }
 
     @Test

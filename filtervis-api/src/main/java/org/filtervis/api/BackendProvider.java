@@ -12,8 +12,15 @@ import java.util.List;
  * other than {@link #canOpen} peeking at a file name.
  */
 public interface BackendProvider {
-    /** The SPI version this interface describes; providers return it from {@link #spiVersion()}. */
-    int SPI_VERSION = 1;
+    /**
+     * The SPI version this interface describes; providers return it from {@link #spiVersion()}.
+     * It grows only by default methods, so providers built for any version from
+     * {@link #OLDEST_SPI_VERSION} on still work (2 added {@link #repeatableOn()}).
+     */
+    int SPI_VERSION = 2;
+
+    /** The oldest SPI version whose providers this one still runs. */
+    int OLDEST_SPI_VERSION = 1;
 
     /** The SPI version the provider was compiled against: implement it as {@code return SPI_VERSION;}. */
     int spiVersion();

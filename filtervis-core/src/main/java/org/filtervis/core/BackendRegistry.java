@@ -111,9 +111,11 @@ public final class BackendRegistry {
         try {
             name = p.name();
             int version = p.spiVersion();
-            if (version != BackendProvider.SPI_VERSION) {
-                problems.add("backend '" + name + "' in " + location(p) + " was built for SPI version " + version + ", this filtervis has "
-                        + BackendProvider.SPI_VERSION + "; skipped it: rebuild it against this filtervis-api");
+            // The SPI grows by default methods: an older provider still works, a newer one may call what is not here.
+            if (version < BackendProvider.OLDEST_SPI_VERSION || version > BackendProvider.SPI_VERSION) {
+                problems.add("backend '" + name + "' in " + location(p) + " was built for SPI version " + version + ", this filtervis runs "
+                        + BackendProvider.OLDEST_SPI_VERSION + " to " + BackendProvider.SPI_VERSION
+                        + "; skipped it: rebuild it against this filtervis-api");
                 return;
             }
         } catch (RuntimeException | LinkageError e) {
