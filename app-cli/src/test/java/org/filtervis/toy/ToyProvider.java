@@ -57,12 +57,20 @@ public final class ToyProvider implements BackendProvider {
 
             @Override
             public Model open(Path model) {
+                requirePluginContext();
                 return new ToyModel();
             }
 
             @Override
             public void close() {}
         };
+    }
+
+    /** Frameworks in a plugin find their services through the context class loader: the host must set it on every call. */
+    static void requirePluginContext() {
+        if (Thread.currentThread().getContextClassLoader() != ToyProvider.class.getClassLoader()) {
+            throw FiltervisException.failure("the toy was called without its class loader as the thread's context class loader");
+        }
     }
 
     static final class ToyModel implements Model {
@@ -97,6 +105,7 @@ public final class ToyProvider implements BackendProvider {
 
                 @Override
                 public void compute(float[] images, int[] filters, float[] objectives, float[] gradients) {
+                    requirePluginContext();
                     int per = spec.elements();
                     int pixels = height * width;
                     for (int n = 0; n < filters.length; n++) {

@@ -177,13 +177,17 @@ public final class BackendRegistry {
         return String.join(", ", names);
     }
 
-    /** Creates the backend with the provider's class loader as context loader, as plugins expect. */
+    /**
+     * Creates the backend with the provider's class loader as context loader, as plugins expect;
+     * the backend, and the models and gradient providers it returns, keep it so on every call.
+     */
     public static ModelBackend create(BackendProvider p, BackendOptions options) {
+        ClassLoader loader = p.getClass().getClassLoader();
         Thread t = Thread.currentThread();
         ClassLoader before = t.getContextClassLoader();
-        t.setContextClassLoader(p.getClass().getClassLoader());
+        t.setContextClassLoader(loader);
         try {
-            return p.create(options);
+            return PluginCalls.wrap(ModelBackend.class, p.create(options), loader);
         } finally {
             t.setContextClassLoader(before);
         }
