@@ -25,6 +25,17 @@ public interface Model extends AutoCloseable {
     GradientProvider gradients(String layer, int height, int width);
 
     /**
+     * Optional capability, the general path every objective runs on: activations of the named
+     * tensors (layer names as {@link #gradients} takes them) and gradients back to the images, for
+     * images of the given size. Empty where the backend offers only {@link #gradients}.
+     *
+     * @throws FiltervisException (usage) for an unknown tensor, with the closest names
+     */
+    default Optional<Differentiator> differentiator(List<String> tensors, int height, int width) {
+        return Optional.empty();
+    }
+
+    /**
      * Optional capability: writes a self-contained model that computes the objectives and the
      * input gradient (what {@link #gradients} runs), for images of the given batch and size.
      */

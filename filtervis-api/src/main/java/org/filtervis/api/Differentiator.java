@@ -1,0 +1,45 @@
+package org.filtervis.api;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The general path of differentiation: the activations of named tensors for a batch of images,
+ * and the vector-Jacobian product back to the images. Any objective built from those activations
+ * is evaluated by the host, which hands back its gradient with respect to each activation (the
+ * seeds); the backend only runs the network. See {@link Model#differentiator}.
+ *
+ * <p><b>Layout.</b> Images as in {@link GradientProvider}: {@code n} images back to back in the
+ * model's input layout. An activation of a batch of {@code n} is float32 in C order with shape
+ * {@code [n] + shape(tensor)} (the model's own layout, e.g. NCHW for ONNX models); a seed has the
+ * activation's shape.
+ *
+ * <p><b>Threads and ownership.</b> Not thread-safe; arrays stay the caller's. Closed before its model.
+ */
+public interface Differentiator extends AutoCloseable {
+    /** The tensors this differentiator reads, as asked for. */
+    List<String> tensors();
+
+    /** The shape of one image's activation of {@code tensor} (without the batch axis). */
+    long[] shape(String tensor);
+
+    /** Shape of one image in the model's input layout. */
+    InputSpec input();
+
+    /** The largest batch one call takes. */
+    default int maxBatch() {
+        return Integer.MAX_VALUE;
+    }
+
+    /** Activations of every tensor for {@code n} images, by tensor name. */
+    Map<String, float[]> activations(float[] images, int n);
+
+    /**
+     * d(sum over tensors t of sum(seeds[t] * activation[t])) / d(images) for {@code n} images,
+     * written into {@code gradient}. A tensor missing from {@code seeds} has a zero seed.
+     */
+    void inputGradient(float[] images, int n, Map<String, float[]> seeds, float[] gradient);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,46 @@
+package org.filtervis.api;
+
+import java.util.List;
+
+/**
+ * What the ascent maximizes, as a value: built from the activations of named tensors and the image
+ * itself. With A the activation of one image at layer L (channels c, rows y, columns x) and x the
+ * image. A channel argument that is {@code null} means the image's own filter (the {@code f} of
+ * {@code --objective}). The host evaluates objectives (filtervis-core's {@code Objectives}); a
+ * backend only computes activations and gradients ({@link Differentiator}).
+ */
+public sealed interface Objective {
+    /** Mean of A[c] over rows and columns, a 2-pixel border left out when both exceed 4 (today's objective, exactly). */
+    record Channel(String layer, Integer channel) implements Objective {}
+
+    /** A[c, y, x]; y and x default ({@code null}) to H / 2 and W / 2. */
+    record Neuron(String layer, Integer channel, Integer y, Integer x) implements Objective {}
+
+    /** Mean over c, y, x of A^2 (DeepDream). */
+    record DeepDream(String layer) implements Objective {}
+
+    /** A[k] of a tensor without spatial axes (a class score, before softmax where the model has one). */
+    record Logit(String layer, Integer k) implements Objective {}
+
+    /** Mean over c, y, x of A[c, y, x] * v[c] (Lucid's direction); {@code v} has one value per channel. */
+    record Direction(String layer, float[] v) implements Objective {}
+
+    /** Sum of |x| over the image. */
+    record L1() implements Objective {}
+
+    /** sqrt(sum of x^2) over the image. */
+    record L2() implements Objective {}
+
+    /** Total variation: sum of |x[y+1, x] - x[y, x]| + |x[y, x+1] - x[y, x]| over channels (TensorFlow's total_variation). */
+    record TotalVariation() implements Objective {}
+
+    /** A weighted sum of objectives, e.g. {@code channel(L, f) - 100 * l1()}. */
+    record Sum(List<Weighted> terms) implements Objective {
+        public Sum {
+            terms = List.copyOf(terms);
+        }
+    }
+
+    /** One term of a {@link Sum}. */
+    record Weighted(double weight, Objective objective) {}
+}

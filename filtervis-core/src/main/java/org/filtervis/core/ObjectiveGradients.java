@@ -1,0 +1,91 @@
+package org.filtervis.core;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.filtervis.api.Differentiator;
+import org.filtervis.api.FiltervisException;
+import org.filtervis.api.GradientProvider;
+import org.filtervis.api.InputSpec;
+import org.filtervis.api.Model;
+import org.filtervis.api.Objective;
+
+/**
+ * Any {@link Objective} as a {@link GradientProvider}, so the driver runs it unchanged: activations
+ * from the backend's {@link Differentiator}, the objective and its seeds evaluated here
+ * ({@link Objectives}), the seeds sent back for the input gradient, image terms added.
+ */
+public final class ObjectiveGradients implements GradientProvider {
+    private final Differentiator differentiator;
+    private final Objective objective;
+    private final Map<String, long[]> shapes = new HashMap<>();
+    private final int channels;
+
+    public ObjectiveGradients(Differentiator differentiator, Objective objective) {
+        this.differentiator = differentiator;
+        this.objective = objective;
+        differentiator.tensors().forEach(t -> shapes.put(t, differentiator.shape(t)));
+        Integer c = filterChannels(objective);
+        this.channels = c != null ? c : 1;
+    }
+
+    /** Opens {@code objective} on {@code model} for images of the given size. */
+    public static ObjectiveGradients open(Model model, Objective objective, int height, int width) {
+        List<String> layers = List.copyOf(Objectives.layers(objective));
+        Differentiator d = model.differentiator(layers, height, width).orElseThrow(() -> FiltervisException.usage(
+                "this backend computes only channel objectives for this model; pick another --backend for --objective"));
+        return new ObjectiveGradients(d, objective);
+    }
+
+    /** The channels {@code f} ranges over: those of the first term whose channel is the image's filter, or null. */
+    private Integer filterChannels(Objective o) {
+        if (o instanceof Objective.Sum s) {
+            for (Objective.Weighted t : s.terms()) {
+                Integer c = filterChannels(t.objective());
+                if (c != null) {
+                    return c;
+                }
+            }
+            return null;
+        }
+        boolean usesFilter = o instanceof Objective.Channel c && c.channel() == null || o instanceof Objective.Neuron n && n.channel() == null
+                || o instanceof Objective.Logit l && l.k() == null;
+        return usesFilter ? (int) shapes.get(Objectives.layerOf(o))[0] : null;
+    }
+
+    @Override
+    public int channels() {
+        return channels;
+    }
+
+    @Override
+    public InputSpec input() {
+        return differentiator.input();
+    }
+
+    @Override
+    public int maxBatch() {
+        return differentiator.maxBatch();
+    }
+
+    @Override
+    public void compute(float[] images, int[] filters, float[] objectives, float[] gradients) {
+        int n = filters.length;
+        Map<String, float[]> activations = differentiator.activations(images, n);
+        Map<String, float[]> seeds = new HashMap<>();
+        activations.forEach((t, a) -> seeds.put(t, new float[a.length]));
+        float[] values = new float[n];
+        float[] imageGradient = new float[images.length];
+        Objectives.evaluate(objective, 1, new Objectives.Batch(n, filters, images, input(), activations, shapes), values, seeds, imageGradient);
+        differentiator.inputGradient(images, n, seeds, gradients);
+        for (int i = 0; i < imageGradient.length; i++) {
+            gradients[i] += imageGradient[i];
+        }
+        System.arraycopy(values, 0, objectives, 0, n);
+    }
+
+    @Override
+    public void close() {
+        differentiator.close();
+    }
+}

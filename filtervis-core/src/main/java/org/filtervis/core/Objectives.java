@@ -1,0 +1,253 @@
+package org.filtervis.core;
+
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import org.filtervis.api.FiltervisException;
+import org.filtervis.api.InputSpec;
+import org.filtervis.api.Objective;
+
+/**
+ * Every objective's value and its gradient, implemented once, for every backend: from the
+ * activations a {@link org.filtervis.api.Differentiator} returns, the value per image and the seed
+ * (d value / d activation) handed back to it; image terms (l1, l2, tv) straight on the image.
+ * Activations are NCHW-like: one image's activation is [C, spatial...] in C order.
+ */
+public final class Objectives {
+    private Objectives() {}
+
+    /** The layers an objective reads, in the order first named. */
+    public static Set<String> layers(Objective o) {
+        Set<String> out = new LinkedHashSet<>();
+        collect(o, out);
+        return out;
+    }
+
+    private static void collect(Objective o, Set<String> out) {
+        if (o instanceof Objective.Sum s) {
+            s.terms().forEach(t -> collect(t.objective(), out));
+        } else {
+            String layer = layerOf(o);
+            if (layer != null) {
+                out.add(layer);
+            }
+        }
+    }
+
+    /** The layer a single term reads, or null for image terms. */
+    static String layerOf(Objective o) {
+        if (o instanceof Objective.Channel c) {
+            return c.layer();
+        } else if (o instanceof Objective.Neuron n) {
+            return n.layer();
+        } else if (o instanceof Objective.DeepDream d) {
+            return d.layer();
+        } else if (o instanceof Objective.Logit l) {
+            return l.layer();
+        } else if (o instanceof Objective.Direction d) {
+            return d.layer();
+        }
+        return null;
+    }
+
+    /**
+     * A batch being evaluated: {@code n} images, their filters (for channel arguments left to the
+     * image), the activations and one image's shape of each tensor.
+     */
+    public record Batch(int n, int[] filters, float[] images, InputSpec input, Map<String, float[]> activations, Map<String, long[]> shapes) {}
+
+    /**
+     * Adds {@code weight} times the objective to {@code values} (per image), its gradient with
+     * respect to each activation to {@code seeds} (arrays of the activations' sizes, allocated by
+     * the caller), and the gradient of image terms to {@code imageGradient}.
+     */
+    public static void evaluate(Objective o, double weight, Batch b, float[] values, Map<String, float[]> seeds, float[] imageGradient) {
+        if (o instanceof Objective.Sum s) {
+            s.terms().forEach(t -> evaluate(t.objective(), weight * t.weight(), b, values, seeds, imageGradient));
+        } else if (o instanceof Objective.Channel c) {
+            weighted(b, c.layer(), c.channel(), weight, values, seeds, channelWeights(shape(b, c.layer())));
+        } else if (o instanceof Objective.Neuron n) {
+                long[] s = shape(b, n.layer());
+                int h = s.length > 1 ? (int) s[1] : 1;
+                int w = s.length > 2 ? (int) s[2] : 1;
+                int y = n.y() != null ? n.y() : h / 2;
+                int x = n.x() != null ? n.x() : w / 2;
+                if (y < 0 || y >= h || x < 0 || x >= w) {
+                    throw FiltervisException.usage("neuron (" + y + ", " + x + ") is outside layer '" + n.layer() + "' of " + h + "x" + w);
+                }
+                float[] one = new float[h * w];
+                one[y * w + x] = 1;
+                weighted(b, n.layer(), n.channel(), weight, values, seeds, one);
+        } else if (o instanceof Objective.Logit l) {
+                long[] s = shape(b, l.layer());
+                if (s.length != 1) {
+                    throw FiltervisException.usage("logit(" + l.layer() + ", ...) needs a tensor without spatial axes; " + l.layer() + " has shape "
+                            + Arrays.toString(s) + " per image");
+                }
+                weighted(b, l.layer(), l.k(), weight, values, seeds, new float[] {1});
+        } else if (o instanceof Objective.DeepDream d) {
+                float[] a = b.activations().get(d.layer());
+                float[] seed = seeds.get(d.layer());
+                int per = a.length / b.n();
+                for (int i = 0; i < b.n(); i++) {
+                    double sum = 0;
+                    for (int j = i * per; j < (i + 1) * per; j++) {
+                        sum += (double) a[j] * a[j];
+                        seed[j] += (float) (weight * 2 * a[j] / per);
+                    }
+                    values[i] += (float) (weight * sum / per);
+                }
+        } else if (o instanceof Objective.Direction d) {
+                long[] s = shape(b, d.layer());
+                int c = (int) s[0];
+                if (d.v().length != c) {
+                    throw FiltervisException.usage("direction(" + d.layer() + ", ...) has " + d.v().length + " values; the layer has " + c + " channels");
+                }
+                float[] a = b.activations().get(d.layer());
+                float[] seed = seeds.get(d.layer());
+                int per = a.length / b.n();
+                int spatial = per / c;
+                for (int i = 0; i < b.n(); i++) {
+                    double sum = 0;
+                    for (int j = 0; j < per; j++) {
+                        float v = d.v()[j / spatial];
+                        sum += (double) a[i * per + j] * v;
+                        seed[i * per + j] += (float) (weight * v / per);
+                    }
+                    values[i] += (float) (weight * sum / per);
+                }
+        } else if (o instanceof Objective.L1) {
+            imageTerm(b, weight, values, imageGradient, (x, g, off, per) -> {
+                double sum = 0;
+                for (int j = off; j < off + per; j++) {
+                    sum += Math.abs(x[j]);
+                    g[j] = Math.signum(x[j]);
+                }
+                return sum;
+            });
+        } else if (o instanceof Objective.L2) {
+            imageTerm(b, weight, values, imageGradient, (x, g, off, per) -> {
+                double sum = 0;
+                for (int j = off; j < off + per; j++) {
+                    sum += (double) x[j] * x[j];
+                }
+                double norm = Math.sqrt(sum);
+                for (int j = off; j < off + per; j++) {
+                    g[j] = norm > 0 ? (float) (x[j] / norm) : 0;
+                }
+                return norm;
+            });
+        } else if (o instanceof Objective.TotalVariation) {
+            imageTerm(b, weight, values, imageGradient, (x, g, off, per) -> totalVariation(b.input(), x, g, off));
+        }
+    }
+
+    /** value[i] += weight * sum(w * A_i[c]) over one channel's map; seed likewise. */
+    private static void weighted(Batch b, String layer, Integer channel, double weight, float[] values, Map<String, float[]> seeds, float[] w) {
+        float[] a = b.activations().get(layer);
+        float[] seed = seeds.get(layer);
+        int per = a.length / b.n();
+        int channels = per / w.length;
+        for (int i = 0; i < b.n(); i++) {
+            int c = channel != null ? channel : b.filters()[i];
+            if (c < 0 || c >= channels) {
+                throw FiltervisException.usage("channel " + c + " is out of range: layer '" + layer + "' has channels 0 to " + (channels - 1));
+            }
+            int off = i * per + c * w.length;
+            double sum = 0;
+            for (int j = 0; j < w.length; j++) {
+                if (w[j] != 0) {
+                    sum += (double) w[j] * a[off + j];
+                    seed[off + j] += (float) (weight * w[j]);
+                }
+            }
+            values[i] += (float) (weight * sum);
+        }
+    }
+
+    /** The channel objective's weights over one map: 1/count inside a 2-pixel border (the whole map when a side is 4 or less). */
+    static float[] channelWeights(long[] s) {
+        int spatial = s.length - 1;
+        boolean border = spatial > 0;
+        int total = 1;
+        for (int i = 1; i < s.length; i++) {
+            border &= s[i] > 4;
+            total *= (int) s[i];
+        }
+        float[] w = new float[total];
+        int inside = 0;
+        for (int idx = 0; idx < total; idx++) {
+            boolean in = true;
+            int rest = idx;
+            for (int i = s.length - 1; i >= 1; i--) {
+                long coord = rest % s[i];
+                rest /= (int) s[i];
+                in &= !border || (coord >= 2 && coord < s[i] - 2);
+            }
+            if (in) {
+                w[idx] = 1;
+                inside++;
+            }
+        }
+        for (int i = 0; i < total; i++) {
+            w[i] /= inside;
+        }
+        return w;
+    }
+
+    private interface ImageFunction {
+        /** The term's value for one image at {@code off}; its gradient written into {@code g} there. */
+        double apply(float[] x, float[] g, int off, int per);
+    }
+
+    private static void imageTerm(Batch b, double weight, float[] values, float[] imageGradient, ImageFunction f) {
+        int per = b.input().elements();
+        float[] g = new float[b.images().length];
+        for (int i = 0; i < b.n(); i++) {
+            values[i] += (float) (weight * f.apply(b.images(), g, i * per, per));
+        }
+        for (int j = 0; j < g.length; j++) {
+            imageGradient[j] += (float) (weight * g[j]);
+        }
+    }
+
+    /** TensorFlow's total_variation of one image, in either layout; its (sub)gradient into {@code g}. */
+    private static double totalVariation(InputSpec in, float[] x, float[] g, int off) {
+        int h = in.height();
+        int w = in.width();
+        int c = in.channels();
+        boolean nchw = in.layout() == InputSpec.Layout.NCHW;
+        double sum = 0;
+        for (int ch = 0; ch < c; ch++) {
+            for (int y = 0; y < h; y++) {
+                for (int xx = 0; xx < w; xx++) {
+                    int here = off + (nchw ? (ch * h + y) * w + xx : (y * w + xx) * c + ch);
+                    if (y + 1 < h) {
+                        int below = off + (nchw ? (ch * h + y + 1) * w + xx : ((y + 1) * w + xx) * c + ch);
+                        float d = x[below] - x[here];
+                        sum += Math.abs(d);
+                        g[below] += Math.signum(d);
+                        g[here] -= Math.signum(d);
+                    }
+                    if (xx + 1 < w) {
+                        int right = off + (nchw ? (ch * h + y) * w + xx + 1 : (y * w + xx + 1) * c + ch);
+                        float d = x[right] - x[here];
+                        sum += Math.abs(d);
+                        g[right] += Math.signum(d);
+                        g[here] -= Math.signum(d);
+                    }
+                }
+            }
+        }
+        return sum;
+    }
+
+    private static long[] shape(Batch b, String layer) {
+        long[] s = b.shapes().get(layer);
+        if (s == null) {
+            throw new IllegalStateException("no activation of " + layer);
+        }
+        return s;
+    }
+}

@@ -1,0 +1,124 @@
+package org.filtervis.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.filtervis.api.GradientProvider;
+import org.filtervis.api.Model;
+import org.filtervis.api.Objective;
+import org.filtervis.core.ObjectiveGradients;
+import org.filtervis.graph.Attribute;
+import org.filtervis.graph.GraphBuilder;
+import org.filtervis.graph.OnnxModel;
+import org.filtervis.graph.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Contract of the general differentiation path ({@link org.filtervis.api.Differentiator}): every
+ * objective's input gradient against central finite differences, on a small network (input
+ * [2, 3, 9, 9], conv, relu, conv "c2" [4, 9, 9], global pool, gemm "fc" [5]), two images with
+ * different filters; and the channel objective equal to the backend's own fused gradient.
+ * Inputs are distinct values kept 0.05 from 0, so no |x| or neighbour difference changes sign
+ * within the finite-difference step; the bound is 1e-2 (float32 noise in the differences, below).
+ */
+public abstract class ObjectiveContract {
+    protected abstract org.filtervis.api.ModelBackend backend();
+
+    @TempDir
+    Path dir;
+
+    static OnnxModel network() {
+        GraphBuilder b = new GraphBuilder("objectives", 17);
+        String x = b.input("x", 2L, 3L, 9L, 9L);
+        String c1 = b.node("Conv", "c1", List.of(x, OperatorContract.w(b, "c1.w", 6, 3, 3, 3), OperatorContract.w(b, "c1.b", 6)),
+                Attribute.of("pads", new long[] {1, 1, 1, 1}));
+        String r = b.node("Relu", "r1", List.of(c1));
+        String c2 = b.node("Conv", "c2", List.of(r, OperatorContract.w(b, "c2.w", 4, 6, 3, 3), OperatorContract.w(b, "c2.b", 4)),
+                Attribute.of("pads", new long[] {1, 1, 1, 1}));
+        String g = b.node("Flatten", "flat", List.of(b.node("GlobalAveragePool", "gap", List.of(c2))));
+        String fc = b.node("Gemm", "fc", List.of(g, OperatorContract.w(b, "fc.w", 5, 4), OperatorContract.w(b, "fc.b", 5)), Attribute.of("transB", 1L));
+        return b.output(c2, fc);
+    }
+
+    static float[] input() {
+        int n = 2 * 3 * 81;
+        int[] order = new SplittableRandom(11).ints(0, Integer.MAX_VALUE).distinct().limit(n).toArray();
+        Integer[] index = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            index[i] = i;
+        }
+        java.util.Arrays.sort(index, (a, c) -> Integer.compare(order[a], order[c]));
+        float[] x = new float[n];
+        for (int rank = 0; rank < n; rank++) {
+            double u = rank / (double) (n - 1) * 2 - 1;
+            x[index[rank]] = (float) (Math.signum(u) * (0.05 + 0.95 * Math.abs(u)));
+        }
+        return x;
+    }
+
+    static Stream<Arguments> objectives() {
+        float[] v = {0.5f, -1f, 2f, 0.25f};
+        return Stream.of(
+            Arguments.of("channel(c2, f)", new Objective.Channel("c2", null)),
+            Arguments.of("neuron(c2, f)", new Objective.Neuron("c2", null, null, null)),
+            Arguments.of("neuron(c2, 1, 3, 6)", new Objective.Neuron("c2", 1, 3, 6)),
+            Arguments.of("deepdream(c2)", new Objective.DeepDream("c2")),
+            Arguments.of("logit(fc, f)", new Objective.Logit("fc", null)),
+            Arguments.of("direction(c2, v)", new Objective.Direction("c2", v)),
+            Arguments.of("l1()", new Objective.L1()),
+            Arguments.of("l2()", new Objective.L2()),
+            Arguments.of("tv()", new Objective.TotalVariation()),
+            Arguments.of("channel(c2, f) - 0.5 * deepdream(c2) + 0.01 * tv() + 2 * logit(fc, 3)", new Objective.Sum(List.of(
+                    new Objective.Weighted(1, new Objective.Channel("c2", null)), new Objective.Weighted(-0.5, new Objective.DeepDream("c2")),
+                    new Objective.Weighted(0.01, new Objective.TotalVariation()), new Objective.Weighted(2, new Objective.Logit("fc", 3))))));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("objectives")
+    public void gradientMatchesFiniteDifferences(String name, Objective objective) {
+        try (Model model = BackendTesting.open(backend(), network(), dir);
+                GradientProvider p = ObjectiveGradients.open(model, objective, 9, 9)) {
+            int[] filters = {0, Math.min(3, p.channels() - 1)};
+            float[] x = input();
+            float[] grad = new float[x.length];
+            float[] values = new float[2];
+            p.compute(x, filters, values, grad);
+            float[] fd = BackendTesting.finiteDifferences(p, x, filters, 1e-3f);
+            double err = BackendTesting.relativeError(grad, fd);
+            assertTrue(BackendTesting.sum(OperatorContract.abs(fd)) > 0, name + ": the objective depends on the input");
+            // Float32 objectives (l2 is ~13 here, logits sum 81 pixels) put ~3e-3 of noise into differences with
+            // eps 1e-3; a wrong rule (a seed's scale, a missing term) is off by tens of percent.
+            assertTrue(err < 1e-2, name + ": relative L2 error against finite differences " + err);
+            float[] again = new float[x.length];
+            p.compute(x, filters, new float[2], again);
+            assertArrayEquals(grad, again, name + ": the same gradient twice");
+        }
+    }
+
+    @Test
+    public void channelObjectiveEqualsTheFusedPath() {
+        try (Model model = BackendTesting.open(backend(), network(), dir);
+                GradientProvider general = ObjectiveGradients.open(model, new Objective.Channel("c2", null), 9, 9);
+                GradientProvider fused = model.gradients("c2", 9, 9)) {
+            int[] filters = {2, 1};
+            float[] x = input();
+            float[] g1 = new float[x.length];
+            float[] g2 = new float[x.length];
+            float[] o1 = new float[2];
+            float[] o2 = new float[2];
+            general.compute(x, filters, o1, g1);
+            fused.compute(x, filters, o2, g2);
+            assertArrayEquals(o2, o1, 1e-5f, "objectives");
+            assertTrue(BackendTesting.relativeError(g1, g2) < 1e-5, "gradients: " + BackendTesting.relativeError(g1, g2));
+            assertTrue(general.channels() == 4 && fused.channels() == 4);
+        }
+    }
+}
