@@ -180,6 +180,37 @@ final class OnnxModelHandle implements Model {
     }
 
     @Override
+    public Optional<org.filtervis.api.Differentiator> differentiator(List<String> layers, int height, int width) {
+        checkSize(height, width);
+        if (storedLayer != null) {
+            return Optional.empty();
+        }
+        Map<String, String> tensorOf = new java.util.LinkedHashMap<>();
+        layers.forEach(l -> tensorOf.put(l, GraphPrep.resolveLayer(prepared.graph, l)));
+        List<String> tensors = List.copyOf(new LinkedHashSet<>(tensorOf.values()));
+        int fixed = (int) image.dim(0);
+        Map<String, long[]> probed = probe(new LinkedHashSet<>(tensors), Math.max(1, fixed), height, width);
+        Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+        tensorOf.forEach((l, t) -> shapes.put(l, java.util.Arrays.copyOfRange(probed.get(t), 1, probed.get(t).length)));
+        int maxBatch = fixed > 0 && !runsAtOtherBatch(tensors.get(0), fixed, height, width) ? fixed : Integer.MAX_VALUE;
+        return Optional.of(new OnnxDifferentiator(backend, input.withSize(height, width), image.name(), tensorOf, shapes, maxBatch, n -> {
+            OnnxModel cut = GraphPrep.cut(prepared, imageDims(n, height, width), new LinkedHashSet<>(tensors));
+            // The backward graph reads each layer once, in the order of tensorOf's seeds.
+            List<String> seeded = List.copyOf(tensorOf.values());
+            Map<String, long[]> all = probe(new LinkedHashSet<>(GraphPrep.allNodeOutputs(cut.graph)), n, height, width);
+            OnnxModel forBackward = cut.copy();
+            ConstantFolder.fold(forBackward.graph, all);
+            try {
+                OrtSession.SessionOptions so = backend.sessionOptions(backend.threads());
+                return new OnnxDifferentiator.Sessions(createSession(OnnxFormat.write(cut), so),
+                        createSession(OnnxFormat.write(GradientGraph.buildSeeded(forBackward, seeded, all)), so));
+            } catch (OrtException e) {
+                throw FiltervisException.failure("ONNX Runtime cannot load the model of " + file.getFileName() + ": " + OnnxBackend.firstLine(e.getMessage()), e);
+            }
+        }));
+    }
+
+    @Override
     public Optional<GradientExporter> gradientExporter() {
         if (storedLayer != null) {
             return Optional.empty();

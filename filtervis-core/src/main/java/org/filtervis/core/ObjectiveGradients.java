@@ -32,9 +32,45 @@ public final class ObjectiveGradients implements GradientProvider {
     /** Opens {@code objective} on {@code model} for images of the given size. */
     public static ObjectiveGradients open(Model model, Objective objective, int height, int width) {
         List<String> layers = List.copyOf(Objectives.layers(objective));
+        if (layers.isEmpty()) {
+            // Image terms alone: nothing for the network to compute.
+            return new ObjectiveGradients(imageOnly(model.input().withSize(height, width)), objective);
+        }
         Differentiator d = model.differentiator(layers, height, width).orElseThrow(() -> FiltervisException.usage(
                 "this backend computes only channel objectives for this model; pick another --backend for --objective"));
         return new ObjectiveGradients(d, objective);
+    }
+
+    private static Differentiator imageOnly(InputSpec input) {
+        return new Differentiator() {
+            @Override
+            public List<String> tensors() {
+                return List.of();
+            }
+
+            @Override
+            public long[] shape(String tensor) {
+                throw new IllegalArgumentException(tensor);
+            }
+
+            @Override
+            public InputSpec input() {
+                return input;
+            }
+
+            @Override
+            public Map<String, float[]> activations(float[] images, int n) {
+                return Map.of();
+            }
+
+            @Override
+            public void inputGradient(float[] images, int n, Map<String, float[]> seeds, float[] gradient) {
+                java.util.Arrays.fill(gradient, 0, images.length, 0f);
+            }
+
+            @Override
+            public void close() {}
+        };
     }
 
     /** The channels {@code f} ranges over: those of the first term whose channel is the image's filter, or null. */

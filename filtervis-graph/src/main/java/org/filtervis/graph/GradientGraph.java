@@ -101,6 +101,45 @@ public final class GradientGraph {
         return m;
     }
 
+    /** Name of the seed input of the {@code i}-th tensor of {@link #buildSeeded}. */
+    public static String seedName(int i) {
+        return "filtervis_seed_" + i;
+    }
+
+    /**
+     * The general path's backward model: inputs the image and one seed per tensor (the tensor's
+     * shape), output {@link #GRADIENT} = d(sum over t of sum(seed_t * t)) / d image. The host
+     * evaluates the objective from the tensors' values and supplies its gradient as the seeds.
+     *
+     * @param forward a prepared model cut to {@code tensors} for the batch and size
+     * @param shapes  the shape of every tensor of {@code forward} for that batch and size
+     */
+    public static OnnxModel buildSeeded(OnnxModel forward, List<String> tensors, Map<String, long[]> shapes) {
+        OnnxModel m = forward.copy();
+        Graph g = m.graph;
+        ValueInfo image = GraphPrep.imageInput(g);
+        Map<String, long[]> allShapes = new HashMap<>(shapes);
+        g.initializers.forEach((k, t) -> allShapes.put(k, t.shape()));
+        allShapes.put(image.name(), image.dims().stream().mapToLong(d -> (Long) d).toArray());
+        GradientGraph b = new GradientGraph(g, allShapes, m.opset(), false);
+        for (int i = 0; i < tensors.size(); i++) {
+            long[] s = shapes.get(tensors.get(i));
+            g.inputs.add(ValueInfo.of(seedName(i), DataType.FLOAT, s));
+            // A 4-D seed enters through an identity depthwise Conv, like the channel objective's, so the backward pass stays blocked.
+            String seed = s.length == 4 ? b.depthwise(seedName(i), s[1], 1f) : seedName(i);
+            b.gradParts.computeIfAbsent(tensors.get(i), k -> new ArrayList<>()).add(seed);
+        }
+        b.backward(image.name(), String.join(", ", tensors));
+        String grad = b.gradient(image.name());
+        if (grad == null) {
+            throw FiltervisException.usage("layers " + tensors + " do not depend on the input image; pick layers after the input");
+        }
+        g.nodes.add(Node.of("Identity", "fv/gradient", List.of(grad), List.of(GRADIENT)));
+        g.outputs.clear();
+        g.outputs.add(new ValueInfo(GRADIENT, DataType.FLOAT, image.dims()));
+        return m;
+    }
+
     /** Adds the objective output; returns d sum(objectives) / d layer (the seed of the backward pass). */
     private String objective(String layer) {
         long[] s = shape(layer);

@@ -1,0 +1,136 @@
+package org.filtervis.onnx;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
+import org.filtervis.api.Differentiator;
+import org.filtervis.api.FiltervisException;
+import org.filtervis.api.InputSpec;
+import org.filtervis.graph.GradientGraph;
+
+/**
+ * The general path on ONNX Runtime: per batch size, one session of the network cut to the tensors
+ * an objective reads (their activations), and one of our backward graph from seed inputs at those
+ * tensors to the image ({@link GradientGraph#buildSeeded}).
+ */
+final class OnnxDifferentiator implements Differentiator {
+    /** The two sessions for one batch size. */
+    record Sessions(OrtSession forward, OrtSession backward) {}
+
+    private final OnnxBackend backend;
+    private final InputSpec input;
+    private final String imageName;
+    /** Layer name as asked for -> the tensor it resolves to. */
+    private final Map<String, String> tensorOf;
+    private final Map<String, long[]> shapes;
+    private final IntFunction<Sessions> build;
+    private final Map<Integer, Sessions> sessions = new HashMap<>();
+    private final int maxBatch;
+
+    OnnxDifferentiator(OnnxBackend backend, InputSpec input, String imageName, Map<String, String> tensorOf, Map<String, long[]> shapes,
+            int maxBatch, IntFunction<Sessions> build) {
+        this.backend = backend;
+        this.input = input;
+        this.imageName = imageName;
+        this.tensorOf = tensorOf;
+        this.shapes = shapes;
+        this.maxBatch = maxBatch;
+        this.build = build;
+    }
+
+    @Override
+    public List<String> tensors() {
+        return List.copyOf(tensorOf.keySet());
+    }
+
+    @Override
+    public long[] shape(String tensor) {
+        return shapes.get(tensor).clone();
+    }
+
+    @Override
+    public InputSpec input() {
+        return input;
+    }
+
+    @Override
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    private long[] dims(int n, long[] one) {
+        long[] d = new long[one.length + 1];
+        d[0] = n;
+        System.arraycopy(one, 0, d, 1, one.length);
+        return d;
+    }
+
+    private OnnxTensor tensor(float[] values, long[] dims) throws OrtException {
+        return OnnxTensor.createTensor(backend.env(), FloatBuffer.wrap(values), dims);
+    }
+
+    private long[] imageDims(int n) {
+        return org.filtervis.graph.GraphPrep.imageDims(input, n, input.height(), input.width());
+    }
+
+    @Override
+    public Map<String, float[]> activations(float[] images, int n) {
+        Sessions s = sessions.computeIfAbsent(n, build::apply);
+        try (OnnxTensor image = tensor(images, imageDims(n)); OrtSession.Result result = s.forward().run(Map.of(imageName, image))) {
+            Map<String, float[]> out = new LinkedHashMap<>();
+            for (Map.Entry<String, String> e : tensorOf.entrySet()) {
+                OnnxValue v = result.get(e.getValue()).orElseThrow(() -> new IllegalStateException("no output " + e.getValue()));
+                FloatBuffer b = ((OnnxTensor) v).getFloatBuffer();
+                float[] a = new float[b.remaining()];
+                b.get(a);
+                out.put(e.getKey(), a);
+            }
+            return out;
+        } catch (OrtException e) {
+            throw FiltervisException.failure("ONNX Runtime failed running the model: " + OnnxBackend.firstLine(e.getMessage()), e);
+        }
+    }
+
+    @Override
+    public void inputGradient(float[] images, int n, Map<String, float[]> seeds, float[] gradient) {
+        Sessions s = sessions.computeIfAbsent(n, build::apply);
+        Map<String, OnnxTensor> feed = new HashMap<>();
+        try {
+            feed.put(imageName, tensor(images, imageDims(n)));
+            int i = 0;
+            for (String layer : tensorOf.keySet()) {
+                float[] seed = seeds.get(layer);
+                long[] d = dims(n, shapes.get(layer));
+                feed.put(GradientGraph.seedName(i++), tensor(seed != null ? seed : new float[(int) org.filtervis.graph.Tensor.elements(d)], d));
+            }
+            try (OrtSession.Result result = s.backward().run(feed)) {
+                OnnxValue v = result.get(GradientGraph.GRADIENT).orElseThrow(() -> new IllegalStateException("no gradient output"));
+                ((OnnxTensor) v).getFloatBuffer().get(gradient, 0, images.length);
+            }
+        } catch (OrtException e) {
+            throw FiltervisException.failure("ONNX Runtime failed running the gradient model: " + OnnxBackend.firstLine(e.getMessage()), e);
+        } finally {
+            feed.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Sessions s : sessions.values()) {
+            try {
+                s.forward().close();
+                s.backward().close();
+            } catch (OrtException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        sessions.clear();
+    }
+}
