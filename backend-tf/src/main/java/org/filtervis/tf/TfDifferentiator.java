@@ -1,0 +1,173 @@
+package org.filtervis.tf;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.filtervis.api.Differentiator;
+import org.filtervis.api.FiltervisException;
+import org.filtervis.api.InputSpec;
+import org.filtervis.graph.GraphPrep;
+import org.tensorflow.Graph;
+import org.tensorflow.Output;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Session.Runner;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The general path on TensorFlow: per batch size, one graph with the activations an objective
+ * reads (in the ONNX model's layout: tensors the lowering keeps NHWC are transposed back), a seed
+ * placeholder for each, and TensorFlow's symbolic gradient of the seeded sum to the image.
+ */
+final class TfDifferentiator implements Differentiator {
+    /** Lowers the network for a batch into a graph: the image placeholder, and each layer's value by name. */
+    interface Network {
+        Map<String, TfLowering.Value> build(TfOps tf, int batch);
+    }
+
+    private record Built(Graph graph, Session session, String image, List<Output<?>> activations, List<String> seeds, Output<?> gradient) {}
+
+    private final TfBackend backend;
+    private final InputSpec input;
+    private final Map<String, String> tensorOf;
+    private final Map<String, long[]> shapes;
+    private final Network network;
+    private final int maxBatch;
+    private final Map<Integer, Built> built = new HashMap<>();
+
+    TfDifferentiator(TfBackend backend, InputSpec input, Map<String, String> tensorOf, Map<String, long[]> shapes, int maxBatch, Network network) {
+        this.backend = backend;
+        this.input = input;
+        this.tensorOf = tensorOf;
+        this.shapes = shapes;
+        this.maxBatch = maxBatch;
+        this.network = network;
+    }
+
+    @Override
+    public List<String> tensors() {
+        return List.copyOf(tensorOf.keySet());
+    }
+
+    @Override
+    public long[] shape(String tensor) {
+        return shapes.get(tensor).clone();
+    }
+
+    @Override
+    public InputSpec input() {
+        return input;
+    }
+
+    @Override
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    private Built built(int n) {
+        Built b = built.get(n);
+        if (b != null) {
+            return b;
+        }
+        Graph graph = new Graph();
+        try {
+            TfOps tf = new TfOps(graph);
+            Map<String, TfLowering.Value> values = network.build(tf, n);
+            List<Output<?>> activations = new ArrayList<>();
+            List<String> seeds = new ArrayList<>();
+            Output<?> loss = null;
+            int i = 0;
+            for (Map.Entry<String, String> e : tensorOf.entrySet()) {
+                TfLowering.Value v = values.get(e.getValue());
+                Output<?> a = v.nhwc() ? tf.transpose(v.out(), 0, 3, 1, 2) : v.out();
+                activations.add(a);
+                long[] dims = batchDims(n, shapes.get(e.getKey()));
+                Output<?> seed = tf.placeholder("filtervis_seed_" + i, DataType.DT_FLOAT, dims);
+                seeds.add(seed.op().name());
+                int[] axes = new int[dims.length];
+                java.util.Arrays.setAll(axes, k -> k);
+                Output<?> term = tf.sum(tf.op("Mul", "seeded_" + i, a, seed), false, axes);
+                loss = loss == null ? term : tf.op("AddV2", "loss_" + i, loss, term);
+                i++;
+            }
+            Output<?> image = values.get("").out();
+            Output<?>[] grads = graph.addGradients(loss, new Output<?>[] {image});
+            if (grads[0] == null) {
+                throw FiltervisException.usage("layers " + tensorOf.keySet() + " do not depend on the image input; pick others (filtervis layers)");
+            }
+            b = new Built(graph, new Session(graph, backend.config()), image.op().name(), activations, seeds, grads[0]);
+        } catch (RuntimeException e) {
+            graph.close();
+            throw e;
+        }
+        built.put(n, b);
+        return b;
+    }
+
+    private static long[] batchDims(int n, long[] one) {
+        long[] dims = new long[one.length + 1];
+        dims[0] = n;
+        System.arraycopy(one, 0, dims, 1, one.length);
+        return dims;
+    }
+
+    private long[] imageDims(int n) {
+        return GraphPrep.imageDims(input, n, input.height(), input.width());
+    }
+
+    @Override
+    public Map<String, float[]> activations(float[] images, int n) {
+        Built b = built(n);
+        try (TFloat32 x = TFloat32.tensorOf(Shape.of(imageDims(n)), DataBuffers.of(images, true, false))) {
+            Runner r = b.session().runner().feed(b.image(), x);
+            b.activations().forEach(r::fetch);
+            try (Result result = NativeStderr.quiet(r::run)) {
+                Map<String, float[]> out = new LinkedHashMap<>();
+                int i = 0;
+                for (String layer : tensorOf.keySet()) {
+                    TFloat32 t = (TFloat32) result.get(i++);
+                    float[] a = new float[(int) t.size()];
+                    t.copyTo(DataBuffers.of(a, false, false));
+                    out.put(layer, a);
+                }
+                return out;
+            }
+        }
+    }
+
+    @Override
+    public void inputGradient(float[] images, int n, Map<String, float[]> seeds, float[] gradient) {
+        Built b = built(n);
+        List<TFloat32> fed = new ArrayList<>();
+        try (TFloat32 x = TFloat32.tensorOf(Shape.of(imageDims(n)), DataBuffers.of(images, true, false))) {
+            Runner r = b.session().runner().feed(b.image(), x);
+            int i = 0;
+            for (String layer : tensorOf.keySet()) {
+                long[] dims = batchDims(n, shapes.get(layer));
+                float[] seed = seeds.getOrDefault(layer, new float[(int) org.filtervis.graph.Tensor.elements(dims)]);
+                TFloat32 t = TFloat32.tensorOf(Shape.of(dims), DataBuffers.of(seed, true, false));
+                fed.add(t);
+                r.feed(b.seeds().get(i++), t);
+            }
+            try (Result result = r.fetch(b.gradient()).run()) {
+                ((TFloat32) result.get(0)).copyTo(DataBuffers.of(gradient, false, false).narrow(images.length));
+            }
+        } finally {
+            fed.forEach(TFloat32::close);
+        }
+    }
+
+    @Override
+    public void close() {
+        built.values().forEach(b -> {
+            b.session().close();
+            b.graph().close();
+        });
+        built.clear();
+    }
+}
