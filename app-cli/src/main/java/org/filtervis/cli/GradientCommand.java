@@ -9,7 +9,10 @@ import org.filtervis.api.FiltervisException;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.InputSpec;
 import org.filtervis.api.Model;
+import org.filtervis.api.Objective;
 import org.filtervis.core.IoMessages;
+import org.filtervis.core.ObjectiveGradients;
+import org.filtervis.core.ObjectiveParser;
 import org.filtervis.core.Npy;
 import org.filtervis.core.Recipe;
 import org.filtervis.core.Visualizer;
@@ -26,8 +29,11 @@ final class GradientCommand implements Callable<Integer> {
     @Mixin
     Filtervis.ModelOptions options;
 
-    @Option(names = "--layer", required = true, paramLabel = "NAME")
+    @Option(names = "--layer", paramLabel = "NAME", description = "The layer whose channel means are the objectives (or --objective).")
     String layer;
+
+    @Option(names = "--objective", paramLabel = "EXPR", description = "What to differentiate instead, e.g. \"neuron(mixed4, f) - l2()\".")
+    String objective;
 
     @Option(names = "--filters", required = true, paramLabel = "LIST", description = "One filter per image, repeats allowed, e.g. 3,7,7.")
     String filters;
@@ -40,6 +46,10 @@ final class GradientCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if ((layer == null) == (objective == null)) {
+            throw FiltervisException.usage("give --layer or --objective (one of them)");
+        }
+        Objective parsed = objective != null ? ObjectiveParser.parse(objective) : null;
         Filters.Spec listed = Filters.parse(filters);
         Npy.Array x = Npy.read(input);
         float[] values = x.data();
@@ -65,8 +75,9 @@ final class GradientCommand implements Callable<Integer> {
                 throw FiltervisException.usage(input + " has shape " + Arrays.toString(s) + " but the model takes " + spec.channels()
                         + " channels in " + spec.layout() + " layout");
             }
-            try (GradientProvider gradients = model.gradients(layer, (int) height, (int) width)) {
-                List<Integer> chosen = Filters.each(listed, gradients.channels(), layer);
+            try (GradientProvider gradients = parsed != null ? ObjectiveGradients.open(model, parsed, (int) height, (int) width)
+                    : model.gradients(layer, (int) height, (int) width)) {
+                List<Integer> chosen = Filters.each(listed, gradients.channels(), layer != null ? layer : objective);
                 int[] f = chosen.stream().mapToInt(Integer::intValue).toArray();
                 float[] objectives = new float[f.length];
                 float[] grad = new float[x.data().length];

@@ -16,6 +16,9 @@ import org.filtervis.core.ConsoleProgress;
 import org.filtervis.core.IoMessages;
 import org.filtervis.core.PngSinks;
 import org.filtervis.core.Recipe;
+import org.filtervis.api.Objective;
+import org.filtervis.core.ObjectiveGradients;
+import org.filtervis.core.ObjectiveParser;
 import org.filtervis.core.RunEngine;
 import org.filtervis.core.RunJsonSink;
 import org.filtervis.core.Visualizer;
@@ -36,6 +39,10 @@ final class VisualizeCommand implements Callable<Integer> {
     @Option(names = "--layer", paramLabel = "NAME", description = "Layer to visualize (required with --model; the demo's default is mixed4 of InceptionV3, or "
             + DemoNetwork.FIRST_LAYER + " of the generated network).")
     String layer;
+
+    @Option(names = "--objective", paramLabel = "EXPR", description = "What to maximize instead of a layer's channel, e.g. "
+            + "\"channel(mixed4, f) - 0.01 * tv()\" (objectives: channel, neuron, deepdream, logit, direction, l1, l2, tv; f is each image's filter).")
+    String objective;
 
     @Option(names = "--filters", paramLabel = "LIST", description = "Filters, e.g. 0-63 or 0,5,9 (default: the first 64; 16 for the InceptionV3 demo).")
     String filters;
@@ -70,11 +77,15 @@ final class VisualizeCommand implements Callable<Integer> {
         if (out.toString().isEmpty()) {
             throw FiltervisException.usage("--out is empty; name an output folder");
         }
-        if (layer == null && options.model != null) {
+        if (objective != null && layer != null) {
+            throw FiltervisException.usage("give --layer or --objective, not both (--layer L means --objective \"channel(L, f)\")");
+        }
+        Objective parsed = objective != null ? ObjectiveParser.parse(objective) : null;
+        if (layer == null && parsed == null && options.model != null) {
             throw FiltervisException.usage("--layer is required with --model; list the layers with: filtervis layers --model " + options.model);
         }
         DemoModelFile.Demo demo = DemoModelFile.demo();
-        String layerName = layer != null ? layer : demo.layer();
+        String layerName = objective != null ? objective.strip() : layer != null ? layer : demo.layer();
         // The pretrained demo leaves many mixed4 filters dark on noise: it uses Lucid's fix unless told otherwise.
         redirectSteps = redirect != null ? redirect : options.model == null ? demo.redirectSteps() : 0;
         Recipe recipe = org.filtervis.core.Limits.recipe(new Recipe(steps, lr, seed, redirectSteps));
@@ -82,7 +93,8 @@ final class VisualizeCommand implements Callable<Integer> {
         try (Visualizer v = top.visualizer(options.backend, Filtervis.modelOrDemo(options.model), options.device, options.threads, recipe, batch)) {
             Model model = v.model();
             int size = options.size(model.input());
-            try (GradientProvider gradients = model.gradients(layerName, size, size)) {
+            // Without --objective, today's fused channel path: byte-identical images.
+            try (GradientProvider gradients = parsed != null ? ObjectiveGradients.open(model, parsed, size, size) : model.gradients(layerName, size, size)) {
                 // The pretrained demo (299 px) shows 16 filters by default, so the first run takes a minute, not several.
                 String defaults = options.model == null && demo.filters() != null ? demo.filters() : "0-" + (Math.min(64, gradients.channels()) - 1);
                 List<Integer> chosen = Filters.distinct(Filters.parse(filters == null ? defaults : filters), gradients.channels(), layerName);
@@ -116,7 +128,7 @@ final class VisualizeCommand implements Callable<Integer> {
     private Map<String, Object> settings(Visualizer v, String layerName, List<Integer> chosen, int size) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("model", Filtervis.describeModel(options.model));
-        s.put("layer", layerName);
+        s.put(objective != null ? "objective" : "layer", layerName);
         s.put("backend", v.provider().name());
         s.put("backend_version", v.provider().version());
         s.put("device", options.device);

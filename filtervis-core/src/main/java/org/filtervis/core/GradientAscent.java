@@ -114,7 +114,9 @@ public final class GradientAscent {
             } else if (badStep[i] >= 0) {
                 status = FilterResult.Status.NAN;
             } else {
-                boolean fired = false;
+                // "Never above 0" means "never fired" for a unit's activation; other objectives are never called dead.
+                boolean judged = !(gradients instanceof ObjectiveGradients o) || o.positiveMeansFiring();
+                boolean fired = !judged;
                 for (float v : history[i]) {
                     fired |= v > 0;
                 }

@@ -89,6 +89,15 @@ public final class ObjectiveGradients implements GradientProvider {
         return usesFilter ? (int) shapes.get(Objectives.layerOf(o))[0] : null;
     }
 
+    /**
+     * Whether "the objective rose above 0" means "the filter fired", as for a unit's activation
+     * (channel, neuron, logit alone). For sums with image terms, DeepDream or directions it does
+     * not, so the driver never calls such a run dead.
+     */
+    public boolean positiveMeansFiring() {
+        return objective instanceof Objective.Channel || objective instanceof Objective.Neuron || objective instanceof Objective.Logit;
+    }
+
     @Override
     public int channels() {
         return channels;

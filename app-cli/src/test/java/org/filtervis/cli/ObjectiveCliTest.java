@@ -1,0 +1,80 @@
+package org.filtervis.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.filtervis.core.Npy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@code --objective} on the command line, through the general differentiation path of every backend. */
+class ObjectiveCliTest {
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"onnx", "tf", "djl"})
+    void theChannelObjectiveThroughTheGeneralPathDrawsWhatTheLayerDraws(String backend) throws IOException {
+        Path a = dir.resolve("layer");
+        Path b = dir.resolve("objective");
+        Cli byLayer = Cli.run("visualize", "--backend", backend, "--layer", "gabor_relu", "--filters", "0-3", "--size", "64", "--quiet", "--out",
+                a.toString());
+        Cli byObjective = Cli.run("visualize", "--backend", backend, "--objective", "channel(gabor_relu, f)", "--filters", "0-3", "--size", "64",
+                "--quiet", "--out", b.toString());
+        assertEquals(0, byLayer.code(), byLayer.err());
+        assertEquals(0, byObjective.code(), byObjective.err());
+        var ga = ImageIO.read(a.resolve("grid.png").toFile());
+        var gb = ImageIO.read(b.resolve("grid.png").toFile());
+        int worst = Cli.maxLevelDifference(ga, gb);
+        assertTrue(worst <= 2, backend + ": the two paths differ only by float rounding; worst level difference " + worst);
+        assertTrue(Files.readString(b.resolve("run.json")).contains("\"objective\": \"channel(gabor_relu, f)\""));
+    }
+
+    @Test
+    void gradientTakesAnObjectiveAndPrintsEachImagesValue() throws IOException {
+        float[] x = new float[2 * 3 * 24 * 24];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) Math.sin(i * 0.37) * 0.3f;
+        }
+        Path in = dir.resolve("x.npy");
+        Npy.write(in, new long[] {2, 3, 24, 24}, x);
+        Cli r = Cli.run("gradient", "--objective", "neuron(gabor_relu, f) + 0.5 * deepdream(conv2_relu) - 0.01 * l2()", "--filters", "3,3", "--input",
+                in.toString(), "--output", dir.resolve("g.npy").toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(2, r.out().strip().lines().filter(l -> l.startsWith("filter 3 objective ")).count(), r.out());
+        float[] g = Npy.read(dir.resolve("g.npy")).data();
+        double norm = 0;
+        for (float v : g) {
+            norm += v * v;
+        }
+        assertTrue(norm > 0, "a gradient");
+    }
+
+    @Test
+    void badObjectivesAreOneLineUsageErrors() throws IOException {
+        Path out = dir.resolve("out");
+        Cli both = Cli.run("visualize", "--layer", "gabor_relu", "--objective", "l1()", "--out", out.toString());
+        assertEquals(2, both.code());
+        assertTrue(both.oneLineError() && both.err().contains("give --layer or --objective, not both"), both.err());
+        Cli malformed = Cli.run("visualize", "--objective", "channel(gabor_relu, f", "--out", out.toString());
+        assertEquals(2, malformed.code());
+        assertTrue(malformed.oneLineError() && malformed.err().contains("at position 21 of 'channel(gabor_relu, f': expected ',' or ')'"),
+                malformed.err());
+        Cli unknown = Cli.run("visualize", "--objective", "channel(gabor_rel, f)", "--out", out.toString());
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.oneLineError() && unknown.err().contains("unknown layer 'gabor_rel'") && unknown.err().contains("gabor_relu"), unknown.err());
+        Path v = dir.resolve("v.npy");
+        Npy.write(v, new long[] {2, 3}, new float[6]);
+        Cli direction = Cli.run("visualize", "--objective", "direction(gabor_relu, '" + v + "')", "--out", out.toString());
+        assertEquals(2, direction.code());
+        assertTrue(direction.oneLineError() && direction.err().contains("has shape [2, 3]; direction needs a float32 .npy of one value per channel"),
+                direction.err());
+        assertTrue(!Files.exists(out), "nothing written");
+    }
+}
