@@ -95,6 +95,42 @@ def gradients(model, mid, x, dtype, noise=0.0):
     return result
 
 
+# The general objectives of filtervis (issue 13) against float64 autograd, at the block output.
+OBJECTIVE_MODELS = ("resnet18", "mobilenet_v2")
+
+
+def direction_vector(channels):
+    return np.sin(np.arange(channels) + 1.0).astype(np.float32)
+
+
+def objective_references(model, mid, x, out, name):
+    """Values and d(sum)/dx in float64 of deepdream(mid), neuron(mid, f) (the centre) and
+    direction(mid, v), for the batch and filters of the gradient references."""
+    model64 = copy.deepcopy(model).double()
+    captured = {}
+    hook = model64.get_submodule(mid).register_forward_hook(lambda m, i, o: captured.__setitem__("mid", o))
+    record = {}
+    for key in ("deepdream", "neuron", "direction"):
+        xd = x.double().detach().requires_grad_(True)
+        model64(xd)
+        a = captured["mid"]
+        if key == "deepdream":
+            obj = (a * a).mean(dim=(1, 2, 3))
+        elif key == "neuron":
+            h, w = a.shape[2] // 2, a.shape[3] // 2
+            obj = a[torch.arange(a.shape[0]), torch.tensor(FILTERS), h, w]
+        else:
+            v = torch.from_numpy(direction_vector(a.shape[1])).double()
+            np.save(f"{out}/{name}_direction_v.npy", direction_vector(a.shape[1]))
+            obj = (a * v.view(1, -1, 1, 1)).mean(dim=(1, 2, 3))
+        (grad,) = torch.autograd.grad(obj.sum(), xd)
+        np.save(f"{out}/{name}_obj_{key}_grad.npy", grad.numpy().astype(np.float32))
+        record[key] = [float(v) for v in obj.detach().numpy()]
+    hook.remove()
+    with open(f"{out}/{name}_objectives.json", "w") as f:
+        json.dump(record, f, indent=1)
+
+
 def rel(a, b):
     return float((a - b).norm() / b.norm())
 
@@ -159,6 +195,8 @@ def main(out, names):
             np.save(f"{out}/{name}_{key}_grad.npy", g64.numpy().astype(np.float32))
             record["layers"][key] = {"tensor": tensor_name, "module": mid if key == "mid" else "output", "objectives": objectives}
         np.save(f"{out}/{name}_x.npy", x.numpy().astype(np.float32))
+        if name in OBJECTIVE_MODELS:
+            objective_references(model, mid, x, out, name)
         with open(f"{out}/{name}.json", "w") as f:
             json.dump(record, f, indent=1)
         print(name, "opset", opset, "layer", layer, "seed", record["seed"], "gradient change under noise", record["gradient_change_under_1e-6_noise"],

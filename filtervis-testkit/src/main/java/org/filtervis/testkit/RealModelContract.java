@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.filtervis.api.GradientProvider;
@@ -133,6 +134,44 @@ public abstract class RealModelContract {
                             org.junit.jupiter.api.Assertions.assertArrayEquals(first, grad, name + " " + ref.tensor() + " run " + run);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * The general path's objectives (deepdream, the centre neuron, a direction) at the block output
+     * against PyTorch float64 autograd (tools/export_real_models.py): objectives to 1e-3, input
+     * gradients to the same bound as the channel objective's.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"resnet18", "mobilenet_v2"})
+    public void objectivesEqualPyTorchAutograd(String name) throws IOException {
+        Path dir = dir();
+        Npy.Array x = Npy.read(dir.resolve(name + "_x.npy"));
+        int size = (int) x.shape()[2];
+        String mid = references(dir, name).get(0).tensor();
+        String json = Files.readString(dir.resolve(name + "_objectives.json"));
+        Map<String, org.filtervis.api.Objective> objectives = Map.of(
+                "deepdream", new org.filtervis.api.Objective.DeepDream(mid),
+                "neuron", new org.filtervis.api.Objective.Neuron(mid, null, null, null),
+                "direction", new org.filtervis.api.Objective.Direction(mid, Npy.read(dir.resolve(name + "_direction_v.npy")).data()));
+        double bound = Math.max(1e-3, 3 * float32Sensitivity(dir, name));
+        try (Model model = backend().open(dir.resolve(name + ".onnx"))) {
+            for (var e : objectives.entrySet()) {
+                Matcher m = Pattern.compile("\"" + e.getKey() + "\": \\[\\s*([^,\\s]+),\\s*([^\\]\\s]+)\\s*]").matcher(json);
+                assertTrue(m.find(), e.getKey() + " in " + name + "_objectives.json");
+                try (GradientProvider p = org.filtervis.core.ObjectiveGradients.open(model, e.getValue(), size, size)) {
+                    float[] values = new float[2];
+                    float[] grad = new float[x.data().length];
+                    p.compute(x.data(), FILTERS, values, grad);
+                    for (int i = 0; i < 2; i++) {
+                        double want = Double.parseDouble(m.group(i + 1));
+                        assertEquals(want, values[i], 1e-3 * Math.max(Math.abs(want), 1e-2), name + " " + e.getKey() + " objective " + i);
+                    }
+                    double err = BackendTesting.relativeError(grad, Npy.read(dir.resolve(name + "_obj_" + e.getKey() + "_grad.npy")).data());
+                    System.out.printf("%s %s(%s): relative L2 error %.2e (bound %.1e)%n", name, e.getKey(), mid, err, bound);
+                    assertTrue(err <= bound, name + " " + e.getKey() + ": relative L2 error " + err + " (bound " + bound + ")");
                 }
             }
         }
