@@ -91,6 +91,9 @@ final class GradientCommand implements Callable<Integer> {
                 for (int i = 0; i < f.length; i++) {
                     top.out.println("filter " + f[i] + " objective " + objectives[i]);
                 }
+                if (gradients instanceof ObjectiveGradients og && og.hasBatchTerms()) {
+                    top.out.println("batch objective " + (float) og.lastBatchObjective());
+                }
             }
         }
         return 0;

@@ -48,6 +48,10 @@ class ObjectiveCliTest {
                 in.toString(), "--output", dir.resolve("g.npy").toString());
         assertEquals(0, r.code(), r.err());
         assertEquals(2, r.out().strip().lines().filter(l -> l.startsWith("filter 3 objective ")).count(), r.out());
+        Cli batch = Cli.run("gradient", "--objective", "channel(gabor_relu, f) - 10 * diversity(conv2_relu)", "--filters", "1,2", "--input",
+                in.toString(), "--output", dir.resolve("g2.npy").toString());
+        assertEquals(0, batch.code(), batch.err());
+        assertTrue(batch.out().strip().lines().reduce((a, b) -> b).orElse("").startsWith("batch objective -"), batch.out());
         float[] g = Npy.read(dir.resolve("g.npy")).data();
         double norm = 0;
         for (float v : g) {

@@ -25,6 +25,13 @@ public sealed interface Objective {
     /** Mean over c, y, x of A[c, y, x] * v[c] (Lucid's direction); {@code v} has one value per channel. */
     record Direction(String layer, float[] v) implements Objective {}
 
+    /**
+     * A batch term, Lucid's diversity: with G_i the Gram matrix of image i's activation (C x C,
+     * over positions), normalized to unit Frobenius norm, the sum over pairs i != j of
+     * sum(G_i * G_j), divided by N. Used with a negative weight to make a batch's images differ.
+     */
+    record Diversity(String layer) implements Objective {}
+
     /** Sum of |x| over the image. */
     record L1() implements Objective {}
 

@@ -20,6 +20,7 @@ public final class ObjectiveGradients implements GradientProvider {
     private final Objective objective;
     private final Map<String, long[]> shapes = new HashMap<>();
     private final int channels;
+    private double lastBatchObjective;
 
     public ObjectiveGradients(Differentiator differentiator, Objective objective) {
         this.differentiator = differentiator;
@@ -98,6 +99,18 @@ public final class ObjectiveGradients implements GradientProvider {
         return objective instanceof Objective.Channel || objective instanceof Objective.Neuron || objective instanceof Objective.Logit;
     }
 
+    /**
+     * The batch terms' value in the last {@link #compute} (0 without any): they belong to no one
+     * image, so {@code objectives} holds each image's own terms only.
+     */
+    public double lastBatchObjective() {
+        return lastBatchObjective;
+    }
+
+    public boolean hasBatchTerms() {
+        return Objectives.hasBatchTerms(objective);
+    }
+
     @Override
     public int channels() {
         return channels;
@@ -120,8 +133,10 @@ public final class ObjectiveGradients implements GradientProvider {
         Map<String, float[]> seeds = new HashMap<>();
         activations.forEach((t, a) -> seeds.put(t, new float[a.length]));
         float[] values = new float[n];
+        double[] batch = new double[1];
         float[] imageGradient = new float[images.length];
-        Objectives.evaluate(objective, 1, new Objectives.Batch(n, filters, images, input(), activations, shapes), values, seeds, imageGradient);
+        Objectives.evaluate(objective, 1, new Objectives.Batch(n, filters, images, input(), activations, shapes), values, batch, seeds, imageGradient);
+        lastBatchObjective = batch[0];
         differentiator.inputGradient(images, n, seeds, gradients);
         for (int i = 0; i < imageGradient.length; i++) {
             gradients[i] += imageGradient[i];

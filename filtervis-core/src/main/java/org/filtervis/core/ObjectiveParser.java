@@ -21,7 +21,7 @@ import org.filtervis.api.Objective;
 public final class ObjectiveParser {
     /** The objectives it knows, as written. */
     public static final List<String> NAMES = List.of("channel(L, c)", "neuron(L, c[, y, x])", "deepdream(L)", "logit(L, k)",
-            "direction(L, V.npy)", "l1()", "l2()", "tv()");
+            "direction(L, V.npy)", "diversity(L)", "l1()", "l2()", "tv()");
 
     private final String text;
     private int pos;
@@ -169,7 +169,11 @@ public final class ObjectiveParser {
             case "l1" -> image(name, a, at, new Objective.L1());
             case "l2" -> image(name, a, at, new Objective.L2());
             case "tv" -> image(name, a, at, new Objective.TotalVariation());
-            case "diversity", "direction_cosine", "channel_interpolate", "alignment" -> throw FiltervisException.usage("objective: at position " + at
+            case "diversity" -> {
+                arity(name, a, 1, 1, at);
+                yield new Objective.Diversity(a.get(0));
+            }
+            case "direction_cosine", "channel_interpolate", "alignment" -> throw FiltervisException.usage("objective: at position " + at
                     + ": " + name + " is not implemented yet; available: " + String.join(", ", NAMES));
             default -> throw FiltervisException.usage("objective: at position " + at + ": unknown objective '" + name + "'; available: "
                     + String.join(", ", NAMES));

@@ -47,6 +47,8 @@ public final class Objectives {
             return l.layer();
         } else if (o instanceof Objective.Direction d) {
             return d.layer();
+        } else if (o instanceof Objective.Diversity d) {
+            return d.layer();
         }
         return null;
     }
@@ -57,14 +59,26 @@ public final class Objectives {
      */
     public record Batch(int n, int[] filters, float[] images, InputSpec input, Map<String, float[]> activations, Map<String, long[]> shapes) {}
 
+    /** Whether the objective has terms of the whole batch (diversity), which are not any one image's. */
+    public static boolean hasBatchTerms(Objective o) {
+        return o instanceof Objective.Diversity || o instanceof Objective.Sum s && s.terms().stream().anyMatch(t -> hasBatchTerms(t.objective()));
+    }
+
     /**
      * Adds {@code weight} times the objective to {@code values} (per image), its gradient with
      * respect to each activation to {@code seeds} (arrays of the activations' sizes, allocated by
      * the caller), and the gradient of image terms to {@code imageGradient}.
      */
     public static void evaluate(Objective o, double weight, Batch b, float[] values, Map<String, float[]> seeds, float[] imageGradient) {
+        evaluate(o, weight, b, values, new double[1], seeds, imageGradient);
+    }
+
+    /** As above; batch terms add to {@code batch[0]}, not to any image's value. */
+    public static void evaluate(Objective o, double weight, Batch b, float[] values, double[] batch, Map<String, float[]> seeds, float[] imageGradient) {
         if (o instanceof Objective.Sum s) {
-            s.terms().forEach(t -> evaluate(t.objective(), weight * t.weight(), b, values, seeds, imageGradient));
+            s.terms().forEach(t -> evaluate(t.objective(), weight * t.weight(), b, values, batch, seeds, imageGradient));
+        } else if (o instanceof Objective.Diversity d) {
+            batch[0] += weight * diversity(b, d.layer(), weight, seeds.get(d.layer()));
         } else if (o instanceof Objective.Channel c) {
             weighted(b, c.layer(), c.channel(), weight, values, seeds, channelWeights(shape(b, c.layer())));
         } else if (o instanceof Objective.Neuron n) {
@@ -141,6 +155,76 @@ public final class Objectives {
         } else if (o instanceof Objective.TotalVariation) {
             imageTerm(b, weight, values, imageGradient, (x, g, off, per) -> totalVariation(b.input(), x, g, off));
         }
+    }
+
+    /**
+     * Lucid's diversity of the batch at {@code layer}; adds weight * its gradient to {@code seed}.
+     * With A_i [C, P] (P positions), G_i = A_i A_i^T, g_i = G_i / |G_i| (|G| at least 1e-5, as
+     * l2_normalize's epsilon 1e-10 on the sum of squares), D = sum over i != j of <g_i, g_j> / N.
+     * dD/dg_i = 2 S_i / N with S_i the sum of the other g_j; back through the normalization,
+     * M_i = (dD/dg_i - g_i <dD/dg_i, g_i>) / |G_i|; and dD/dA_i = (M_i + M_i^T) A_i = 2 M_i A_i.
+     */
+    private static double diversity(Batch b, String layer, double weight, float[] seed) {
+        float[] a = b.activations().get(layer);
+        int n = b.n();
+        int per = a.length / n;
+        int c = (int) shape(b, layer)[0];
+        int p = per / c;
+        double[][] g = new double[n][];
+        double[] norm = new double[n];
+        for (int i = 0; i < n; i++) {
+            double[] gram = new double[c * c];
+            for (int u = 0; u < c; u++) {
+                for (int v = u; v < c; v++) {
+                    double sum = 0;
+                    for (int k = 0; k < p; k++) {
+                        sum += (double) a[i * per + u * p + k] * a[i * per + v * p + k];
+                    }
+                    gram[u * c + v] = sum;
+                    gram[v * c + u] = sum;
+                }
+            }
+            double ss = 0;
+            for (double x : gram) {
+                ss += x * x;
+            }
+            norm[i] = Math.sqrt(Math.max(ss, 1e-10));
+            for (int k = 0; k < gram.length; k++) {
+                gram[k] /= norm[i];
+            }
+            g[i] = gram;
+        }
+        double[] total = new double[c * c];
+        for (double[] gi : g) {
+            for (int k = 0; k < total.length; k++) {
+                total[k] += gi[k];
+            }
+        }
+        double value = 0;
+        for (int i = 0; i < n; i++) {
+            double[] dg = new double[c * c];
+            double dot = 0;
+            for (int k = 0; k < dg.length; k++) {
+                double others = total[k] - g[i][k];
+                value += g[i][k] * others;
+                dg[k] = 2 * others / n;
+                dot += dg[k] * g[i][k];
+            }
+            for (int k = 0; k < dg.length; k++) {
+                dg[k] = (dg[k] - g[i][k] * dot) / norm[i];
+            }
+            // dD/dA_i = 2 M A_i (M symmetric).
+            for (int u = 0; u < c; u++) {
+                for (int k = 0; k < p; k++) {
+                    double sum = 0;
+                    for (int v = 0; v < c; v++) {
+                        sum += dg[u * c + v] * a[i * per + v * p + k];
+                    }
+                    seed[i * per + u * p + k] += (float) (weight * 2 * sum);
+                }
+            }
+        }
+        return value / n;
     }
 
     /** value[i] += weight * sum(w * A_i[c]) over one channel's map; seed likewise. */

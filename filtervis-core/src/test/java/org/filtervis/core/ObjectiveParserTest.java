@@ -30,7 +30,7 @@ class ObjectiveParserTest {
         assertMessage("channel(L)", "channel takes 2 arguments, not 1");
         assertMessage("channel(L, x)", "'x' is not an integer (or f, the image's filter)");
         assertMessage("deepdream('L)", "expected a closing quote");
-        assertMessage("diversity(L)", "diversity is not implemented yet");
+        assertMessage("alignment(L)", "alignment is not implemented yet");
         assertMessage("", "expected an objective name");
     }
 

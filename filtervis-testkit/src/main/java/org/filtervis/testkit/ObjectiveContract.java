@@ -103,6 +103,38 @@ public abstract class ObjectiveContract {
         }
     }
 
+    /** A batch term (diversity) with an image term: finite differences of the whole objective, the batch's and the images' terms. */
+    @Test
+    public void diversityMatchesFiniteDifferences() {
+        Objective objective = new Objective.Sum(List.of(new Objective.Weighted(1, new Objective.Channel("c2", null)),
+                new Objective.Weighted(-20, new Objective.Diversity("c2"))));
+        try (Model model = BackendTesting.open(backend(), network(), dir);
+                ObjectiveGradients p = ObjectiveGradients.open(model, objective, 9, 9)) {
+            int[] filters = {0, 3};
+            float[] x = input();
+            float[] grad = new float[x.length];
+            p.compute(x, filters, new float[2], grad);
+            double diversity = p.lastBatchObjective();
+            assertTrue(p.hasBatchTerms() && diversity < 0 && diversity > -20 * 2, "-20 x the diversity of two images (in [0, 2]): " + diversity);
+            float[] fd = new float[x.length];
+            float[] probe = x.clone();
+            float eps = 1e-3f;
+            for (int i = 0; i < x.length; i++) {
+                double[] at = new double[2];
+                for (int side = 0; side < 2; side++) {
+                    probe[i] = x[i] + (side == 0 ? eps : -eps);
+                    float[] values = new float[2];
+                    p.compute(probe, filters, values, new float[x.length]);
+                    at[side] = BackendTesting.sum(values) + p.lastBatchObjective();
+                }
+                probe[i] = x[i];
+                fd[i] = (float) ((at[0] - at[1]) / (2 * eps));
+            }
+            double err = BackendTesting.relativeError(grad, fd);
+            assertTrue(err < 1e-2, "channel - 20 * diversity: relative L2 error against finite differences " + err);
+        }
+    }
+
     @Test
     public void channelObjectiveEqualsTheFusedPath() {
         try (Model model = BackendTesting.open(backend(), network(), dir);
