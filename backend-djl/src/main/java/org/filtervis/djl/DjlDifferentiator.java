@@ -5,61 +5,34 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import org.filtervis.api.Differentiator;
 import org.filtervis.api.InputSpec;
-import org.filtervis.graph.GraphPrep;
+import org.filtervis.graph.BackendDifferentiator;
 
 /**
  * The general path on PyTorch: the lowered graph run eagerly to the tensors an objective reads,
  * and autograd from the host's seeds back to the images. Each call runs in its own sub-manager,
  * closed after it; the seeds are arrays of that scope, alive until the backward pass is done.
  */
-final class DjlDifferentiator implements Differentiator {
+final class DjlDifferentiator extends BackendDifferentiator {
     private final DjlBackend backend;
     private final DjlGraph graph;
     private final NDManager weights;
-    private final InputSpec input;
     private final String inputName;
-    /** Layer name as asked for -> the tensor it resolves to, and one image's shape of it. */
-    private final Map<String, String> tensorOf;
-    private final Map<String, long[]> shapes;
 
     DjlDifferentiator(DjlBackend backend, DjlGraph graph, NDManager weights, InputSpec input, String inputName, Map<String, String> tensorOf,
             Map<String, long[]> shapes) {
+        super(input, tensorOf, shapes, Integer.MAX_VALUE);
         this.backend = backend;
         this.graph = graph;
         this.weights = weights;
-        this.input = input;
         this.inputName = inputName;
-        this.tensorOf = tensorOf;
-        this.shapes = shapes;
-    }
-
-    @Override
-    public List<String> tensors() {
-        return List.copyOf(tensorOf.keySet());
-    }
-
-    @Override
-    public long[] shape(String tensor) {
-        return shapes.get(tensor).clone();
-    }
-
-    @Override
-    public InputSpec input() {
-        return input;
-    }
-
-    private long[] dims(int n) {
-        return GraphPrep.imageDims(input, n, input.height(), input.width());
     }
 
     @Override
     public Map<String, float[]> activations(float[] images, int n) {
         try (NDManager scope = backend.root().newSubManager()) {
-            Map<String, NDArray> values = graph.run(inputName, scope.create(images, new Shape(dims(n))), scope);
+            Map<String, NDArray> values = graph.run(inputName, scope.create(images, new Shape(imageDims(n))), scope);
             Map<String, float[]> out = new LinkedHashMap<>();
             tensorOf.forEach((layer, tensor) -> out.put(layer, values.get(tensor).toFloatArray()));
             return out;
@@ -69,7 +42,7 @@ final class DjlDifferentiator implements Differentiator {
     @Override
     public void inputGradient(float[] images, int n, Map<String, float[]> seeds, float[] gradient) {
         try (NDManager scope = backend.root().newSubManager(); GradientCollector gc = backend.engine().newGradientCollector()) {
-            NDArray x = scope.create(images, new Shape(dims(n)));
+            NDArray x = scope.create(images, new Shape(imageDims(n)));
             x.setRequiresGradient(true);
             Map<String, NDArray> values = graph.run(inputName, x, scope);
             NDArray loss = null;

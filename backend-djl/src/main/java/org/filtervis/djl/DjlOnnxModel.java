@@ -83,11 +83,9 @@ final class DjlOnnxModel implements Model {
         if (height < 1 || width < 1) {
             throw FiltervisException.usage("image size " + height + "x" + width + " is not positive; use --size with a positive number");
         }
-        Map<String, String> tensorOf = new java.util.LinkedHashMap<>();
-        layers.forEach(l -> tensorOf.put(l, GraphPrep.resolveLayer(prepared.graph(), l)));
+        Map<String, String> tensorOf = org.filtervis.graph.BackendDifferentiator.resolve(prepared.graph(), layers);
         Map<String, long[]> probed = probe(Set.copyOf(tensorOf.values()), height, width);
-        Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
-        tensorOf.forEach((l, t) -> shapes.put(l, java.util.Arrays.copyOfRange(probed.get(t), 1, probed.get(t).length)));
+        Map<String, long[]> shapes = org.filtervis.graph.BackendDifferentiator.perImage(tensorOf, probed);
         OnnxModel cut = prepared.cut(1, height, width, Set.copyOf(tensorOf.values()));
         NDManager weights = backend.root().newSubManager();
         return java.util.Optional.of(new DjlDifferentiator(backend, new DjlGraph(cut.graph, weights), weights, prepared.input().withSize(height, width),

@@ -7,12 +7,11 @@ import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
-import org.filtervis.api.Differentiator;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.InputSpec;
+import org.filtervis.graph.BackendDifferentiator;
 import org.filtervis.graph.GradientGraph;
 
 /**
@@ -20,64 +19,25 @@ import org.filtervis.graph.GradientGraph;
  * an objective reads (their activations), and one of our backward graph from seed inputs at those
  * tensors to the image ({@link GradientGraph#buildSeeded}).
  */
-final class OnnxDifferentiator implements Differentiator {
+final class OnnxDifferentiator extends BackendDifferentiator {
     /** The two sessions for one batch size. */
     record Sessions(OrtSession forward, OrtSession backward) {}
 
     private final OnnxBackend backend;
-    private final InputSpec input;
     private final String imageName;
-    /** Layer name as asked for -> the tensor it resolves to. */
-    private final Map<String, String> tensorOf;
-    private final Map<String, long[]> shapes;
     private final IntFunction<Sessions> build;
     private final Map<Integer, Sessions> sessions = new HashMap<>();
-    private final int maxBatch;
 
     OnnxDifferentiator(OnnxBackend backend, InputSpec input, String imageName, Map<String, String> tensorOf, Map<String, long[]> shapes,
             int maxBatch, IntFunction<Sessions> build) {
+        super(input, tensorOf, shapes, maxBatch);
         this.backend = backend;
-        this.input = input;
         this.imageName = imageName;
-        this.tensorOf = tensorOf;
-        this.shapes = shapes;
-        this.maxBatch = maxBatch;
         this.build = build;
-    }
-
-    @Override
-    public List<String> tensors() {
-        return List.copyOf(tensorOf.keySet());
-    }
-
-    @Override
-    public long[] shape(String tensor) {
-        return shapes.get(tensor).clone();
-    }
-
-    @Override
-    public InputSpec input() {
-        return input;
-    }
-
-    @Override
-    public int maxBatch() {
-        return maxBatch;
-    }
-
-    private long[] dims(int n, long[] one) {
-        long[] d = new long[one.length + 1];
-        d[0] = n;
-        System.arraycopy(one, 0, d, 1, one.length);
-        return d;
     }
 
     private OnnxTensor tensor(float[] values, long[] dims) throws OrtException {
         return OnnxTensor.createTensor(backend.env(), FloatBuffer.wrap(values), dims);
-    }
-
-    private long[] imageDims(int n) {
-        return org.filtervis.graph.GraphPrep.imageDims(input, n, input.height(), input.width());
     }
 
     @Override
@@ -107,7 +67,7 @@ final class OnnxDifferentiator implements Differentiator {
             int i = 0;
             for (String layer : tensorOf.keySet()) {
                 float[] seed = seeds.get(layer);
-                long[] d = dims(n, shapes.get(layer));
+                long[] d = batchDims(n, shapes.get(layer));
                 feed.put(GradientGraph.seedName(i++), tensor(seed != null ? seed : new float[(int) org.filtervis.graph.Tensor.elements(d)], d));
             }
             try (OrtSession.Result result = s.backward().run(feed)) {

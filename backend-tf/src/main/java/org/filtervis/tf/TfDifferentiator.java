@@ -5,10 +5,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.filtervis.api.Differentiator;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.InputSpec;
-import org.filtervis.graph.GraphPrep;
+import org.filtervis.graph.BackendDifferentiator;
 import org.tensorflow.Graph;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
@@ -24,7 +23,7 @@ import org.tensorflow.types.TFloat32;
  * reads (in the ONNX model's layout: tensors the lowering keeps NHWC are transposed back), a seed
  * placeholder for each, and TensorFlow's symbolic gradient of the seeded sum to the image.
  */
-final class TfDifferentiator implements Differentiator {
+final class TfDifferentiator extends BackendDifferentiator {
     /** Lowers the network for a batch into a graph: the image placeholder, and each layer's value by name. */
     interface Network {
         Map<String, TfLowering.Value> build(TfOps tf, int batch);
@@ -33,40 +32,13 @@ final class TfDifferentiator implements Differentiator {
     private record Built(Graph graph, Session session, String image, List<Output<?>> activations, List<String> seeds, Output<?> gradient) {}
 
     private final TfBackend backend;
-    private final InputSpec input;
-    private final Map<String, String> tensorOf;
-    private final Map<String, long[]> shapes;
     private final Network network;
-    private final int maxBatch;
     private final Map<Integer, Built> built = new HashMap<>();
 
     TfDifferentiator(TfBackend backend, InputSpec input, Map<String, String> tensorOf, Map<String, long[]> shapes, int maxBatch, Network network) {
+        super(input, tensorOf, shapes, maxBatch);
         this.backend = backend;
-        this.input = input;
-        this.tensorOf = tensorOf;
-        this.shapes = shapes;
-        this.maxBatch = maxBatch;
         this.network = network;
-    }
-
-    @Override
-    public List<String> tensors() {
-        return List.copyOf(tensorOf.keySet());
-    }
-
-    @Override
-    public long[] shape(String tensor) {
-        return shapes.get(tensor).clone();
-    }
-
-    @Override
-    public InputSpec input() {
-        return input;
-    }
-
-    @Override
-    public int maxBatch() {
-        return maxBatch;
     }
 
     private Built built(int n) {
@@ -107,17 +79,6 @@ final class TfDifferentiator implements Differentiator {
         }
         built.put(n, b);
         return b;
-    }
-
-    private static long[] batchDims(int n, long[] one) {
-        long[] dims = new long[one.length + 1];
-        dims[0] = n;
-        System.arraycopy(one, 0, dims, 1, one.length);
-        return dims;
-    }
-
-    private long[] imageDims(int n) {
-        return GraphPrep.imageDims(input, n, input.height(), input.width());
     }
 
     @Override

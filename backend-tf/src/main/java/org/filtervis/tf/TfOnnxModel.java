@@ -93,13 +93,11 @@ final class TfOnnxModel implements Model {
         if (height < 1 || width < 1) {
             throw FiltervisException.usage("image size " + height + "x" + width + " is not positive; use --size with a positive number");
         }
-        Map<String, String> tensorOf = new java.util.LinkedHashMap<>();
-        layers.forEach(l -> tensorOf.put(l, GraphPrep.resolveLayer(prepared.graph(), l)));
+        Map<String, String> tensorOf = org.filtervis.graph.BackendDifferentiator.resolve(prepared.graph(), layers);
         Set<String> tensors = Set.copyOf(tensorOf.values());
         int fixed = prepared.fixedBatch();
         Map<String, long[]> probed = probe(tensors, Math.max(1, fixed), height, width);
-        Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
-        tensorOf.forEach((l, t) -> shapes.put(l, java.util.Arrays.copyOfRange(probed.get(t), 1, probed.get(t).length)));
+        Map<String, long[]> shapes = org.filtervis.graph.BackendDifferentiator.perImage(tensorOf, probed);
         OnnxModel cut = prepared.cut(1, height, width, tensors);
         GraphPrep.foldBatchNorm(cut.graph, tensors);
         return java.util.Optional.of(new TfDifferentiator(backend, prepared.input().withSize(height, width), tensorOf, shapes,

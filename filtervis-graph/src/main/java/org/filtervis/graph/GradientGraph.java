@@ -79,10 +79,7 @@ public final class GradientGraph {
         OnnxModel m = forward.copy();
         Graph g = m.graph;
         ValueInfo image = GraphPrep.imageInput(g);
-        Map<String, long[]> allShapes = new HashMap<>(shapes);
-        g.initializers.forEach((k, t) -> allShapes.put(k, t.shape()));
-        allShapes.put(image.name(), image.dims().stream().mapToLong(d -> (Long) d).toArray());
-        GradientGraph b = new GradientGraph(g, allShapes, m.opset(), redirectRelu);
+        GradientGraph b = over(m, image, shapes, redirectRelu);
         String selected = b.selectChannel(layer);
         String target = selected != null ? selected : layer;
         String seed = selected != null ? b.selectedSeed(selected) : b.objective(layer);
@@ -99,6 +96,14 @@ public final class GradientGraph {
         g.outputs.add(new ValueInfo(GRADIENT, DataType.FLOAT, image.dims()));
         m.metadata.put(LAYER_KEY, layer);
         return m;
+    }
+
+    /** A builder over {@code m}'s graph, which knows the shapes of its tensors, initializers and image. */
+    private static GradientGraph over(OnnxModel m, ValueInfo image, Map<String, long[]> shapes, boolean redirectRelu) {
+        Map<String, long[]> allShapes = new HashMap<>(shapes);
+        m.graph.initializers.forEach((k, t) -> allShapes.put(k, t.shape()));
+        allShapes.put(image.name(), image.dims().stream().mapToLong(d -> (Long) d).toArray());
+        return new GradientGraph(m.graph, allShapes, m.opset(), redirectRelu);
     }
 
     /** Name of the seed input of the {@code i}-th tensor of {@link #buildSeeded}. */
@@ -118,10 +123,7 @@ public final class GradientGraph {
         OnnxModel m = forward.copy();
         Graph g = m.graph;
         ValueInfo image = GraphPrep.imageInput(g);
-        Map<String, long[]> allShapes = new HashMap<>(shapes);
-        g.initializers.forEach((k, t) -> allShapes.put(k, t.shape()));
-        allShapes.put(image.name(), image.dims().stream().mapToLong(d -> (Long) d).toArray());
-        GradientGraph b = new GradientGraph(g, allShapes, m.opset(), false);
+        GradientGraph b = over(m, image, shapes, false);
         for (int i = 0; i < tensors.size(); i++) {
             long[] s = shapes.get(tensors.get(i));
             g.inputs.add(ValueInfo.of(seedName(i), DataType.FLOAT, s));
