@@ -16,6 +16,9 @@ import org.filtervis.core.CompareReport;
 import org.filtervis.core.Comparison;
 import org.filtervis.core.GradientAscent;
 import org.filtervis.core.ImageMath;
+import org.filtervis.api.Objective;
+import org.filtervis.core.ObjectiveGradients;
+import org.filtervis.core.ObjectiveParser;
 import org.filtervis.core.Recipe;
 import org.filtervis.core.RunEngine;
 import org.filtervis.core.Visualizer;
@@ -35,8 +38,11 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "FILE", description = "Model file (default: the embedded demo network).")
     Path model;
 
-    @Option(names = "--layer", paramLabel = "NAME", description = "Layer (required with --model).")
+    @Option(names = "--layer", paramLabel = "NAME", description = "Layer (required with --model, unless --objective).")
     String layer;
+
+    @Option(names = "--objective", paramLabel = "EXPR", description = "What to maximize instead of a layer's channel (as in visualize).")
+    String objective;
 
     @Option(names = "--filters", defaultValue = "0-7", paramLabel = "LIST", description = "Filters (default: ${DEFAULT-VALUE}).")
     String filters;
@@ -70,7 +76,7 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (layer == null && model != null) {
+        if (layer == null && objective == null && model != null) {
             throw FiltervisException.usage("--layer is required with --model; list the layers with: filtervis layers --model " + model);
         }
         if (out.toString().isEmpty()) {
@@ -81,7 +87,11 @@ final class CompareCommand implements Callable<Integer> {
         if (size != null) {
             org.filtervis.core.Limits.size(size);
         }
-        String layerName = layer != null ? layer : DemoModelFile.demo().layer();
+        if (objective != null && layer != null) {
+            throw FiltervisException.usage("give --layer or --objective, not both (--layer L means --objective \"channel(L, f)\")");
+        }
+        Objective parsed = objective != null ? ObjectiveParser.parse(objective) : null;
+        String layerName = objective != null ? objective.strip() : layer != null ? layer : DemoModelFile.demo().layer();
         Path modelFile = Filtervis.modelOrDemo(model);
         Recipe recipe = new Recipe(steps, lr, seed, 0);
         Filters.Spec listed = Filters.parse(filters);
@@ -93,7 +103,7 @@ final class CompareCommand implements Callable<Integer> {
             try (Visualizer v = top.visualizer(name, modelFile, "cpu", threads, recipe, batch)) {
                 int px = size != null ? org.filtervis.core.Limits.size(size) : v.model().input().height() > 0 ? v.model().input().height() : Recipe.KERAS_SIZE;
                 usedSize = px;
-                try (GradientProvider gradients = v.model().gradients(layerName, px, px)) {
+                try (GradientProvider gradients = parsed != null ? ObjectiveGradients.open(v.model(), parsed, px, px) : v.model().gradients(layerName, px, px)) {
                     chosen = Filters.distinct(listed, gradients.channels(), layerName);
                     runs.add(run(v, gradients, layerName, chosen, recipe));
                 }
@@ -116,7 +126,7 @@ final class CompareCommand implements Callable<Integer> {
         Comparison.Tolerance tolerance = new Comparison.Tolerance(toleranceCosine, tolerancePsnr);
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("model", Filtervis.describeModel(model));
-        settings.put("layer", layerName);
+        settings.put(objective != null ? "objective" : "layer", layerName);
         settings.put("filters", chosen);
         settings.put("size", usedSize);
         settings.put("steps", steps);

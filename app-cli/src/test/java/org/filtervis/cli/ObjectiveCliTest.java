@@ -37,6 +37,16 @@ class ObjectiveCliTest {
     }
 
     @Test
+    void compareTakesAnObjectiveAndTheBackendsAgreeOnIt() throws IOException {
+        Path out = dir.resolve("cmp");
+        Cli r = Cli.run("compare", "--backends", "onnx,tf,djl", "--objective", "neuron(conv2_relu, f) - 0.5 * deepdream(conv2_relu)", "--filters",
+                "0,5", "--size", "48", "--steps", "3", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        String json = Files.readString(out.resolve("compare.json"));
+        assertTrue(json.contains("\"objective\": \"neuron(conv2_relu, f) - 0.5 * deepdream(conv2_relu)\"") && json.contains("\"agree\": true"), json);
+    }
+
+    @Test
     void gradientTakesAnObjectiveAndPrintsEachImagesValue() throws IOException {
         float[] x = new float[2 * 3 * 24 * 24];
         for (int i = 0; i < x.length; i++) {
