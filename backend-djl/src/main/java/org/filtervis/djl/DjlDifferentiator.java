@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.filtervis.api.InputSpec;
 import org.filtervis.graph.BackendDifferentiator;
@@ -44,17 +45,7 @@ final class DjlDifferentiator extends BackendDifferentiator {
         try (NDManager scope = backend.root().newSubManager(); GradientCollector gc = backend.engine().newGradientCollector()) {
             NDArray x = scope.create(images, new Shape(imageDims(n)));
             x.setRequiresGradient(true);
-            Map<String, NDArray> values = graph.run(inputName, x, scope);
-            NDArray loss = null;
-            for (Map.Entry<String, String> e : tensorOf.entrySet()) {
-                float[] seed = seeds.get(e.getKey());
-                if (seed == null) {
-                    continue;
-                }
-                NDArray a = values.get(e.getValue());
-                NDArray term = a.mul(scope.create(seed, a.getShape())).sum();
-                loss = loss == null ? term : loss.add(term);
-            }
+            NDArray loss = seeded(graph.run(inputName, x, scope), seeds, scope);
             if (loss == null) {
                 java.util.Arrays.fill(gradient, 0, images.length, 0f);
                 return;
@@ -62,6 +53,44 @@ final class DjlDifferentiator extends BackendDifferentiator {
             gc.backward(loss);
             System.arraycopy(x.getGradient().toFloatArray(), 0, gradient, 0, images.length);
         }
+    }
+
+    @Override
+    public Map<String, float[]> tensorGradients(float[] images, int n, Map<String, float[]> seeds, List<String> wrt) {
+        try (NDManager scope = backend.root().newSubManager(); GradientCollector gc = backend.engine().newGradientCollector()) {
+            NDArray x = scope.create(images, new Shape(imageDims(n)));
+            Map<String, NDArray> first = graph.run(inputName, x, scope);
+            // The layers asked for become leaves of autograd: the second pass starts from copies of their values.
+            Map<String, NDArray> leaves = new LinkedHashMap<>();
+            for (String w : wrt) {
+                NDArray leaf = first.get(tensorOf.get(w)).duplicate();
+                leaf.setRequiresGradient(true);
+                leaves.put(tensorOf.get(w), leaf);
+            }
+            NDArray loss = seeded(graph.run(inputName, x, scope, leaves), seeds, scope);
+            if (loss != null) {
+                gc.backward(loss);
+            }
+            Map<String, float[]> out = new LinkedHashMap<>();
+            // Without a seed nothing reached the leaves: DJL gives zeros for a gradient never computed.
+            wrt.forEach(w -> out.put(w, leaves.get(tensorOf.get(w)).getGradient().toFloatArray()));
+            return out;
+        }
+    }
+
+    /** sum over layers of sum(seed * activation), the arrays in {@code scope}; null without seeds. */
+    private NDArray seeded(Map<String, NDArray> values, Map<String, float[]> seeds, NDManager scope) {
+        NDArray loss = null;
+        for (Map.Entry<String, String> e : tensorOf.entrySet()) {
+            float[] seed = seeds.get(e.getKey());
+            if (seed == null) {
+                continue;
+            }
+            NDArray a = values.get(e.getValue());
+            NDArray term = a.mul(scope.create(seed, a.getShape())).sum();
+            loss = loss == null ? term : loss.add(term);
+        }
+        return loss;
     }
 
     @Override

@@ -55,10 +55,22 @@ final class DjlGraph {
 
     /** Runs the graph on {@code image}; returns every tensor computed (constants excluded). */
     Map<String, NDArray> run(String inputName, NDArray image, NDManager scope) {
-        Map<String, NDArray> values = new HashMap<>();
+        return run(inputName, image, scope, Map.of());
+    }
+
+    /**
+     * Runs the graph on {@code image} with the tensors of {@code given} taken as they are (nodes
+     * that compute only those are skipped): a given array that requires a gradient then collects
+     * d(loss)/d(that tensor), as a leaf of autograd.
+     */
+    Map<String, NDArray> run(String inputName, NDArray image, NDManager scope, Map<String, NDArray> given) {
+        Map<String, NDArray> values = new HashMap<>(given);
         Map<String, Tensor> constants = new HashMap<>(graph.initializers);
         values.put(inputName, image);
         for (Node n : graph.nodes) {
+            if (!given.isEmpty() && n.outputs().stream().filter(o -> !o.isEmpty()).allMatch(given::containsKey)) {
+                continue;
+            }
             if (Operators.foldOrRequireLowered(n, constants, name -> values.containsKey(name) ? values.get(name).getShape().getShape() : null, "djl")) {
                 continue;
             }

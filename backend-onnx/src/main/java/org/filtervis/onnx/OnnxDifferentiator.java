@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
 import org.filtervis.api.FiltervisException;
@@ -60,6 +61,29 @@ final class OnnxDifferentiator extends BackendDifferentiator {
 
     @Override
     public void inputGradient(float[] images, int n, Map<String, float[]> seeds, float[] gradient) {
+        backward(images, n, seeds, List.of(GradientGraph.GRADIENT)).get(GradientGraph.GRADIENT).get(gradient, 0, images.length);
+    }
+
+    @Override
+    public Map<String, float[]> tensorGradients(float[] images, int n, Map<String, float[]> seeds, List<String> wrt) {
+        List<String> layers = List.copyOf(tensorOf.keySet());
+        List<String> outputs = wrt.stream().map(w -> GradientGraph.gradientAtName(layers.indexOf(w))).toList();
+        if (outputs.contains(GradientGraph.gradientAtName(-1))) {
+            throw new IllegalArgumentException("gradients at " + wrt + ": only at " + layers);
+        }
+        Map<String, FloatBuffer> result = backward(images, n, seeds, outputs);
+        Map<String, float[]> out = new LinkedHashMap<>();
+        for (int i = 0; i < wrt.size(); i++) {
+            FloatBuffer b = result.get(outputs.get(i));
+            float[] g = new float[b.remaining()];
+            b.get(g);
+            out.put(wrt.get(i), g);
+        }
+        return out;
+    }
+
+    /** Runs the backward session for {@code n} images and seeds, fetching {@code outputs} (copied out before the run's results close). */
+    private Map<String, FloatBuffer> backward(float[] images, int n, Map<String, float[]> seeds, List<String> outputs) {
         Sessions s = sessions.computeIfAbsent(n, build::apply);
         Map<String, OnnxTensor> feed = new HashMap<>();
         try {
@@ -70,9 +94,16 @@ final class OnnxDifferentiator extends BackendDifferentiator {
                 long[] d = batchDims(n, shapes.get(layer));
                 feed.put(GradientGraph.seedName(i++), tensor(seed != null ? seed : new float[(int) org.filtervis.graph.Tensor.elements(d)], d));
             }
-            try (OrtSession.Result result = s.backward().run(feed)) {
-                OnnxValue v = result.get(GradientGraph.GRADIENT).orElseThrow(() -> new IllegalStateException("no gradient output"));
-                ((OnnxTensor) v).getFloatBuffer().get(gradient, 0, images.length);
+            try (OrtSession.Result result = s.backward().run(feed, new java.util.LinkedHashSet<>(outputs))) {
+                Map<String, FloatBuffer> out = new HashMap<>();
+                for (String name : outputs) {
+                    OnnxValue v = result.get(name).orElseThrow(() -> new IllegalStateException("no output " + name));
+                    FloatBuffer src = ((OnnxTensor) v).getFloatBuffer();
+                    FloatBuffer copy = FloatBuffer.allocate(src.remaining());
+                    copy.put(src).flip();
+                    out.put(name, copy);
+                }
+                return out;
             }
         } catch (OrtException e) {
             throw FiltervisException.failure("ONNX Runtime failed running the gradient model: " + OnnxBackend.firstLine(e.getMessage()), e);

@@ -201,7 +201,7 @@ final class OnnxModelHandle implements Model {
             try {
                 OrtSession.SessionOptions so = backend.sessionOptions(backend.threads());
                 return new OnnxDifferentiator.Sessions(createSession(OnnxFormat.write(cut), so),
-                        createSession(OnnxFormat.write(GradientGraph.buildSeeded(forBackward, seeded, all)), so));
+                        createSession(OnnxFormat.write(GradientGraph.buildSeeded(forBackward, seeded, all, seeded)), so));
             } catch (OrtException e) {
                 throw FiltervisException.failure("ONNX Runtime cannot load the model of " + file.getFileName() + ": " + OnnxBackend.firstLine(e.getMessage()), e);
             }

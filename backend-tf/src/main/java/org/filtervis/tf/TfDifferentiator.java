@@ -29,7 +29,8 @@ final class TfDifferentiator extends BackendDifferentiator {
         Map<String, TfLowering.Value> build(TfOps tf, int batch);
     }
 
-    private record Built(Graph graph, Session session, String image, List<Output<?>> activations, List<String> seeds, Output<?> gradient) {}
+    private record Built(Graph graph, Session session, String image, List<Output<?>> activations, List<String> seeds, Output<?> gradient,
+            List<Output<?>> gradientsAt) {}
 
     private final TfBackend backend;
     private final Network network;
@@ -51,11 +52,13 @@ final class TfDifferentiator extends BackendDifferentiator {
             TfOps tf = new TfOps(graph);
             Map<String, TfLowering.Value> values = network.build(tf, n);
             List<Output<?>> activations = new ArrayList<>();
+            List<TfLowering.Value> lowered = new ArrayList<>();
             List<String> seeds = new ArrayList<>();
             Output<?> loss = null;
             int i = 0;
             for (Map.Entry<String, String> e : tensorOf.entrySet()) {
                 TfLowering.Value v = values.get(e.getValue());
+                lowered.add(v);
                 Output<?> a = v.nhwc() ? tf.transpose(v.out(), 0, 3, 1, 2) : v.out();
                 activations.add(a);
                 long[] dims = batchDims(n, shapes.get(e.getKey()));
@@ -68,11 +71,21 @@ final class TfDifferentiator extends BackendDifferentiator {
                 i++;
             }
             Output<?> image = values.get("").out();
-            Output<?>[] grads = graph.addGradients(loss, new Output<?>[] {image});
+            // The image's gradient, and each layer's (for tensorGradients), in the model's layout.
+            Output<?>[] wrt = new Output<?>[lowered.size() + 1];
+            wrt[0] = image;
+            for (int k = 0; k < lowered.size(); k++) {
+                wrt[k + 1] = lowered.get(k).out();
+            }
+            Output<?>[] grads = graph.addGradients(loss, wrt);
             if (grads[0] == null) {
                 throw FiltervisException.usage("layers " + tensorOf.keySet() + " do not depend on the image input; pick others (filtervis layers)");
             }
-            b = new Built(graph, new Session(graph, backend.config()), image.op().name(), activations, seeds, grads[0]);
+            List<Output<?>> at = new ArrayList<>();
+            for (int k = 0; k < lowered.size(); k++) {
+                at.add(lowered.get(k).nhwc() ? tf.transpose(grads[k + 1], 0, 3, 1, 2) : grads[k + 1]);
+            }
+            b = new Built(graph, new Session(graph, backend.config()), image.op().name(), activations, seeds, grads[0], at);
         } catch (RuntimeException e) {
             graph.close();
             throw e;
@@ -104,6 +117,24 @@ final class TfDifferentiator extends BackendDifferentiator {
     @Override
     public void inputGradient(float[] images, int n, Map<String, float[]> seeds, float[] gradient) {
         Built b = built(n);
+        float[][] out = run(b, images, n, seeds, List.of(b.gradient()));
+        System.arraycopy(out[0], 0, gradient, 0, images.length);
+    }
+
+    @Override
+    public Map<String, float[]> tensorGradients(float[] images, int n, Map<String, float[]> seeds, List<String> wrt) {
+        Built b = built(n);
+        List<String> layers = List.copyOf(tensorOf.keySet());
+        float[][] out = run(b, images, n, seeds, wrt.stream().<Output<?>>map(w -> b.gradientsAt().get(layers.indexOf(w))).toList());
+        Map<String, float[]> result = new LinkedHashMap<>();
+        for (int i = 0; i < wrt.size(); i++) {
+            result.put(wrt.get(i), out[i]);
+        }
+        return result;
+    }
+
+    /** The seeded graph for {@code n} images, fetching {@code fetches}. */
+    private float[][] run(Built b, float[] images, int n, Map<String, float[]> seeds, List<Output<?>> fetches) {
         List<TFloat32> fed = new ArrayList<>();
         try (TFloat32 x = TFloat32.tensorOf(Shape.of(imageDims(n)), DataBuffers.of(images, true, false))) {
             Runner r = b.session().runner().feed(b.image(), x);
@@ -115,8 +146,15 @@ final class TfDifferentiator extends BackendDifferentiator {
                 fed.add(t);
                 r.feed(b.seeds().get(i++), t);
             }
-            try (Result result = r.fetch(b.gradient()).run()) {
-                ((TFloat32) result.get(0)).copyTo(DataBuffers.of(gradient, false, false).narrow(images.length));
+            fetches.forEach(r::fetch);
+            try (Result result = r.run()) {
+                float[][] out = new float[fetches.size()][];
+                for (int k = 0; k < out.length; k++) {
+                    TFloat32 t = (TFloat32) result.get(k);
+                    out[k] = new float[(int) t.size()];
+                    t.copyTo(DataBuffers.of(out[k], false, false));
+                }
+                return out;
             }
         } finally {
             fed.forEach(TFloat32::close);

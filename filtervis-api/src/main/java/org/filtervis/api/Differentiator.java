@@ -40,6 +40,17 @@ public interface Differentiator extends AutoCloseable {
      */
     void inputGradient(float[] images, int n, Map<String, float[]> seeds, float[] gradient);
 
+    /**
+     * Optional: d(sum over tensors t of sum(seeds[t] * activation[t])) / d(activation[w]) for each
+     * layer w of {@code wrt} (among {@link #tensors()}), by layer, each of the activation's size: the
+     * gradient of a score at an intermediate layer, which attribution (Grad-CAM and its family) needs.
+     *
+     * @throws FiltervisException (failure) where the backend cannot
+     */
+    default Map<String, float[]> tensorGradients(float[] images, int n, Map<String, float[]> seeds, List<String> wrt) {
+        throw FiltervisException.failure("this backend cannot differentiate to an intermediate layer");
+    }
+
     @Override
     void close();
 }

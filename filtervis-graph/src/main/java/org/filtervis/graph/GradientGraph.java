@@ -120,6 +120,19 @@ public final class GradientGraph {
      * @param shapes  the shape of every tensor of {@code forward} for that batch and size
      */
     public static OnnxModel buildSeeded(OnnxModel forward, List<String> tensors, Map<String, long[]> shapes) {
+        return buildSeeded(forward, tensors, shapes, List.of());
+    }
+
+    /** Name of the output holding the gradient at the {@code i}-th tensor of {@code wrt} in {@link #buildSeeded}. */
+    public static String gradientAtName(int i) {
+        return "filtervis_gradient_at_" + i;
+    }
+
+    /**
+     * As {@link #buildSeeded(OnnxModel, List, Map)}, with outputs {@link #gradientAtName} for the
+     * gradient at each of {@code wrt} (tensors of {@code tensors}) as well.
+     */
+    public static OnnxModel buildSeeded(OnnxModel forward, List<String> tensors, Map<String, long[]> shapes, List<String> wrt) {
         OnnxModel m = forward.copy();
         Graph g = m.graph;
         ValueInfo image = GraphPrep.imageInput(g);
@@ -139,6 +152,11 @@ public final class GradientGraph {
         g.nodes.add(Node.of("Identity", "fv/gradient", List.of(grad), List.of(GRADIENT)));
         g.outputs.clear();
         g.outputs.add(new ValueInfo(GRADIENT, DataType.FLOAT, image.dims()));
+        for (int i = 0; i < wrt.size(); i++) {
+            // Every tensor of the objective has a seed, so a gradient always reached it.
+            g.nodes.add(Node.of("Identity", "fv/gradient_at_" + i, List.of(b.gradient(wrt.get(i))), List.of(gradientAtName(i))));
+            g.outputs.add(ValueInfo.untyped(gradientAtName(i)));
+        }
         return m;
     }
 

@@ -1,6 +1,7 @@
 package org.filtervis.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -132,6 +133,40 @@ public abstract class ObjectiveContract {
             }
             double err = BackendTesting.relativeError(grad, fd);
             assertTrue(err < 1e-2, "channel - 20 * diversity: relative L2 error against finite differences " + err);
+        }
+    }
+
+    /**
+     * The gradient of a class score at an intermediate layer (what Grad-CAM needs): fc = W gap(c2) + b,
+     * so d fc[k] / d c2[c, y, x] = W[k, c] / 81 exactly; and the chain rule: seeding c2 with it gives
+     * the input gradient that seeding fc gives.
+     */
+    @Test
+    public void gradientAtAnIntermediateLayerIsTheChainRulesFactor() {
+        GraphBuilder b = new GraphBuilder("weights", 17);
+        float[] w = b.output(OperatorContract.w(b, "fc.w", 5, 4)).graph.initializers.get("fc.w").floats();
+        try (Model model = BackendTesting.open(backend(), network(), dir);
+                org.filtervis.api.Differentiator d = model.differentiator(List.of("c2", "fc"), 9, 9).orElseThrow()) {
+            float[] x = input();
+            int[] k = {1, 3};
+            float[] logitSeed = new float[2 * 5];
+            logitSeed[k[0]] = 1;
+            logitSeed[5 + k[1]] = 1;
+            float[] atC2 = d.tensorGradients(x, 2, java.util.Map.of("fc", logitSeed), List.of("c2")).get("c2");
+            assertEquals(2 * 4 * 81, atC2.length);
+            for (int i = 0; i < 2; i++) {
+                for (int c = 0; c < 4; c++) {
+                    for (int p = 0; p < 81; p++) {
+                        assertEquals(w[k[i] * 4 + c] / 81, atC2[(i * 4 + c) * 81 + p], 1e-6, "image " + i + " channel " + c + " position " + p);
+                    }
+                }
+            }
+            float[] viaLogits = new float[x.length];
+            float[] viaC2 = new float[x.length];
+            d.inputGradient(x, 2, java.util.Map.of("fc", logitSeed), viaLogits);
+            d.inputGradient(x, 2, java.util.Map.of("c2", atC2), viaC2);
+            assertTrue(BackendTesting.sum(OperatorContract.abs(viaLogits)) > 0);
+            assertTrue(BackendTesting.relativeError(viaC2, viaLogits) < 1e-5, "chain rule: " + BackendTesting.relativeError(viaC2, viaLogits));
         }
     }
 
