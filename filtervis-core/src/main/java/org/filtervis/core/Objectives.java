@@ -82,55 +82,55 @@ public final class Objectives {
         } else if (o instanceof Objective.Channel c) {
             weighted(b, c.layer(), c.channel(), weight, values, seeds, channelWeights(shape(b, c.layer())));
         } else if (o instanceof Objective.Neuron n) {
-                long[] s = shape(b, n.layer());
-                int h = s.length > 1 ? (int) s[1] : 1;
-                int w = s.length > 2 ? (int) s[2] : 1;
-                int y = n.y() != null ? n.y() : h / 2;
-                int x = n.x() != null ? n.x() : w / 2;
-                if (y < 0 || y >= h || x < 0 || x >= w) {
-                    throw FiltervisException.usage("neuron (" + y + ", " + x + ") is outside layer '" + n.layer() + "' of " + h + "x" + w);
-                }
-                float[] one = new float[h * w];
-                one[y * w + x] = 1;
-                weighted(b, n.layer(), n.channel(), weight, values, seeds, one);
+            long[] s = shape(b, n.layer());
+            int h = s.length > 1 ? (int) s[1] : 1;
+            int w = s.length > 2 ? (int) s[2] : 1;
+            int y = n.y() != null ? n.y() : h / 2;
+            int x = n.x() != null ? n.x() : w / 2;
+            if (y < 0 || y >= h || x < 0 || x >= w) {
+                throw FiltervisException.usage("neuron (" + y + ", " + x + ") is outside layer '" + n.layer() + "' of " + h + "x" + w);
+            }
+            float[] one = new float[h * w];
+            one[y * w + x] = 1;
+            weighted(b, n.layer(), n.channel(), weight, values, seeds, one);
         } else if (o instanceof Objective.Logit l) {
-                long[] s = shape(b, l.layer());
-                if (s.length != 1) {
-                    throw FiltervisException.usage("logit(" + l.layer() + ", ...) needs a tensor without spatial axes; " + l.layer() + " has shape "
-                            + Arrays.toString(s) + " per image");
-                }
-                weighted(b, l.layer(), l.k(), weight, values, seeds, new float[] {1});
+            long[] s = shape(b, l.layer());
+            if (s.length != 1) {
+                throw FiltervisException.usage("logit(" + l.layer() + ", ...) needs a tensor without spatial axes; " + l.layer() + " has shape "
+                        + Arrays.toString(s) + " per image");
+            }
+            weighted(b, l.layer(), l.k(), weight, values, seeds, new float[] {1});
         } else if (o instanceof Objective.DeepDream d) {
-                float[] a = b.activations().get(d.layer());
-                float[] seed = seeds.get(d.layer());
-                int per = a.length / b.n();
-                for (int i = 0; i < b.n(); i++) {
-                    double sum = 0;
-                    for (int j = i * per; j < (i + 1) * per; j++) {
-                        sum += (double) a[j] * a[j];
-                        seed[j] += (float) (weight * 2 * a[j] / per);
-                    }
-                    values[i] += (float) (weight * sum / per);
+            float[] a = b.activations().get(d.layer());
+            float[] seed = seeds.get(d.layer());
+            int per = a.length / b.n();
+            for (int i = 0; i < b.n(); i++) {
+                double sum = 0;
+                for (int j = i * per; j < (i + 1) * per; j++) {
+                    sum += (double) a[j] * a[j];
+                    seed[j] += (float) (weight * 2 * a[j] / per);
                 }
+                values[i] += (float) (weight * sum / per);
+            }
         } else if (o instanceof Objective.Direction d) {
-                long[] s = shape(b, d.layer());
-                int c = (int) s[0];
-                if (d.v().length != c) {
-                    throw FiltervisException.usage("direction(" + d.layer() + ", ...) has " + d.v().length + " values; the layer has " + c + " channels");
+            long[] s = shape(b, d.layer());
+            int c = (int) s[0];
+            if (d.v().length != c) {
+                throw FiltervisException.usage("direction(" + d.layer() + ", ...) has " + d.v().length + " values; the layer has " + c + " channels");
+            }
+            float[] a = b.activations().get(d.layer());
+            float[] seed = seeds.get(d.layer());
+            int per = a.length / b.n();
+            int spatial = per / c;
+            for (int i = 0; i < b.n(); i++) {
+                double sum = 0;
+                for (int j = 0; j < per; j++) {
+                    float v = d.v()[j / spatial];
+                    sum += (double) a[i * per + j] * v;
+                    seed[i * per + j] += (float) (weight * v / per);
                 }
-                float[] a = b.activations().get(d.layer());
-                float[] seed = seeds.get(d.layer());
-                int per = a.length / b.n();
-                int spatial = per / c;
-                for (int i = 0; i < b.n(); i++) {
-                    double sum = 0;
-                    for (int j = 0; j < per; j++) {
-                        float v = d.v()[j / spatial];
-                        sum += (double) a[i * per + j] * v;
-                        seed[i * per + j] += (float) (weight * v / per);
-                    }
-                    values[i] += (float) (weight * sum / per);
-                }
+                values[i] += (float) (weight * sum / per);
+            }
         } else if (o instanceof Objective.L1) {
             imageTerm(b, weight, values, imageGradient, (x, g, off, per) -> {
                 double sum = 0;
