@@ -3,7 +3,6 @@ package org.filtervis.toy;
 import java.nio.file.Path;
 import java.util.List;
 import org.filtervis.api.BackendOptions;
-import org.filtervis.api.BackendProvider;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.InputSpec;
 import org.filtervis.api.LayerInfo;
@@ -14,13 +13,7 @@ import org.filtervis.api.ModelBackend;
  * A planted defect for the comparison: the toy backend, except that its gradient also pulls on
  * the next colour channel, as a backend with a wrong gradient rule would.
  */
-public final class ToyBadProvider implements BackendProvider {
-    private final ToyProvider toy = new ToyProvider();
-
-    @Override
-    public int spiVersion() {
-        return SPI_VERSION;
-    }
+public final class ToyBadProvider extends ToyVariant {
 
     @Override
     public String name() {
@@ -30,21 +23,6 @@ public final class ToyBadProvider implements BackendProvider {
     @Override
     public String version() {
         return "toy 1.0 with a wrong gradient";
-    }
-
-    @Override
-    public List<String> modelFormats() {
-        return toy.modelFormats();
-    }
-
-    @Override
-    public List<String> devices() {
-        return toy.devices();
-    }
-
-    @Override
-    public boolean canOpen(Path model) {
-        return false;
     }
 
     @Override

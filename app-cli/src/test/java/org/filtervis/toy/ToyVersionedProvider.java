@@ -1,14 +1,10 @@
 package org.filtervis.toy;
 
-import java.nio.file.Path;
-import java.util.List;
 import org.filtervis.api.BackendOptions;
-import org.filtervis.api.BackendProvider;
 import org.filtervis.api.ModelBackend;
 
 /** The toy backend as built for another SPI version: 1 (older, still runs) or 99 (newer, refused). */
-public abstract class ToyVersionedProvider implements BackendProvider {
-    private final ToyProvider toy = new ToyProvider();
+public abstract class ToyVersionedProvider extends ToyVariant {
     private final int version;
 
     ToyVersionedProvider(int version) {
@@ -28,21 +24,6 @@ public abstract class ToyVersionedProvider implements BackendProvider {
     @Override
     public String version() {
         return "toy 1.0 for SPI " + version;
-    }
-
-    @Override
-    public List<String> modelFormats() {
-        return toy.modelFormats();
-    }
-
-    @Override
-    public List<String> devices() {
-        return toy.devices();
-    }
-
-    @Override
-    public boolean canOpen(Path model) {
-        return false;
     }
 
     @Override

@@ -34,7 +34,7 @@ class DjlGradients extends BackendGradients {
     public void compute(float[] images, int[] filters, float[] objectives, float[] gradients) {
         int n = filters.length;
         GradientProvider.requireChannels(filters, channels);
-        long[] dims = batchDims(n);
+        long[] dims = imageDims(n);
         try (NDManager scope = backend.root().newSubManager(); GradientCollector gc = backend.engine().newGradientCollector()) {
             NDArray x = scope.create(images, new Shape(dims));
             x.setRequiresGradient(true);

@@ -47,8 +47,7 @@ final class TfDifferentiator extends BackendDifferentiator {
         if (b != null) {
             return b;
         }
-        Graph graph = new Graph();
-        try {
+        b = TfOps.inNewGraph(graph -> {
             TfOps tf = new TfOps(graph);
             Map<String, TfLowering.Value> values = network.build(tf, n);
             List<Output<?>> activations = new ArrayList<>();
@@ -77,7 +76,7 @@ final class TfDifferentiator extends BackendDifferentiator {
             for (int k = 0; k < lowered.size(); k++) {
                 wrt[k + 1] = lowered.get(k).out();
             }
-            Output<?>[] grads = graph.addGradients(loss, wrt);
+            Output<?>[] grads = TfOps.gradients(graph, loss, wrt);
             if (grads[0] == null) {
                 throw FiltervisException.usage("layers " + tensorOf.keySet() + " do not depend on the image input; pick others (filtervis layers)");
             }
@@ -85,11 +84,8 @@ final class TfDifferentiator extends BackendDifferentiator {
             for (int k = 0; k < lowered.size(); k++) {
                 at.add(lowered.get(k).nhwc() ? tf.transpose(grads[k + 1], 0, 3, 1, 2) : grads[k + 1]);
             }
-            b = new Built(graph, new Session(graph, backend.config()), image.op().name(), activations, seeds, grads[0], at);
-        } catch (RuntimeException e) {
-            graph.close();
-            throw e;
-        }
+            return new Built(graph, new Session(graph, backend.config()), image.op().name(), activations, seeds, grads[0], at);
+        });
         built.put(n, b);
         return b;
     }

@@ -108,18 +108,7 @@ final class TfGradients extends BackendGradients {
         Arrays.setAll(axes, i -> i + 1);
         Output<?> objectives = tf.sum(tf.op("Mul", "masked", a.activation(), mask), false, axes);
         Output<?> loss = tf.sum(objectives, false, 0);
-        Output<?>[] grads;
-        try {
-            grads = graph.addGradients(loss, new Output<?>[] {a.image()});
-        } catch (RuntimeException e) {
-            String message = TfGraphModel.firstLine(e.getMessage());
-            java.util.regex.Matcher op = java.util.regex.Pattern.compile("No gradient defined for op: (\\w+)").matcher(message);
-            if (op.find()) {
-                throw FiltervisException.failure("TensorFlow has no gradient for op " + op.group(1) + " between the image and the layer;"
-                        + " pick an earlier layer, or convert the model to ONNX and use --backend onnx");
-            }
-            throw FiltervisException.failure("TensorFlow cannot differentiate this graph (" + message + "); pick an earlier layer, or use --backend onnx");
-        }
+        Output<?>[] grads = TfOps.gradients(graph, loss, a.image());
         if (grads[0] == null) {
             throw FiltervisException.usage("the layer does not depend on the image input; pick another layer (filtervis layers)");
         }
@@ -131,16 +120,12 @@ final class TfGradients extends BackendGradients {
         if (b != null) {
             return b;
         }
-        Graph graph = new Graph();
-        try {
+        b = TfOps.inNewGraph(graph -> {
             TfOps tf = new TfOps(graph);
             Activation a = network.build(tf, batch);
             Objective o = objective(graph, tf, a, batch);
-            b = new Built(graph, new Session(graph, backend.config()), a.image().op().name(), o);
-        } catch (RuntimeException e) {
-            graph.close();
-            throw e;
-        }
+            return new Built(graph, new Session(graph, backend.config()), a.image().op().name(), o);
+        });
         built.put(batch, b);
         if (built.size() > KEEP) {
             var eldest = built.entrySet().iterator().next();
@@ -163,7 +148,7 @@ final class TfGradients extends BackendGradients {
         int n = filters.length;
         GradientProvider.requireChannels(filters, channels);
         Built b = built(n);
-        long[] dims = batchDims(n);
+        long[] dims = imageDims(n);
         try (TFloat32 x = TFloat32.tensorOf(Shape.of(dims), DataBuffers.of(images, true, false));
                 TInt32 c = TInt32.tensorOf(Shape.of(n), DataBuffers.of(filters, true, false));
                 Result r = firstRuns.add(n) ? NativeStderr.quiet(() -> run(b, x, c)) : run(b, x, c)) {

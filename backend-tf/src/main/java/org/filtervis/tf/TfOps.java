@@ -109,4 +109,34 @@ final class TfOps {
     static long[] shape(Output<?> o) {
         return o.shape().asArray();
     }
+
+    /** Builds something on a new graph, closing the graph if building fails. */
+    static <T> T inNewGraph(java.util.function.Function<org.tensorflow.Graph, T> build) {
+        org.tensorflow.Graph graph = new org.tensorflow.Graph();
+        try {
+            return build.apply(graph);
+        } catch (RuntimeException e) {
+            graph.close();
+            throw e;
+        }
+    }
+
+    /**
+     * d loss / d each of {@code wrt} by TensorFlow's symbolic gradients (null where loss does not
+     * depend on it); an op without a gradient is named in one line, with what to do instead.
+     */
+    static Output<?>[] gradients(org.tensorflow.Graph graph, Output<?> loss, Output<?>... wrt) {
+        try {
+            return graph.addGradients(loss, wrt);
+        } catch (RuntimeException e) {
+            String message = TfGraphModel.firstLine(e.getMessage());
+            java.util.regex.Matcher op = java.util.regex.Pattern.compile("No gradient defined for op: (\\w+)").matcher(message);
+            if (op.find()) {
+                throw org.filtervis.api.FiltervisException.failure("TensorFlow has no gradient for op " + op.group(1)
+                        + " between the image and the layer; pick an earlier layer, or convert the model to ONNX and use --backend onnx");
+            }
+            throw org.filtervis.api.FiltervisException.failure("TensorFlow cannot differentiate this graph (" + message
+                    + "); pick an earlier layer, or use --backend onnx");
+        }
+    }
 }

@@ -11,18 +11,15 @@ import org.filtervis.api.InputSpec;
  * What every backend's {@link Differentiator} holds alike: the input, the layers asked for and
  * the tensors they resolve to, one image's shape of each, the largest batch.
  */
-public abstract class BackendDifferentiator implements Differentiator {
-    protected final InputSpec input;
+public abstract class BackendDifferentiator extends BackendBatches implements Differentiator {
     /** Layer name as asked for -> the tensor it resolves to, in the order asked. */
     protected final Map<String, String> tensorOf;
     protected final Map<String, long[]> shapes;
-    protected final int maxBatch;
 
     protected BackendDifferentiator(InputSpec input, Map<String, String> tensorOf, Map<String, long[]> shapes, int maxBatch) {
-        this.input = input;
+        super(input, maxBatch);
         this.tensorOf = tensorOf;
         this.shapes = shapes;
-        this.maxBatch = maxBatch;
     }
 
     /** The tensors {@code layers} resolve to in {@code graph}, by layer, in order (unknown names get the closest). */
@@ -49,26 +46,11 @@ public abstract class BackendDifferentiator implements Differentiator {
         return shapes.get(tensor).clone();
     }
 
-    @Override
-    public final InputSpec input() {
-        return input;
-    }
-
-    @Override
-    public final int maxBatch() {
-        return maxBatch;
-    }
-
     /** Dims of a batch of {@code n} activations of one image's shape {@code one}. */
     protected static long[] batchDims(int n, long[] one) {
         long[] d = new long[one.length + 1];
         d[0] = n;
         System.arraycopy(one, 0, d, 1, one.length);
         return d;
-    }
-
-    /** Dims of a batch of {@code n} images in the input's layout. */
-    protected final long[] imageDims(int n) {
-        return GraphPrep.imageDims(input, n, input.height(), input.width());
     }
 }
