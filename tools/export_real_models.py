@@ -104,25 +104,42 @@ def direction_vector(channels):
 
 
 def objective_references(model, mid, x, out, name):
-    """Values and d(sum)/dx in float64 of deepdream(mid), neuron(mid, f) (the centre) and
-    direction(mid, v), for the batch and filters of the gradient references."""
+    """Values and d(sum)/dx in float64 of filtervis's general objectives at the block output, for
+    the batch and filters of the gradient references: per image deepdream(mid), neuron(mid, f)
+    (the centre), direction(mid, v) and direction_cosine(mid, v, 1); for the batch (one value)
+    diversity(mid), alignment(mid) and channel_interpolate(mid, 1, 5), as Lucid defines them."""
     model64 = copy.deepcopy(model).double()
     captured = {}
     hook = model64.get_submodule(mid).register_forward_hook(lambda m, i, o: captured.__setitem__("mid", o))
     record = {}
-    for key in ("deepdream", "neuron", "direction"):
+    for key in ("deepdream", "neuron", "direction", "direction_cosine", "diversity", "alignment", "channel_interpolate"):
         xd = x.double().detach().requires_grad_(True)
         model64(xd)
         a = captured["mid"]
+        n, c = a.shape[0], a.shape[1]
+        v = torch.from_numpy(direction_vector(c)).double()
         if key == "deepdream":
             obj = (a * a).mean(dim=(1, 2, 3))
         elif key == "neuron":
             h, w = a.shape[2] // 2, a.shape[3] // 2
-            obj = a[torch.arange(a.shape[0]), torch.tensor(FILTERS), h, w]
-        else:
-            v = torch.from_numpy(direction_vector(a.shape[1])).double()
-            np.save(f"{out}/{name}_direction_v.npy", direction_vector(a.shape[1]))
+            obj = a[torch.arange(n), torch.tensor(FILTERS), h, w]
+        elif key == "direction":
+            np.save(f"{out}/{name}_direction_v.npy", direction_vector(c))
             obj = (a * v.view(1, -1, 1, 1)).mean(dim=(1, 2, 3))
+        elif key == "direction_cosine":
+            dot = (a * v.view(1, -1, 1, 1)).sum(dim=1)
+            cos = dot / ((1e-4 + a.norm(dim=1)) * (1e-4 + v.norm()))
+            obj = (dot * cos.clamp(min=0.1)).mean(dim=(1, 2))
+        elif key == "diversity":
+            flat = a.reshape(n, c, -1)
+            grams = flat @ flat.transpose(1, 2)
+            grams = grams / grams.pow(2).sum(dim=(1, 2), keepdim=True).clamp(min=1e-10).sqrt()
+            obj = sum((grams[i] * grams[j]).sum() for i in range(n) for j in range(n) if i != j).reshape(1) / n
+        elif key == "alignment":
+            obj = -sum(((a[i] - a[i + d]) ** 2).mean() / 2.0 ** d for d in (1, 2, 3, 4) for i in range(n - d)).reshape(1)
+        else:
+            weights = [i / (n - 1) if n > 1 else 0.0 for i in range(n)]
+            obj = sum((1 - weights[i]) * a[i, FILTERS[0]].mean() + weights[i] * a[i, FILTERS[1]].mean() for i in range(n)).reshape(1)
         (grad,) = torch.autograd.grad(obj.sum(), xd)
         np.save(f"{out}/{name}_obj_{key}_grad.npy", grad.numpy().astype(np.float32))
         record[key] = [float(v) for v in obj.detach().numpy()]

@@ -26,6 +26,28 @@ public sealed interface Objective {
     record Direction(String layer, float[] v) implements Objective {}
 
     /**
+     * Lucid's {@code direction} with {@code cossim_pow = power}: at each position, with d = sum over c
+     * of A[c, y, x] * v[c] and cos = d / ((1e-4 + |A[:, y, x]|) (1e-4 + |v|)), the mean over y, x of
+     * d * max(0.1, cos)^power. Power 0 is the plain dot product (which, unlike {@link Direction},
+     * sums over channels rather than averaging).
+     */
+    record DirectionCosine(String layer, float[] v, double power) implements Objective {}
+
+    /**
+     * A batch term, Lucid's {@code channel_interpolate}: with w_i = i / (N - 1) (0 for a batch of
+     * one), the sum over images i of (1 - w_i) mean(A_i[c1] at layer1) + w_i mean(A_i[c2] at layer2),
+     * the means over every position (no border). Image 0 shows c1, the last image c2.
+     */
+    record ChannelInterpolate(String layer1, int channel1, String layer2, int channel2) implements Objective {}
+
+    /**
+     * A batch term, Lucid's {@code alignment}: minus the sum over d = 1..4 and i of
+     * mean((A_i - A_{i+d})^2) / decay^d, which keeps neighbouring images of a batch alike (Lucid's
+     * default decay is 2).
+     */
+    record Alignment(String layer, double decay) implements Objective {}
+
+    /**
      * A batch term, Lucid's diversity: with G_i the Gram matrix of image i's activation (C x C,
      * over positions), normalized to unit Frobenius norm, the sum over pairs i != j of
      * sum(G_i * G_j), divided by N. Used with a negative weight to make a batch's images differ.

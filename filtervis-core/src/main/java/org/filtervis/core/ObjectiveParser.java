@@ -21,7 +21,8 @@ import org.filtervis.api.Objective;
 public final class ObjectiveParser {
     /** The objectives it knows, as written. */
     public static final List<String> NAMES = List.of("channel(L, c)", "neuron(L, c[, y, x])", "deepdream(L)", "logit(L, k)",
-            "direction(L, V.npy)", "diversity(L)", "l1()", "l2()", "tv()");
+            "direction(L, V.npy)", "direction_cosine(L, V.npy, p)", "diversity(L)", "channel_interpolate(L, c1[, L2], c2)",
+            "alignment(L[, decay])", "l1()", "l2()", "tv()");
 
     private final String text;
     private int pos;
@@ -159,12 +160,23 @@ public final class ObjectiveParser {
             }
             case "direction" -> {
                 arity(name, a, 2, 2, at);
-                Npy.Array v = Npy.read(Path.of(a.get(1)));
-                if (v.shape().length != 1) {
-                    throw FiltervisException.usage(a.get(1) + " has shape " + java.util.Arrays.toString(v.shape())
-                            + "; direction needs a float32 .npy of one value per channel, shape (C,)");
+                yield new Objective.Direction(a.get(0), vector(name, a.get(1)));
+            }
+            case "direction_cosine" -> {
+                arity(name, a, 3, 3, at);
+                yield new Objective.DirectionCosine(a.get(0), vector(name, a.get(1)), number(a.get(2), at, 0, 100));
+            }
+            case "channel_interpolate" -> {
+                if (a.size() != 3 && a.size() != 4) {
+                    throw FiltervisException.usage("objective: at position " + at + ": channel_interpolate takes (L, c1, c2) or (L1, c1, L2, c2), not "
+                            + a.size() + " arguments");
                 }
-                yield new Objective.Direction(a.get(0), v.data());
+                String second = a.size() == 4 ? a.get(2) : a.get(0);
+                yield new Objective.ChannelInterpolate(a.get(0), integer(a.get(1), at), second, integer(a.get(a.size() - 1), at));
+            }
+            case "alignment" -> {
+                arity(name, a, 1, 2, at);
+                yield new Objective.Alignment(a.get(0), a.size() == 2 ? number(a.get(1), at, 1e-3, 1e3) : 2);
             }
             case "l1" -> image(name, a, at, new Objective.L1());
             case "l2" -> image(name, a, at, new Objective.L2());
@@ -173,8 +185,6 @@ public final class ObjectiveParser {
                 arity(name, a, 1, 1, at);
                 yield new Objective.Diversity(a.get(0));
             }
-            case "direction_cosine", "channel_interpolate", "alignment" -> throw FiltervisException.usage("objective: at position " + at
-                    + ": " + name + " is not implemented yet; available: " + String.join(", ", NAMES));
             default -> throw FiltervisException.usage("objective: at position " + at + ": unknown objective '" + name + "'; available: "
                     + String.join(", ", NAMES));
         };
@@ -190,6 +200,30 @@ public final class ObjectiveParser {
             throw FiltervisException.usage("objective: at position " + at + ": " + name + " takes " + (min == max ? "" + min : min + " to " + max)
                     + " arguments, not " + a.size());
         }
+    }
+
+    /** A direction vector: a float32 .npy of shape (C,). */
+    private static float[] vector(String name, String file) {
+        Npy.Array v = Npy.read(Path.of(file));
+        if (v.shape().length != 1) {
+            throw FiltervisException.usage(file + " has shape " + java.util.Arrays.toString(v.shape()) + "; " + name
+                    + " needs a float32 .npy of one value per channel, shape (C,)");
+        }
+        return v.data();
+    }
+
+    /** A finite number in [min, max]. */
+    private static double number(String s, int at, double min, double max) {
+        double v;
+        try {
+            v = Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            throw FiltervisException.usage("objective: at position " + at + ": '" + s + "' is not a number");
+        }
+        if (!(v >= min && v <= max)) {
+            throw FiltervisException.usage("objective: at position " + at + ": " + s + " is out of range; use a number from " + min + " to " + max);
+        }
+        return v;
     }
 
     /** A channel argument: {@code f} (the image's filter, null here) or a number. */

@@ -27,6 +27,9 @@ public final class Objectives {
     private static void collect(Objective o, Set<String> out) {
         if (o instanceof Objective.Sum s) {
             s.terms().forEach(t -> collect(t.objective(), out));
+        } else if (o instanceof Objective.ChannelInterpolate ci) {
+            out.add(ci.layer1());
+            out.add(ci.layer2());
         } else {
             String layer = layerOf(o);
             if (layer != null) {
@@ -49,6 +52,10 @@ public final class Objectives {
             return d.layer();
         } else if (o instanceof Objective.Diversity d) {
             return d.layer();
+        } else if (o instanceof Objective.DirectionCosine d) {
+            return d.layer();
+        } else if (o instanceof Objective.Alignment a) {
+            return a.layer();
         }
         return null;
     }
@@ -59,9 +66,10 @@ public final class Objectives {
      */
     public record Batch(int n, int[] filters, float[] images, InputSpec input, Map<String, float[]> activations, Map<String, long[]> shapes) {}
 
-    /** Whether the objective has terms of the whole batch (diversity), which are not any one image's. */
+    /** Whether the objective has terms of the whole batch (diversity, alignment, interpolation), which are not any one image's. */
     public static boolean hasBatchTerms(Objective o) {
-        return o instanceof Objective.Diversity || o instanceof Objective.Sum s && s.terms().stream().anyMatch(t -> hasBatchTerms(t.objective()));
+        return o instanceof Objective.Diversity || o instanceof Objective.Alignment || o instanceof Objective.ChannelInterpolate
+                || o instanceof Objective.Sum s && s.terms().stream().anyMatch(t -> hasBatchTerms(t.objective()));
     }
 
     /**
@@ -79,6 +87,12 @@ public final class Objectives {
             s.terms().forEach(t -> evaluate(t.objective(), weight * t.weight(), b, values, batch, seeds, imageGradient));
         } else if (o instanceof Objective.Diversity d) {
             batch[0] += weight * diversity(b, d.layer(), weight, seeds.get(d.layer()));
+        } else if (o instanceof Objective.Alignment a) {
+            batch[0] += weight * alignment(b, a, weight, seeds.get(a.layer()));
+        } else if (o instanceof Objective.ChannelInterpolate ci) {
+            batch[0] += weight * channelInterpolate(b, ci, weight, seeds);
+        } else if (o instanceof Objective.DirectionCosine d) {
+            directionCosine(b, d, weight, values, seeds.get(d.layer()));
         } else if (o instanceof Objective.Channel c) {
             weighted(b, c.layer(), c.channel(), weight, values, seeds, channelWeights(shape(b, c.layer())));
         } else if (o instanceof Objective.Neuron n) {
@@ -113,15 +127,11 @@ public final class Objectives {
                 values[i] += (float) (weight * sum / per);
             }
         } else if (o instanceof Objective.Direction d) {
-            long[] s = shape(b, d.layer());
-            int c = (int) s[0];
-            if (d.v().length != c) {
-                throw FiltervisException.usage("direction(" + d.layer() + ", ...) has " + d.v().length + " values; the layer has " + c + " channels");
-            }
+            channelsMatch(b, d.layer(), d.v(), "direction");
             float[] a = b.activations().get(d.layer());
             float[] seed = seeds.get(d.layer());
             int per = a.length / b.n();
-            int spatial = per / c;
+            int spatial = per / d.v().length;
             for (int i = 0; i < b.n(); i++) {
                 double sum = 0;
                 for (int j = 0; j < per; j++) {
@@ -225,6 +235,111 @@ public final class Objectives {
             }
         }
         return value / n;
+    }
+
+    /**
+     * Lucid's direction with cossim_pow, per image (the mean over positions); see
+     * {@link Objective.DirectionCosine}. With f = d m^p, m = max(0.1, cos): df/dA[c] = v[c] m^p +
+     * p d m^(p-1) dcos/dA[c] where cos exceeds 0.1, and dcos/dA[c] = v[c] / (B V) - d A[c] / (|A| B^2 V),
+     * B = 1e-4 + |A|, V = 1e-4 + |v|.
+     */
+    private static void directionCosine(Batch b, Objective.DirectionCosine o, double weight, float[] values, float[] seed) {
+        float[] a = b.activations().get(o.layer());
+        int c = channelsMatch(b, o.layer(), o.v(), "direction_cosine");
+        int per = a.length / b.n();
+        int positions = per / c;
+        double vNorm = 0;
+        for (float x : o.v()) {
+            vNorm += (double) x * x;
+        }
+        double bigV = 1e-4 + Math.sqrt(vNorm);
+        double p = o.power();
+        for (int i = 0; i < b.n(); i++) {
+            double sum = 0;
+            for (int k = 0; k < positions; k++) {
+                double d = 0;
+                double aa = 0;
+                for (int ch = 0; ch < c; ch++) {
+                    double x = a[i * per + ch * positions + k];
+                    d += x * o.v()[ch];
+                    aa += x * x;
+                }
+                double aNorm = Math.sqrt(aa);
+                double bigB = 1e-4 + aNorm;
+                double cos = d / (bigB * bigV);
+                double m = Math.max(0.1, cos);
+                double mp = Math.pow(m, p);
+                sum += d * mp;
+                double slope = cos > 0.1 ? p * d * Math.pow(m, p - 1) : 0;
+                for (int ch = 0; ch < c; ch++) {
+                    int j = i * per + ch * positions + k;
+                    double dCos = o.v()[ch] / (bigB * bigV) - (aNorm > 0 ? d * a[j] / (aNorm * bigB * bigB * bigV) : 0);
+                    seed[j] += (float) (weight * (o.v()[ch] * mp + slope * dCos) / positions);
+                }
+            }
+            values[i] += (float) (weight * sum / positions);
+        }
+    }
+
+    /** Lucid's channel_interpolate over the batch (see {@link Objective.ChannelInterpolate}); adds weight * its gradient to the seeds. */
+    private static double channelInterpolate(Batch b, Objective.ChannelInterpolate o, double weight, Map<String, float[]> seeds) {
+        double value = 0;
+        for (int i = 0; i < b.n(); i++) {
+            double w = b.n() > 1 ? i / (double) (b.n() - 1) : 0;
+            value += channelMean(b, o.layer1(), o.channel1(), i, (1 - w) * weight, seeds) * (1 - w);
+            value += channelMean(b, o.layer2(), o.channel2(), i, w * weight, seeds) * w;
+        }
+        return value;
+    }
+
+    /** The mean of image i's channel c at a layer; adds {@code seedWeight} / positions to its seed there. */
+    private static double channelMean(Batch b, String layer, int c, int i, double seedWeight, Map<String, float[]> seeds) {
+        float[] a = b.activations().get(layer);
+        float[] seed = seeds.get(layer);
+        int per = a.length / b.n();
+        int channels = (int) shape(b, layer)[0];
+        if (c < 0 || c >= channels) {
+            throw FiltervisException.usage("channel " + c + " is out of range: layer '" + layer + "' has channels 0 to " + (channels - 1));
+        }
+        int positions = per / channels;
+        int off = i * per + c * positions;
+        double sum = 0;
+        for (int k = off; k < off + positions; k++) {
+            sum += a[k];
+            seed[k] += (float) (seedWeight / positions);
+        }
+        return sum / positions;
+    }
+
+    /** Lucid's alignment over the batch (see {@link Objective.Alignment}); adds weight * its gradient to the seed. */
+    private static double alignment(Batch b, Objective.Alignment o, double weight, float[] seed) {
+        float[] a = b.activations().get(o.layer());
+        int per = a.length / b.n();
+        double value = 0;
+        for (int d = 1; d <= 4; d++) {
+            double scale = Math.pow(o.decay(), d);
+            for (int i = 0; i + d < b.n(); i++) {
+                double sum = 0;
+                for (int j = 0; j < per; j++) {
+                    double diff = (double) a[i * per + j] - a[(i + d) * per + j];
+                    sum += diff * diff;
+                    float g = (float) (-weight * 2 * diff / (per * scale));
+                    seed[i * per + j] += g;
+                    seed[(i + d) * per + j] -= g;
+                }
+                value -= sum / per / scale;
+            }
+        }
+        return value;
+    }
+
+    /** The layer's channel count, after checking that a direction vector has one value per channel. */
+    private static int channelsMatch(Batch b, String layer, float[] v, String name) {
+        int c = (int) shape(b, layer)[0];
+        if (v.length != c) {
+            throw FiltervisException.usage(name + "(" + layer + ", ...) has " + v.length + " values; the layer has " + c + " channels");
+        }
+        return c;
     }
 
     /** value[i] += weight * sum(w * A_i[c]) over one channel's map; seed likewise. */

@@ -19,6 +19,10 @@ class ObjectiveParserTest {
         assertEquals(new Objective.Neuron("L", null, 4, 5), ObjectiveParser.parse("neuron(L, f, 4, 5)"));
         assertEquals(new Objective.Sum(List.of(new Objective.Weighted(-1, new Objective.L1()))), ObjectiveParser.parse("-l1()"));
         assertEquals(new Objective.Logit("logits", 7), ObjectiveParser.parse("LOGIT(logits,7)"));
+        assertEquals(new Objective.ChannelInterpolate("L", 3, "L", 9), ObjectiveParser.parse("channel_interpolate(L, 3, 9)"));
+        assertEquals(new Objective.ChannelInterpolate("A", 3, "B", 9), ObjectiveParser.parse("channel_interpolate(A, 3, B, 9)"));
+        assertEquals(new Objective.Alignment("L", 2), ObjectiveParser.parse("alignment(L)"));
+        assertEquals(new Objective.Alignment("L", 1.5), ObjectiveParser.parse("alignment(L, 1.5)"));
     }
 
     @Test
@@ -30,7 +34,10 @@ class ObjectiveParserTest {
         assertMessage("channel(L)", "channel takes 2 arguments, not 1");
         assertMessage("channel(L, x)", "'x' is not an integer (or f, the image's filter)");
         assertMessage("deepdream('L)", "expected a closing quote");
-        assertMessage("alignment(L)", "alignment is not implemented yet");
+        assertMessage("alignment(L, 0)", "0 is out of range; use a number from 0.001 to 1000.0");
+        assertMessage("alignment(L, x)", "'x' is not a number");
+        assertMessage("channel_interpolate(L, 1)", "channel_interpolate takes (L, c1, c2) or (L1, c1, L2, c2), not 2 arguments");
+        assertMessage("direction_cosine(L, v.npy)", "direction_cosine takes 3 arguments, not 2");
         assertMessage("", "expected an objective name");
     }
 

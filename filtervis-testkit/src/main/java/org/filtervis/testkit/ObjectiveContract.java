@@ -74,6 +74,9 @@ public abstract class ObjectiveContract {
             Arguments.of("deepdream(c2)", new Objective.DeepDream("c2")),
             Arguments.of("logit(fc, f)", new Objective.Logit("fc", null)),
             Arguments.of("direction(c2, v)", new Objective.Direction("c2", v)),
+            Arguments.of("direction_cosine(c2, v, 0)", new Objective.DirectionCosine("c2", v, 0)),
+            Arguments.of("direction_cosine(c2, v, 1)", new Objective.DirectionCosine("c2", v, 1)),
+            Arguments.of("direction_cosine(c2, v, 2.5)", new Objective.DirectionCosine("c2", v, 2.5)),
             Arguments.of("l1()", new Objective.L1()),
             Arguments.of("l2()", new Objective.L2()),
             Arguments.of("tv()", new Objective.TotalVariation()),
@@ -104,19 +107,33 @@ public abstract class ObjectiveContract {
         }
     }
 
-    /** A batch term (diversity) with an image term: finite differences of the whole objective, the batch's and the images' terms. */
-    @Test
-    public void diversityMatchesFiniteDifferences() {
-        Objective objective = new Objective.Sum(List.of(new Objective.Weighted(1, new Objective.Channel("c2", null)),
-                new Objective.Weighted(-20, new Objective.Diversity("c2"))));
+    static Stream<Arguments> batchObjectives() {
+        return Stream.of(
+            Arguments.of("channel(c2, f) - 20 * diversity(c2)", batchSum(new Objective.Diversity("c2"), -20)),
+            Arguments.of("channel(c2, f) + 3 * alignment(c2)", batchSum(new Objective.Alignment("c2", 2), 3)),
+            Arguments.of("channel(c2, f) + 2 * channel_interpolate(c2, 0, 3)", batchSum(new Objective.ChannelInterpolate("c2", 0, "c2", 3), 2)),
+            Arguments.of("channel(c2, f) + 2 * channel_interpolate(c2, 1, fc, 4)", batchSum(new Objective.ChannelInterpolate("c2", 1, "fc", 4), 2)));
+    }
+
+    private static Objective batchSum(Objective batchTerm, double weight) {
+        return new Objective.Sum(List.of(new Objective.Weighted(1, new Objective.Channel("c2", null)), new Objective.Weighted(weight, batchTerm)));
+    }
+
+    /** Batch terms with an image term: finite differences of the whole objective, the batch's and the images' terms. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("batchObjectives")
+    public void batchTermsMatchFiniteDifferences(String name, Objective objective) {
         try (Model model = BackendTesting.open(backend(), network(), dir);
                 ObjectiveGradients p = ObjectiveGradients.open(model, objective, 9, 9)) {
             int[] filters = {0, 3};
             float[] x = input();
             float[] grad = new float[x.length];
             p.compute(x, filters, new float[2], grad);
-            double diversity = p.lastBatchObjective();
-            assertTrue(p.hasBatchTerms() && diversity < 0 && diversity > -20 * 2, "-20 x the diversity of two images (in [0, 2]): " + diversity);
+            double batchValue = p.lastBatchObjective();
+            assertTrue(p.hasBatchTerms() && batchValue != 0 && Double.isFinite(batchValue), name + ": the batch term's value " + batchValue);
+            if (name.contains("diversity")) {
+                assertTrue(batchValue < 0 && batchValue > -20 * 2, "-20 x the diversity of two images (in [0, 2]): " + batchValue);
+            }
             float[] fd = new float[x.length];
             float[] probe = x.clone();
             float eps = 1e-3f;
@@ -132,7 +149,13 @@ public abstract class ObjectiveContract {
                 fd[i] = (float) ((at[0] - at[1]) / (2 * eps));
             }
             double err = BackendTesting.relativeError(grad, fd);
-            assertTrue(err < 1e-2, "channel - 20 * diversity: relative L2 error against finite differences " + err);
+            assertTrue(err < 1e-2, name + ": relative L2 error against finite differences " + err);
+            try (GradientProvider channelOnly = ObjectiveGradients.open(model, new Objective.Channel("c2", null), 9, 9)) {
+                float[] g = new float[x.length];
+                channelOnly.compute(x, filters, new float[2], g);
+                double share = BackendTesting.relativeError(g, grad);
+                assertTrue(share > 0.1, name + ": the batch term moves the gradient by " + share + " only; the test would not see it wrong");
+            }
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.LayerInfo;
 import org.filtervis.api.Model;
+import org.filtervis.api.Objective;
 import org.filtervis.core.Npy;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -140,9 +141,10 @@ public abstract class RealModelContract {
     }
 
     /**
-     * The general path's objectives (deepdream, the centre neuron, a direction) at the block output
-     * against PyTorch float64 autograd (tools/export_real_models.py): objectives to 1e-3, input
-     * gradients to the same bound as the channel objective's.
+     * The general path's objectives at the block output against PyTorch float64 autograd
+     * (tools/export_real_models.py): per image deepdream, the centre neuron, a direction and
+     * direction_cosine; for the batch diversity, alignment and channel_interpolate. Objectives to
+     * 1e-3, input gradients to the same bound as the channel objective's.
      */
     @ParameterizedTest
     @ValueSource(strings = {"resnet18", "mobilenet_v2"})
@@ -152,24 +154,33 @@ public abstract class RealModelContract {
         int size = (int) x.shape()[2];
         String mid = references(dir, name).get(0).tensor();
         String json = Files.readString(dir.resolve(name + "_objectives.json"));
-        Map<String, org.filtervis.api.Objective> objectives = Map.of(
-                "deepdream", new org.filtervis.api.Objective.DeepDream(mid),
-                "neuron", new org.filtervis.api.Objective.Neuron(mid, null, null, null),
-                "direction", new org.filtervis.api.Objective.Direction(mid, Npy.read(dir.resolve(name + "_direction_v.npy")).data()));
+        float[] v = Npy.read(dir.resolve(name + "_direction_v.npy")).data();
+        Map<String, Objective> objectives = new java.util.LinkedHashMap<>();
+        objectives.put("deepdream", new Objective.DeepDream(mid));
+        objectives.put("neuron", new Objective.Neuron(mid, null, null, null));
+        objectives.put("direction", new Objective.Direction(mid, v));
+        objectives.put("direction_cosine", new Objective.DirectionCosine(mid, v, 1));
+        objectives.put("diversity", new Objective.Diversity(mid));
+        objectives.put("alignment", new Objective.Alignment(mid, 2));
+        objectives.put("channel_interpolate", new Objective.ChannelInterpolate(mid, FILTERS[0], mid, FILTERS[1]));
         double bound = Math.max(1e-3, 3 * float32Sensitivity(dir, name));
         try (Model model = backend().open(dir.resolve(name + ".onnx"))) {
             for (var e : objectives.entrySet()) {
-                Matcher m = Pattern.compile("\"" + e.getKey() + "\": \\[\\s*([^,\\s]+),\\s*([^\\]\\s]+)\\s*]").matcher(json);
+                Matcher m = Pattern.compile("\"" + e.getKey() + "\": \\[([^\\]]*)]").matcher(json);
                 assertTrue(m.find(), e.getKey() + " in " + name + "_objectives.json");
-                try (GradientProvider p = org.filtervis.core.ObjectiveGradients.open(model, e.getValue(), size, size)) {
+                double[] want = java.util.Arrays.stream(m.group(1).split(",")).mapToDouble(t -> Double.parseDouble(t.strip())).toArray();
+                try (org.filtervis.core.ObjectiveGradients p = org.filtervis.core.ObjectiveGradients.open(model, e.getValue(), size, size)) {
                     float[] values = new float[2];
                     float[] grad = new float[x.data().length];
                     p.compute(x.data(), FILTERS, values, grad);
-                    for (int i = 0; i < 2; i++) {
-                        double want = Double.parseDouble(m.group(i + 1));
-                        assertEquals(want, values[i], 1e-3 * Math.max(Math.abs(want), 1e-2), name + " " + e.getKey() + " objective " + i);
+                    double[] got = p.hasBatchTerms() ? new double[] {p.lastBatchObjective()} : new double[] {values[0], values[1]};
+                    assertEquals(want.length, got.length, e.getKey() + ": one value per image, or one for the batch");
+                    for (int i = 0; i < want.length; i++) {
+                        assertEquals(want[i], got[i], 1e-3 * Math.max(Math.abs(want[i]), 1e-2), name + " " + e.getKey() + " objective " + i);
                     }
-                    double err = BackendTesting.relativeError(grad, Npy.read(dir.resolve(name + "_obj_" + e.getKey() + "_grad.npy")).data());
+                    float[] reference = Npy.read(dir.resolve(name + "_obj_" + e.getKey() + "_grad.npy")).data();
+                    assertTrue(BackendTesting.sum(OperatorContract.abs(reference)) > 0, e.getKey() + ": the reference gradient is nonzero");
+                    double err = BackendTesting.relativeError(grad, reference);
                     System.out.printf("%s %s(%s): relative L2 error %.2e (bound %.1e)%n", name, e.getKey(), mid, err, bound);
                     assertTrue(err <= bound, name + " " + e.getKey() + ": relative L2 error " + err + " (bound " + bound + ")");
                 }
