@@ -33,8 +33,8 @@ final class GradientSession implements AutoCloseable {
     void run(float[] images, long[] channels, float[] objectives, float[] gradients) {
         try (OnnxTensor image = OnnxTensor.createTensor(env, FloatBuffer.wrap(images), imageDims);
                 OnnxTensor channel = OnnxTensor.createTensor(env, LongBuffer.wrap(channels), new long[] {channels.length});
-                OrtSession.Result result = session.run(Map.of(imageName, image, GradientGraph.CHANNELS, channel))) {
-            read(result, GradientGraph.OBJECTIVES).get(objectives, 0, channels.length);
+                OrtSession.Result result = session.run(Map.of(imageName, image, ChannelGradientModel.CHANNELS, channel))) {
+            read(result, ChannelGradientModel.OBJECTIVES).get(objectives, 0, channels.length);
             read(result, GradientGraph.GRADIENT).get(gradients, 0, images.length);
         } catch (OrtException e) {
             throw FiltervisException.failure("ONNX Runtime failed running the gradient model: " + OnnxBackend.firstLine(e.getMessage()), e);

@@ -12,14 +12,22 @@ import org.filtervis.api.FiltervisException;
 import org.filtervis.api.Model;
 import org.filtervis.api.ModelBackend;
 import org.filtervis.graph.OnnxFormat;
+import org.filtervis.graph.autodiff.Lowering;
 
 /** ONNX Runtime, on the CPU or (with the onnxruntime_gpu build) through CUDA. */
 final class OnnxBackend implements ModelBackend {
     private final OrtEnvironment env;
     private final BackendOptions options;
+    /** Whether the backward pass is written in the plain forms instead of ONNX Runtime's (tests compare both). */
+    private final boolean plainLowering;
 
     OnnxBackend(BackendOptions options) {
+        this(options, false);
+    }
+
+    OnnxBackend(BackendOptions options, boolean plainLowering) {
         this.options = options;
+        this.plainLowering = plainLowering;
         // FATAL only: ORT would print its error lines before our one-line message (its errors reach us as exceptions).
         this.env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "filtervis");
         if (!List.of("cpu", "cuda").contains(options.device())) {
@@ -65,6 +73,11 @@ final class OnnxBackend implements ModelBackend {
             throw FiltervisException.failure("ONNX Runtime cannot use device '" + options.device() + "': " + firstLine(e.getMessage())
                     + ". CUDA needs an NVIDIA GPU with CUDA 12 and cuDNN 9 and the GPU build (mvn -Pcuda package); otherwise use --device cpu", e);
         }
+    }
+
+    /** How backward passes are written: a new {@link OrtLowering} per model built. */
+    Lowering lowering() {
+        return plainLowering ? Lowering.PLAIN : new OrtLowering();
     }
 
     OrtEnvironment env() {

@@ -44,10 +44,10 @@ final class OnnxModelHandle implements Model {
     OnnxModelHandle(OnnxBackend backend, Path file, OnnxModel model) {
         this.backend = backend;
         this.file = file;
-        this.storedLayer = model.metadata.get(GradientGraph.LAYER_KEY);
+        this.storedLayer = model.metadata.get(ChannelGradientModel.LAYER_KEY);
         this.prepared = storedLayer != null ? model : GraphPrep.prepare(model);
         if (storedLayer != null) {
-            this.image = model.graph.inputs.stream().filter(v -> !v.name().equals(GradientGraph.CHANNELS)).findFirst().orElseThrow();
+            this.image = model.graph.inputs.stream().filter(v -> !v.name().equals(ChannelGradientModel.CHANNELS)).findFirst().orElseThrow();
         } else {
             this.image = GraphPrep.imageInput(prepared.graph);
         }
@@ -108,7 +108,7 @@ final class OnnxModelHandle implements Model {
         GraphPrep.foldBatchNorm(cut.graph, Set.of(tensor));
         Map<String, long[]> shapes = probe(new LinkedHashSet<>(GraphPrep.allNodeOutputs(cut.graph)), batch, height, width);
         ConstantFolder.fold(cut.graph, shapes);
-        OnnxModel gradient = GradientGraph.build(cut, tensor, shapes, redirectRelu);
+        OnnxModel gradient = ChannelGradientModel.build(cut, tensor, shapes, redirectRelu, backend.lowering());
         gradient.metadata.put("filtervis.gradient.channels", Long.toString(shapes.get(tensor)[1]));
         return gradient;
     }
@@ -201,7 +201,7 @@ final class OnnxModelHandle implements Model {
             try {
                 OrtSession.SessionOptions so = backend.sessionOptions(backend.threads());
                 return new OnnxDifferentiator.Sessions(createSession(OnnxFormat.write(cut), so),
-                        createSession(OnnxFormat.write(GradientGraph.buildSeeded(forBackward, seeded, all, seeded)), so));
+                        createSession(OnnxFormat.write(GradientGraph.buildSeeded(forBackward, seeded, all, seeded, backend.lowering())), so));
             } catch (OrtException e) {
                 throw FiltervisException.failure("ONNX Runtime cannot load the model of " + file.getFileName() + ": " + OnnxBackend.firstLine(e.getMessage()), e);
             }
