@@ -14,7 +14,7 @@ import org.filtervis.api.ModelBackend;
  * (the ONNX Runtime backend stays the default for them).
  */
 public final class DjlBackendProvider implements BackendProvider {
-    static final Properties VERSIONS = org.filtervis.graph.BuildVersions.load(DjlBackendProvider.class, "/filtervis-djl.properties");
+    static final Properties VERSIONS = org.filtervis.graph.kit.BuildVersions.load(DjlBackendProvider.class, "/filtervis-djl.properties");
 
     @Override
     public int spiVersion() {

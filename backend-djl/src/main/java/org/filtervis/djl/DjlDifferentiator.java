@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.filtervis.api.InputSpec;
-import org.filtervis.graph.BackendDifferentiator;
+import org.filtervis.graph.kit.BackendDifferentiator;
 
 /**
  * The general path on PyTorch: the lowered graph run eagerly to the tensors an objective reads,

@@ -7,7 +7,7 @@ import ai.djl.training.GradientCollector;
 import java.util.Arrays;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.InputSpec;
-import org.filtervis.graph.BackendGradients;
+import org.filtervis.graph.kit.BackendGradients;
 import org.filtervis.graph.GradientGraph;
 
 /**

@@ -14,7 +14,7 @@ import org.filtervis.api.Model;
 import org.filtervis.graph.GraphPrep;
 import org.filtervis.graph.LayerSuggestions;
 import org.filtervis.graph.OnnxModel;
-import org.filtervis.graph.PreparedModel;
+import org.filtervis.graph.kit.PreparedModel;
 
 /** An ONNX model run by PyTorch through DJL: the graph lowered op by op, differentiated by autograd. */
 final class DjlOnnxModel implements Model {
@@ -83,9 +83,9 @@ final class DjlOnnxModel implements Model {
         if (height < 1 || width < 1) {
             throw FiltervisException.usage("image size " + height + "x" + width + " is not positive; use --size with a positive number");
         }
-        Map<String, String> tensorOf = org.filtervis.graph.BackendDifferentiator.resolve(prepared.graph(), layers);
+        Map<String, String> tensorOf = org.filtervis.graph.kit.BackendDifferentiator.resolve(prepared.graph(), layers);
         Map<String, long[]> probed = probe(Set.copyOf(tensorOf.values()), height, width);
-        Map<String, long[]> shapes = org.filtervis.graph.BackendDifferentiator.perImage(tensorOf, probed);
+        Map<String, long[]> shapes = org.filtervis.graph.kit.BackendDifferentiator.perImage(tensorOf, probed);
         OnnxModel cut = prepared.cut(1, height, width, Set.copyOf(tensorOf.values()));
         NDManager weights = backend.root().newSubManager();
         return java.util.Optional.of(new DjlDifferentiator(backend, new DjlGraph(cut.graph, weights), weights, prepared.input().withSize(height, width),

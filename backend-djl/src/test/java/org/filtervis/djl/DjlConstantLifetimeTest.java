@@ -12,7 +12,7 @@ import ai.djl.ndarray.NDManager;
 import org.filtervis.graph.Attribute;
 import org.filtervis.graph.GraphBuilder;
 import org.filtervis.graph.OnnxModel;
-import org.filtervis.graph.PreparedModel;
+import org.filtervis.graph.kit.PreparedModel;
 import org.filtervis.graph.Tensor;
 import org.filtervis.testkit.BackendTesting;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -21,7 +21,7 @@ public final class OnnxBackendProvider implements BackendProvider {
 
     @Override
     public String version() {
-        return "ONNX Runtime " + org.filtervis.graph.BuildVersions.load(OnnxBackendProvider.class, "/filtervis-onnx.properties")
+        return "ONNX Runtime " + org.filtervis.graph.kit.BuildVersions.load(OnnxBackendProvider.class, "/filtervis-onnx.properties")
                 .getProperty("onnxruntime.version");
     }
 

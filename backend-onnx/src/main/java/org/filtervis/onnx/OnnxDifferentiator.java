@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.function.IntFunction;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.InputSpec;
-import org.filtervis.graph.BackendDifferentiator;
+import org.filtervis.graph.kit.BackendDifferentiator;
 import org.filtervis.graph.GradientGraph;
 
 /**

@@ -11,7 +11,7 @@ import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.InputSpec;
-import org.filtervis.graph.BackendGradients;
+import org.filtervis.graph.kit.BackendGradients;
 
 /**
  * Runs a layer's gradient model; one session per batch size (and thread count), built on first

@@ -185,11 +185,11 @@ final class OnnxModelHandle implements Model {
         if (storedLayer != null) {
             return Optional.empty();
         }
-        Map<String, String> tensorOf = org.filtervis.graph.BackendDifferentiator.resolve(prepared.graph, layers);
+        Map<String, String> tensorOf = org.filtervis.graph.kit.BackendDifferentiator.resolve(prepared.graph, layers);
         List<String> tensors = List.copyOf(new LinkedHashSet<>(tensorOf.values()));
         int fixed = (int) image.dim(0);
         Map<String, long[]> probed = probe(new LinkedHashSet<>(tensors), Math.max(1, fixed), height, width);
-        Map<String, long[]> shapes = org.filtervis.graph.BackendDifferentiator.perImage(tensorOf, probed);
+        Map<String, long[]> shapes = org.filtervis.graph.kit.BackendDifferentiator.perImage(tensorOf, probed);
         int maxBatch = fixed > 0 && !runsAtOtherBatch(tensors.get(0), fixed, height, width) ? fixed : Integer.MAX_VALUE;
         return Optional.of(new OnnxDifferentiator(backend, input.withSize(height, width), image.name(), tensorOf, shapes, maxBatch, n -> {
             OnnxModel cut = GraphPrep.cut(prepared, imageDims(n, height, width), new LinkedHashSet<>(tensors));

@@ -15,7 +15,7 @@ import org.filtervis.api.ModelBackend;
  * ONNX models when chosen with {@code --backend tf}.
  */
 public final class TfBackendProvider implements BackendProvider {
-    static final Properties VERSIONS = org.filtervis.graph.BuildVersions.load(TfBackendProvider.class, "/filtervis-tf.properties");
+    static final Properties VERSIONS = org.filtervis.graph.kit.BuildVersions.load(TfBackendProvider.class, "/filtervis-tf.properties");
 
     @Override
     public int spiVersion() {

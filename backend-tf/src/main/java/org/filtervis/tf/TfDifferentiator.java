@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.InputSpec;
-import org.filtervis.graph.BackendDifferentiator;
+import org.filtervis.graph.kit.BackendDifferentiator;
 import org.tensorflow.Graph;
 import org.tensorflow.Output;
 import org.tensorflow.Result;

@@ -6,7 +6,7 @@ import java.util.Map;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.InputSpec;
-import org.filtervis.graph.BackendGradients;
+import org.filtervis.graph.kit.BackendGradients;
 import org.filtervis.graph.GradientGraph;
 import org.tensorflow.Graph;
 import org.tensorflow.Output;

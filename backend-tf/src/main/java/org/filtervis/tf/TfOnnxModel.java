@@ -12,7 +12,7 @@ import org.filtervis.api.Model;
 import org.filtervis.graph.GraphPrep;
 import org.filtervis.graph.LayerSuggestions;
 import org.filtervis.graph.OnnxModel;
-import org.filtervis.graph.PreparedModel;
+import org.filtervis.graph.kit.PreparedModel;
 import org.tensorflow.Graph;
 import org.tensorflow.Output;
 import org.tensorflow.proto.DataType;
@@ -93,11 +93,11 @@ final class TfOnnxModel implements Model {
         if (height < 1 || width < 1) {
             throw FiltervisException.usage("image size " + height + "x" + width + " is not positive; use --size with a positive number");
         }
-        Map<String, String> tensorOf = org.filtervis.graph.BackendDifferentiator.resolve(prepared.graph(), layers);
+        Map<String, String> tensorOf = org.filtervis.graph.kit.BackendDifferentiator.resolve(prepared.graph(), layers);
         Set<String> tensors = Set.copyOf(tensorOf.values());
         int fixed = prepared.fixedBatch();
         Map<String, long[]> probed = probe(tensors, Math.max(1, fixed), height, width);
-        Map<String, long[]> shapes = org.filtervis.graph.BackendDifferentiator.perImage(tensorOf, probed);
+        Map<String, long[]> shapes = org.filtervis.graph.kit.BackendDifferentiator.perImage(tensorOf, probed);
         OnnxModel cut = prepared.cut(1, height, width, tensors);
         GraphPrep.foldBatchNorm(cut.graph, tensors);
         return java.util.Optional.of(new TfDifferentiator(backend, prepared.input().withSize(height, width), tensorOf, shapes,

@@ -1,6 +1,7 @@
-package org.filtervis.graph;
+package org.filtervis.graph.kit;
 
 import org.filtervis.api.InputSpec;
+import org.filtervis.graph.GraphPrep;
 
 /**
  * What a backend's gradient provider and differentiator hold alike: the images they take and the

@@ -1,4 +1,4 @@
-package org.filtervis.graph;
+package org.filtervis.graph.kit;
 
 import java.io.IOException;
 import java.io.InputStream;

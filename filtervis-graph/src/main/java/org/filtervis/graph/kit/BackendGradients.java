@@ -1,4 +1,4 @@
-package org.filtervis.graph;
+package org.filtervis.graph.kit;
 
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.InputSpec;

@@ -1,4 +1,4 @@
-package org.filtervis.graph;
+package org.filtervis.graph.kit;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import org.filtervis.api.Differentiator;
 import org.filtervis.api.InputSpec;
+import org.filtervis.graph.Graph;
+import org.filtervis.graph.GraphPrep;
 
 /**
  * What every backend's {@link Differentiator} holds alike: the input, the layers asked for and

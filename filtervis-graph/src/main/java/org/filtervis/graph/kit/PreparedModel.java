@@ -1,6 +1,9 @@
-package org.filtervis.graph;
+package org.filtervis.graph.kit;
 
 import org.filtervis.api.InputSpec;
+import org.filtervis.graph.Graph;
+import org.filtervis.graph.GraphPrep;
+import org.filtervis.graph.OnnxModel;
 
 /** An ONNX model ready for a backend that lowers it: prepared (constants folded, opset 17) with its image input described. */
 public record PreparedModel(OnnxModel model, InputSpec input) {
