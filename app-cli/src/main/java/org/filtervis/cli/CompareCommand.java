@@ -22,6 +22,7 @@ import org.filtervis.core.ObjectiveParser;
 import org.filtervis.core.Recipe;
 import org.filtervis.core.RunEngine;
 import org.filtervis.core.Visualizer;
+import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -91,8 +92,8 @@ final class CompareCommand implements Callable<Integer> {
             throw FiltervisException.usage("give --layer or --objective, not both (--layer L means --objective \"channel(L, f)\")");
         }
         Objective parsed = objective != null ? ObjectiveParser.parse(objective) : null;
-        String layerName = objective != null ? objective.strip() : layer != null ? layer : DemoModelFile.demo().layer();
-        Path modelFile = Filtervis.modelOrDemo(model);
+        String layerName = objective != null ? objective.strip() : layer != null ? layer : ModelFiles.demo().layer();
+        Path modelFile = ModelFiles.resolve(model);
         Recipe recipe = new Recipe(steps, lr, seed, 0);
         Filters.Spec listed = Filters.parse(filters);
         List<Comparison.Run> runs = new ArrayList<>();
@@ -125,7 +126,7 @@ final class CompareCommand implements Callable<Integer> {
         List<Comparison.Pair> pairs = Comparison.pairs(runs);
         Comparison.Tolerance tolerance = new Comparison.Tolerance(toleranceCosine, tolerancePsnr);
         Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("model", Filtervis.describeModel(model));
+        settings.put("model", ModelFiles.describe(model));
         settings.put(objective != null ? "objective" : "layer", layerName);
         settings.put("filters", chosen);
         settings.put("size", usedSize);

@@ -14,6 +14,8 @@ import org.filtervis.graph.OnnxFormat;
 import org.filtervis.graph.OnnxModel;
 import org.filtervis.graph.keras.KerasImporter;
 import org.filtervis.graph.keras.TfjsModel;
+import org.filtervis.models.KerasH5;
+import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -69,7 +71,7 @@ final class ConvertCommand implements Callable<Integer> {
             throw FiltervisException.usage(model + " is not a Keras model (a TF.js layers folder with model.json or model.min.js, or that"
                     + " file, or a Keras 2 .h5); convert --to onnx reads those");
         }
-        OnnxModel m = KerasImporter.toOnnx(h5 ? KerasH5.read(model) : TfjsModel.read(model));
+        OnnxModel m = KerasImporter.toOnnx(ModelFiles.readKeras(model));
         byte[] bytes = OnnxFormat.write(m);
         try {
             AtomicFiles.write(output, out -> out.write(bytes));

@@ -6,6 +6,7 @@ import org.filtervis.api.FiltervisException;
 import org.filtervis.api.Model;
 import org.filtervis.core.Recipe;
 import org.filtervis.core.Visualizer;
+import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,7 +34,7 @@ final class ExportGradientCommand implements Callable<Integer> {
         if (batch < 1) {
             throw FiltervisException.usage("--batch must be positive");
         }
-        try (Visualizer v = top.visualizer(options.backend, Filtervis.modelOrDemo(options.model), options.device, options.threads,
+        try (Visualizer v = top.visualizer(options.backend, ModelFiles.resolve(options.model), options.device, options.threads,
                 Recipe.keras(), batch)) {
             Model model = v.model();
             int size = options.size(model.input());

@@ -127,38 +127,6 @@ public final class Filtervis implements Callable<Integer> {
         return Guice.createInjector(new BackendModule(registry.providers()), new RunModule(settings)).getInstance(Visualizer.class);
     }
 
-    /** The model file to open: the default demo without --model; a Keras model (TF.js layers, .h5) imported to ONNX on the way. */
-    static Path modelOrDemo(Path model) {
-        if (model == null) {
-            return DemoModelFile.demo().model();
-        }
-        try {
-            if (KerasH5.isH5(model)) {
-                return DemoModelFile.imported(KerasH5.read(model));
-            }
-            if (org.filtervis.graph.keras.TfjsModel.isTfjs(model)) {
-                return DemoModelFile.imported(org.filtervis.graph.keras.TfjsModel.read(model));
-            }
-        } catch (FiltervisException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            // A Keras file is untrusted input: whatever in it the importer trips over is the file's fault, said in one line.
-            String why = e instanceof IllegalArgumentException && e.getMessage() != null ? e.getMessage() : "a field is missing or has the wrong type";
-            throw FiltervisException.failure(model + " is not a Keras model filtervis can read (" + why + "); is the file damaged?", e);
-        }
-        return model;
-    }
-
-    /** The model that runs, for run records: the file given, the pretrained demo's file, or the generated demo network. */
-    static String describeModel(Path given) {
-        if (given != null) {
-            return given.toString();
-        }
-        DemoModelFile.Demo demo = DemoModelFile.demo();
-        return demo.layer().equals(org.filtervis.graph.DemoNetwork.FIRST_LAYER) ? "embedded demo network (generated, " + demo.model() + ")"
-                : demo.model().toString();
-    }
-
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {

@@ -16,6 +16,7 @@ import org.filtervis.core.ObjectiveParser;
 import org.filtervis.core.Npy;
 import org.filtervis.core.Recipe;
 import org.filtervis.core.Visualizer;
+import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -58,7 +59,7 @@ final class GradientCommand implements Callable<Integer> {
                 throw FiltervisException.usage(input + " holds " + values[i] + " at flat index " + i + "; gradients need finite inputs");
             }
         }
-        try (Visualizer v = top.visualizer(options.backend, Filtervis.modelOrDemo(options.model), options.device, options.threads,
+        try (Visualizer v = top.visualizer(options.backend, ModelFiles.resolve(options.model), options.device, options.threads,
                 Recipe.keras(), 1)) {
             Model model = v.model();
             InputSpec spec = model.input();

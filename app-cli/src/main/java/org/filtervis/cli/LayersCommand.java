@@ -5,6 +5,7 @@ import org.filtervis.api.LayerInfo;
 import org.filtervis.api.Model;
 import org.filtervis.core.Recipe;
 import org.filtervis.core.Visualizer;
+import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
@@ -19,7 +20,7 @@ final class LayersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Visualizer v = top.visualizer(options.backend, Filtervis.modelOrDemo(options.model), options.device, options.threads,
+        try (Visualizer v = top.visualizer(options.backend, ModelFiles.resolve(options.model), options.device, options.threads,
                 Recipe.keras(), 1)) {
             Model model = v.model();
             int size = options.size(model.input());

@@ -23,6 +23,7 @@ import org.filtervis.core.RunEngine;
 import org.filtervis.core.RunJsonSink;
 import org.filtervis.core.Visualizer;
 import org.filtervis.graph.DemoNetwork;
+import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -84,13 +85,13 @@ final class VisualizeCommand implements Callable<Integer> {
         if (layer == null && parsed == null && options.model != null) {
             throw FiltervisException.usage("--layer is required with --model; list the layers with: filtervis layers --model " + options.model);
         }
-        DemoModelFile.Demo demo = DemoModelFile.demo();
+        ModelFiles.Demo demo = ModelFiles.demo();
         String layerName = objective != null ? objective.strip() : layer != null ? layer : demo.layer();
         // The pretrained demo leaves many mixed4 filters dark on noise: it uses Lucid's fix unless told otherwise.
         redirectSteps = redirect != null ? redirect : options.model == null ? demo.redirectSteps() : 0;
         Recipe recipe = org.filtervis.core.Limits.recipe(new Recipe(steps, lr, seed, redirectSteps));
         long t0 = System.nanoTime();
-        try (Visualizer v = top.visualizer(options.backend, Filtervis.modelOrDemo(options.model), options.device, options.threads, recipe, batch)) {
+        try (Visualizer v = top.visualizer(options.backend, ModelFiles.resolve(options.model), options.device, options.threads, recipe, batch)) {
             Model model = v.model();
             int size = options.size(model.input());
             // Without --objective, today's fused channel path: byte-identical images.
@@ -127,7 +128,7 @@ final class VisualizeCommand implements Callable<Integer> {
 
     private Map<String, Object> settings(Visualizer v, String layerName, List<Integer> chosen, int size) {
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("model", Filtervis.describeModel(options.model));
+        s.put("model", ModelFiles.describe(options.model));
         s.put(objective != null ? "objective" : "layer", layerName);
         s.put("backend", v.provider().name());
         s.put("backend_version", v.provider().version());

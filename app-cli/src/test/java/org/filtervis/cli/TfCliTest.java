@@ -33,11 +33,11 @@ class TfCliTest {
     @Test
     void demoAsSavedModelGivesTheOnnxGradientsAndVisualizes() throws IOException {
         Path saved = dir.resolve("demo_savedmodel");
-        Cli c = Cli.run("convert", "--model", DemoModelFile.path().toString(), "--to", "savedmodel", "--output", saved.toString(), "--size", "48");
+        Cli c = Cli.run("convert", "--model", org.filtervis.models.ModelFiles.demoNetwork().toString(), "--to", "savedmodel", "--output", saved.toString(), "--size", "48");
         assertEquals(0, c.code(), c.err());
         assertTrue(c.out().contains("by backend tf"), c.out());
 
-        Cli again = Cli.run("convert", "--model", DemoModelFile.path().toString(), "--to", "savedmodel", "--output", saved.toString());
+        Cli again = Cli.run("convert", "--model", org.filtervis.models.ModelFiles.demoNetwork().toString(), "--to", "savedmodel", "--output", saved.toString());
         assertEquals(2, again.code());
         assertTrue(again.oneLineError() && again.err().contains("exists"), again.err());
 

@@ -1,4 +1,4 @@
-package org.filtervis.cli;
+package org.filtervis.models;
 
 import io.jhdf.HdfFile;
 import io.jhdf.api.Attribute;
@@ -18,16 +18,16 @@ import org.filtervis.graph.keras.TfjsModel;
  * (the same topology JSON as TF.js's) and the weights under {@code model_weights/<layer>}, listed by
  * each layer group's {@code weight_names} attribute. Read with jhdf (pure Java, no HDF5 natives).
  */
-final class KerasH5 {
+public final class KerasH5 {
     private KerasH5() {}
 
-    static boolean isH5(Path p) {
+    public static boolean isH5(Path p) {
         String n = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
         return n.endsWith(".h5") || n.endsWith(".hdf5") || n.endsWith(".keras");
     }
 
     @SuppressWarnings("unchecked")
-    static TfjsModel read(Path file) {
+    public static TfjsModel read(Path file) {
         if (file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".keras")) {
             throw FiltervisException.failure(file + " is a Keras 3 .keras archive; filtervis reads Keras 2 .h5 files (model.save(\"m.h5\")) and TF.js layers"
                     + " models");

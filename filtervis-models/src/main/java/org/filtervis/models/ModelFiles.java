@@ -1,0 +1,107 @@
+package org.filtervis.models;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import org.filtervis.api.FiltervisException;
+import org.filtervis.core.AtomicFiles;
+import org.filtervis.graph.DemoNetwork;
+import org.filtervis.graph.OnnxFormat;
+import org.filtervis.graph.keras.KerasImporter;
+import org.filtervis.graph.keras.TfjsModel;
+
+/**
+ * The model-reading step of the library: from what a user names (a model file, a Keras model in
+ * TF.js layers format or {@code .h5}, or nothing) to the file a backend opens. Keras models are
+ * imported to ONNX once and cached in the temporary folder by content; with no model, the
+ * pretrained InceptionV3 that {@code tools/demo-models.sh} converts into the models folder
+ * ({@code -Dfiltervis.models}, set by the launcher), visualized at {@code mixed4}, or else the
+ * embedded demo network.
+ */
+public final class ModelFiles {
+    private ModelFiles() {}
+
+    /** A default model and the layer and filters to show from it (filters null: all of the layer's). */
+    public record Demo(Path model, String layer, String filters, int redirectSteps) {}
+
+    /** The default model. */
+    public static Demo demo() {
+        String models = System.getProperty("filtervis.models");
+        if (models != null) {
+            Path inception = Path.of(models, "inception_v3.onnx");
+            if (Files.isRegularFile(inception)) {
+                return new Demo(inception, "mixed4", "0-15", 10);
+            }
+        }
+        return new Demo(demoNetwork(), DemoNetwork.FIRST_LAYER, null, 0);
+    }
+
+    /** The embedded demo network as a file. */
+    public static Path demoNetwork() {
+        return cached("demo", OnnxFormat.write(DemoNetwork.build()));
+    }
+
+    /**
+     * The file to open for {@code model}: the default demo when null; a Keras model (TF.js layers
+     * folder or {@code model.json}, {@code .h5}) imported to ONNX; any other path as it is. A Keras
+     * file is untrusted input: whatever in it the importer trips over is one failure naming the file.
+     */
+    public static Path resolve(Path model) {
+        if (model == null) {
+            return demo().model();
+        }
+        try {
+            if (KerasH5.isH5(model)) {
+                return imported(KerasH5.read(model));
+            }
+            if (TfjsModel.isTfjs(model)) {
+                return imported(TfjsModel.read(model));
+            }
+        } catch (FiltervisException e) {
+            // Name the file where the importer's message does not.
+            throw e.usage() || e.getMessage().contains(model.toString()) ? e : FiltervisException.failure(model + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            String why = e instanceof IllegalArgumentException && e.getMessage() != null ? e.getMessage() : "a field is missing or has the wrong type";
+            throw FiltervisException.failure(model + " is not a Keras model filtervis can read (" + why + "); is the file damaged?", e);
+        }
+        return model;
+    }
+
+    /** The Keras model (TF.js layers or {@code .h5}) at {@code model}, read but not converted. */
+    public static TfjsModel readKeras(Path model) {
+        return KerasH5.isH5(model) ? KerasH5.read(model) : TfjsModel.read(model);
+    }
+
+    /** The model that runs, for run records: the file given, the pretrained demo's file, or the generated demo network. */
+    public static String describe(Path given) {
+        if (given != null) {
+            return given.toString();
+        }
+        Demo demo = demo();
+        return demo.layer().equals(DemoNetwork.FIRST_LAYER) ? "embedded demo network (generated, " + demo.model() + ")" : demo.model().toString();
+    }
+
+    /** A Keras model imported to ONNX, cached in the temporary folder by content. */
+    static Path imported(TfjsModel keras) {
+        return cached("keras", OnnxFormat.write(KerasImporter.toOnnx(keras)));
+    }
+
+    private static Path cached(String kind, byte[] bytes) {
+        String tag;
+        try {
+            tag = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes), 0, 6);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        Path file = Path.of(System.getProperty("java.io.tmpdir"), "filtervis-" + kind + "-" + tag + ".onnx");
+        try {
+            if (!Files.isRegularFile(file) || Files.size(file) != bytes.length) {
+                AtomicFiles.write(file, out -> out.write(bytes));
+            }
+        } catch (IOException e) {
+            throw FiltervisException.failure("cannot write the " + kind + " model to " + file + ": " + e.getMessage());
+        }
+        return file;
+    }
+}
