@@ -18,12 +18,12 @@ import org.filtervis.core.GradientAscent;
 import org.filtervis.core.ImageMath;
 import org.filtervis.api.Objective;
 import org.filtervis.core.ObjectiveGradients;
-import org.filtervis.core.ObjectiveParser;
 import org.filtervis.core.Recipe;
 import org.filtervis.core.RunEngine;
 import org.filtervis.core.Visualizer;
 import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -39,29 +39,11 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "FILE", description = "Model file (default: the embedded demo network).")
     Path model;
 
-    @Option(names = "--layer", paramLabel = "NAME", description = "Layer (required with --model, unless --objective).")
-    String layer;
-
-    @Option(names = "--objective", paramLabel = "EXPR", description = "What to maximize instead of a layer's channel (as in visualize).")
-    String objective;
-
-    @Option(names = "--filters", defaultValue = "0-7", paramLabel = "LIST", description = "Filters (default: ${DEFAULT-VALUE}).")
-    String filters;
+    @Mixin
+    RecipeOptions recipeOptions;
 
     @Option(names = "--size", paramLabel = "PX", description = "Image size (default: the model's own if fixed, else 180).")
     Integer size;
-
-    @Option(names = "--steps", defaultValue = "30")
-    int steps;
-
-    @Option(names = "--lr", defaultValue = "10")
-    float lr;
-
-    @Option(names = "--seed", defaultValue = "0")
-    long seed;
-
-    @Option(names = "--batch", defaultValue = "16")
-    int batch;
 
     @Option(names = "--threads", defaultValue = "0")
     int threads;
@@ -77,34 +59,31 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (layer == null && objective == null && model != null) {
-            throw FiltervisException.usage("--layer is required with --model; list the layers with: filtervis layers --model " + model);
-        }
         if (out.toString().isEmpty()) {
             throw FiltervisException.usage("--out is empty; name an output folder");
         }
         org.filtervis.core.Limits.threads(threads);
-        org.filtervis.core.Limits.recipe(new Recipe(steps, lr, seed, 0));
         if (size != null) {
             org.filtervis.core.Limits.size(size);
         }
-        if (objective != null && layer != null) {
-            throw FiltervisException.usage("give --layer or --objective, not both (--layer L means --objective \"channel(L, f)\")");
-        }
-        Objective parsed = objective != null ? ObjectiveParser.parse(objective) : null;
-        String layerName = objective != null ? objective.strip() : layer != null ? layer : ModelFiles.demo().layer();
+        Objective parsed = recipeOptions.objective(model);
+        ModelFiles.Demo demo = ModelFiles.demo();
+        String layerName = recipeOptions.layerName(demo);
+        Recipe recipe = recipeOptions.recipe(recipeOptions.redirectSteps(model, demo));
         Path modelFile = ModelFiles.resolve(model);
-        Recipe recipe = new Recipe(steps, lr, seed, 0);
-        Filters.Spec listed = Filters.parse(filters);
+        Filters.Spec listed = Filters.parse(recipeOptions.filters == null ? "0-7" : recipeOptions.filters);
         List<Comparison.Run> runs = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         int usedSize = -1;
         List<Integer> chosen = List.of();
         for (String name : backends) {
-            try (Visualizer v = top.visualizer(name, modelFile, "cpu", threads, recipe, batch)) {
+            try (Visualizer v = top.visualizer(name, modelFile, "cpu", threads, recipe, recipeOptions.batch)) {
                 int px = size != null ? org.filtervis.core.Limits.size(size) : v.model().input().height() > 0 ? v.model().input().height() : Recipe.KERAS_SIZE;
                 usedSize = px;
                 try (GradientProvider gradients = parsed != null ? ObjectiveGradients.open(v.model(), parsed, px, px) : v.model().gradients(layerName, px, px)) {
+                    if (recipe.redirectSteps() > 0 && gradients.redirectedRelu().isEmpty()) {
+                        throw FiltervisException.usage("backend '" + name + "' cannot redirect ReLU gradients for this model; run without --redirect-relu");
+                    }
                     chosen = Filters.distinct(listed, gradients.channels(), layerName);
                     runs.add(run(v, gradients, layerName, chosen, recipe));
                 }
@@ -127,12 +106,13 @@ final class CompareCommand implements Callable<Integer> {
         Comparison.Tolerance tolerance = new Comparison.Tolerance(toleranceCosine, tolerancePsnr);
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("model", ModelFiles.describe(model));
-        settings.put(objective != null ? "objective" : "layer", layerName);
+        settings.put(recipeOptions.objective != null ? "objective" : "layer", layerName);
         settings.put("filters", chosen);
         settings.put("size", usedSize);
-        settings.put("steps", steps);
-        settings.put("lr", lr);
-        settings.put("seed", seed);
+        settings.put("steps", recipe.steps());
+        settings.put("lr", recipe.lr());
+        settings.put("seed", recipe.seed());
+        settings.put("redirect_relu_steps", recipe.redirectSteps());
         CompareReport.write(out, settings, runs, skipped, pairs, tolerance);
         Comparison.Pair worst = Comparison.worst(pairs);
         String summary = String.format(Locale.ROOT, "worst: filter %d, %s/%s: step-0 gradient cosine %.6f, final image PSNR %.1f dB",

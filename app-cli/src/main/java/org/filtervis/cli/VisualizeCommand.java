@@ -18,11 +18,9 @@ import org.filtervis.core.PngSinks;
 import org.filtervis.core.Recipe;
 import org.filtervis.api.Objective;
 import org.filtervis.core.ObjectiveGradients;
-import org.filtervis.core.ObjectiveParser;
 import org.filtervis.core.RunEngine;
 import org.filtervis.core.RunJsonSink;
 import org.filtervis.core.Visualizer;
-import org.filtervis.graph.DemoNetwork;
 import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,35 +35,10 @@ final class VisualizeCommand implements Callable<Integer> {
     @Mixin
     Filtervis.ModelOptions options;
 
-    @Option(names = "--layer", paramLabel = "NAME", description = "Layer to visualize (required with --model; the demo's default is mixed4 of InceptionV3, or "
-            + DemoNetwork.FIRST_LAYER + " of the generated network).")
-    String layer;
-
-    @Option(names = "--objective", paramLabel = "EXPR", description = "What to maximize instead of a layer's channel, e.g. "
-            + "\"channel(mixed4, f) - 0.01 * tv()\" (objectives: channel, neuron, deepdream, logit, direction, l1, l2, tv; f is each image's filter).")
-    String objective;
-
-    @Option(names = "--filters", paramLabel = "LIST", description = "Filters, e.g. 0-63 or 0,5,9 (default: the first 64; 16 for the InceptionV3 demo).")
-    String filters;
-
-    @Option(names = "--steps", defaultValue = "30", description = "Gradient steps (default: ${DEFAULT-VALUE}).")
-    int steps;
-
-    @Option(names = "--lr", defaultValue = "10", description = "Step length in L2 norm (default: ${DEFAULT-VALUE}).")
-    float lr;
-
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial noise (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--redirect-relu", paramLabel = "STEPS", arity = "0..1", fallbackValue = "10",
-            description = "Redirect ReLU gradients for the first STEPS steps (Lucid's fix for filters that do not fire on noise;"
-                    + " alone: 10 steps; default: off, the Keras recipe; on for the InceptionV3 demo).")
-    Integer redirect;
+    @Mixin
+    RecipeOptions recipeOptions;
 
     int redirectSteps;
-
-    @Option(names = "--batch", defaultValue = "16", description = "Filters per batch (default: ${DEFAULT-VALUE}).")
-    int batch;
 
     @Option(names = "--out", defaultValue = "filtervis-out", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -78,18 +51,12 @@ final class VisualizeCommand implements Callable<Integer> {
         if (out.toString().isEmpty()) {
             throw FiltervisException.usage("--out is empty; name an output folder");
         }
-        if (objective != null && layer != null) {
-            throw FiltervisException.usage("give --layer or --objective, not both (--layer L means --objective \"channel(L, f)\")");
-        }
-        Objective parsed = objective != null ? ObjectiveParser.parse(objective) : null;
-        if (layer == null && parsed == null && options.model != null) {
-            throw FiltervisException.usage("--layer is required with --model; list the layers with: filtervis layers --model " + options.model);
-        }
+        Objective parsed = recipeOptions.objective(options.model);
         ModelFiles.Demo demo = ModelFiles.demo();
-        String layerName = objective != null ? objective.strip() : layer != null ? layer : demo.layer();
-        // The pretrained demo leaves many mixed4 filters dark on noise: it uses Lucid's fix unless told otherwise.
-        redirectSteps = redirect != null ? redirect : options.model == null ? demo.redirectSteps() : 0;
-        Recipe recipe = org.filtervis.core.Limits.recipe(new Recipe(steps, lr, seed, redirectSteps));
+        String layerName = recipeOptions.layerName(demo);
+        redirectSteps = recipeOptions.redirectSteps(options.model, demo);
+        Recipe recipe = recipeOptions.recipe(redirectSteps);
+        int batch = recipeOptions.batch;
         long t0 = System.nanoTime();
         try (Visualizer v = top.visualizer(options.backend, ModelFiles.resolve(options.model), options.device, options.threads, recipe, batch)) {
             Model model = v.model();
@@ -98,7 +65,7 @@ final class VisualizeCommand implements Callable<Integer> {
             try (GradientProvider gradients = parsed != null ? ObjectiveGradients.open(model, parsed, size, size) : model.gradients(layerName, size, size)) {
                 // The pretrained demo (299 px) shows 16 filters by default, so the first run takes a minute, not several.
                 String defaults = options.model == null && demo.filters() != null ? demo.filters() : "0-" + (Math.min(64, gradients.channels()) - 1);
-                List<Integer> chosen = Filters.distinct(Filters.parse(filters == null ? defaults : filters), gradients.channels(), layerName);
+                List<Integer> chosen = Filters.distinct(Filters.parse(recipeOptions.filters == null ? defaults : recipeOptions.filters), gradients.channels(), layerName);
                 if (redirectSteps > 0 && gradients.redirectedRelu().isEmpty()) {
                     throw FiltervisException.usage("backend '" + v.provider().name() + "' cannot redirect ReLU gradients for this model; run without --redirect-relu");
                 }
@@ -107,7 +74,7 @@ final class VisualizeCommand implements Callable<Integer> {
                 prepareOutput(out);
                 List<ImageSink> sinks = List.of(PngSinks.perFilter(out.resolve("filters")), PngSinks.grid(out.resolve("grid.png")),
                         new RunJsonSink(out.resolve("run.json")));
-                RunEngine.Result run = RunEngine.run(gradients, layerName, chosen, recipe, batch, settings(v, layerName, chosen, size),
+                RunEngine.Result run = RunEngine.run(gradients, layerName, chosen, recipe, batch, settings(v, layerName, chosen, size, recipe),
                         (System.nanoTime() - t0) / 1e9, sinks, new ConsoleProgress(top.err, top.terminal, quiet));
                 List<FilterResult> results = run.filters();
                 long flagged = results.stream().filter(r -> r.status() != FilterResult.Status.OK).count();
@@ -126,10 +93,10 @@ final class VisualizeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, Object> settings(Visualizer v, String layerName, List<Integer> chosen, int size) {
+    private Map<String, Object> settings(Visualizer v, String layerName, List<Integer> chosen, int size, Recipe recipe) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("model", ModelFiles.describe(options.model));
-        s.put(objective != null ? "objective" : "layer", layerName);
+        s.put(recipeOptions.objective != null ? "objective" : "layer", layerName);
         s.put("backend", v.provider().name());
         s.put("backend_version", v.provider().version());
         s.put("device", options.device);
@@ -137,11 +104,11 @@ final class VisualizeCommand implements Callable<Integer> {
         s.put("recipe", "keras");
         s.put("filters", chosen);
         s.put("size", size);
-        s.put("steps", steps);
-        s.put("lr", lr);
-        s.put("seed", seed);
-        s.put("redirect_relu_steps", redirectSteps);
-        s.put("batch", batch);
+        s.put("steps", recipe.steps());
+        s.put("lr", recipe.lr());
+        s.put("seed", recipe.seed());
+        s.put("redirect_relu_steps", recipe.redirectSteps());
+        s.put("batch", recipeOptions.batch);
         s.put("filtervis_version", new Filtervis.Version().getVersion()[0]);
         s.put("java_version", System.getProperty("java.version"));
         return s;

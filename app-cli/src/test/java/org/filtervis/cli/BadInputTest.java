@@ -99,6 +99,22 @@ class BadInputTest {
         assertFails(compare, 2, "--threads 1000");
     }
 
+    /** compare reads the recipe options through visualize's mixin, so the same mistakes get the same lines. */
+    @Test
+    void compareChecksTheRecipeOptionsAsVisualizeDoes() {
+        String[][] mistakes = {{"--steps", "0"}, {"--lr", "NaN"}, {"--batch", "100000"}, {"--layer", "a", "--objective", "deepdream(a)"},
+            {"--objective", "channel(a"}, {"--model", "m.onnx"}, {"--redirect-relu", "-1"}};
+        for (String[] m : mistakes) {
+            Cli v = visualize(m);
+            List<String> args = new java.util.ArrayList<>(List.of("compare", "--backends", "onnx,tf", "--out", out().toString()));
+            args.addAll(List.of(m));
+            Cli c = Cli.run(args.toArray(String[]::new));
+            assertEquals(2, v.code(), String.join(" ", m) + ": " + v.err());
+            assertEquals(v.err(), c.err(), String.join(" ", m));
+            assertEquals(2, c.code());
+        }
+    }
+
     /** A 9 px model whose Reshape asks for the wrong element count: it fails to run whatever the size. */
     static Path brokenAtItsOwnSize(Path dir) throws IOException {
         GraphBuilder b = new GraphBuilder("fixed", 17);
