@@ -1,6 +1,7 @@
 package org.filtervis.cli;
 
 import com.google.inject.Guice;
+import com.google.inject.Injector;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -117,14 +118,32 @@ public final class Filtervis implements Callable<Integer> {
         return registry;
     }
 
-    /** Wires the chosen backend for a model through Guice. */
+    /** Wires the chosen backend for a model through Guice; the run writes no images. */
     Visualizer visualizer(String backend, Path model, String device, int threads, Recipe recipe, int batch) {
+        return visualizer(backend, model, device, threads, recipe, batch, null);
+    }
+
+    /**
+     * Wires one run through Guice: a child of the command's one injector (the discovered backends),
+     * with the chosen backend and, when {@code out} is given, the standard sinks writing there.
+     * compare runs several backends, so it asks for several children.
+     */
+    Visualizer visualizer(String backend, Path model, String device, int threads, Recipe recipe, int batch, Path out) {
         org.filtervis.core.Limits.threads(threads);
         org.filtervis.core.Limits.batch(batch);
         org.filtervis.core.Limits.recipe(recipe);
-        BackendRegistry registry = registry();
-        RunSettings settings = new RunSettings(backend, model, new BackendOptions(device, threads), recipe, batch);
-        return Guice.createInjector(new BackendModule(registry.providers()), new RunModule(settings)).getInstance(Visualizer.class);
+        RunSettings settings = new RunSettings(backend, model, new BackendOptions(device, threads), recipe, batch, out);
+        return injector().createChildInjector(new RunModule(settings)).getInstance(Visualizer.class);
+    }
+
+    private Injector injector;
+
+    /** The command's injector, created on first use: every discovered backend, by name. */
+    Injector injector() {
+        if (injector == null) {
+            injector = Guice.createInjector(new BackendModule(registry().providers()));
+        }
+        return injector;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -14,12 +14,10 @@ import org.filtervis.api.ImageSink;
 import org.filtervis.api.Model;
 import org.filtervis.core.ConsoleProgress;
 import org.filtervis.core.IoMessages;
-import org.filtervis.core.PngSinks;
 import org.filtervis.core.Recipe;
 import org.filtervis.api.Objective;
 import org.filtervis.core.ObjectiveGradients;
 import org.filtervis.core.RunEngine;
-import org.filtervis.core.RunJsonSink;
 import org.filtervis.core.Visualizer;
 import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
@@ -58,7 +56,7 @@ final class VisualizeCommand implements Callable<Integer> {
         Recipe recipe = recipeOptions.recipe(redirectSteps);
         int batch = recipeOptions.batch;
         long t0 = System.nanoTime();
-        try (Visualizer v = top.visualizer(options.backend, ModelFiles.resolve(options.model), options.device, options.threads, recipe, batch)) {
+        try (Visualizer v = top.visualizer(options.backend, ModelFiles.resolve(options.model), options.device, options.threads, recipe, batch, out)) {
             Model model = v.model();
             int size = options.size(model.input());
             // Without --objective, today's fused channel path: byte-identical images.
@@ -72,8 +70,7 @@ final class VisualizeCommand implements Callable<Integer> {
                 // Sessions and graphs are built here, as part of the setup, not in the first timed step.
                 RunEngine.prepare(gradients, recipe, batch, chosen.size());
                 prepareOutput(out);
-                List<ImageSink> sinks = List.of(PngSinks.perFilter(out.resolve("filters")), PngSinks.grid(out.resolve("grid.png")),
-                        new RunJsonSink(out.resolve("run.json")));
+                List<ImageSink> sinks = v.sinks();
                 RunEngine.Result run = RunEngine.run(gradients, layerName, chosen, recipe, batch, settings(v, layerName, chosen, size, recipe),
                         (System.nanoTime() - t0) / 1e9, sinks, new ConsoleProgress(top.err, top.terminal, quiet));
                 List<FilterResult> results = run.filters();

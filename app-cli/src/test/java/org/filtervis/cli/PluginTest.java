@@ -11,7 +11,8 @@ import java.nio.file.Path;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
-import org.filtervis.toy.ToyProvider;
+import org.filtervis.toy.ToyBadProvider;
+import org.filtervis.toy.ToyVersionedProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,20 +21,32 @@ class PluginTest {
     @TempDir
     Path dir;
 
-    /** Packs the toy backend's compiled classes and a service file into a jar. */
+    /** The toy backend's classes, built before this module (examples/toy-backend). */
+    static final Path TOY_CLASSES = Path.of("../examples/toy-backend/target/classes").toAbsolutePath().normalize();
+
+    /**
+     * Packs the toy backend (examples/toy-backend) and this module's broken and versioned variants
+     * of it into one jar, with a service file naming all of them.
+     */
     static void toyJar(Path jar) throws IOException {
-        Path classes = Path.of(ToyProvider.class.getProtectionDomain().getCodeSource().getLocation().getPath());
+        if (!Files.isRegularFile(TOY_CLASSES.resolve("org/filtervis/examples/toy/ToyProvider.class"))) {
+            throw new IllegalStateException("build the toy backend first: mvn -pl examples/toy-backend -am package (missing " + TOY_CLASSES + ")");
+        }
+        Path variants = Path.of(ToyBadProvider.class.getProtectionDomain().getCodeSource().getLocation().getPath());
         Files.createDirectories(jar.getParent());
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar)); Stream<Path> files = Files.walk(classes.resolve("org/filtervis/toy"))) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                out.putNextEntry(new JarEntry(classes.relativize(f).toString().replace('\\', '/')));
-                out.write(Files.readAllBytes(f));
-                out.closeEntry();
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            for (Path[] root : new Path[][] {{TOY_CLASSES, TOY_CLASSES.resolve("org/filtervis/examples/toy")}, {variants, variants.resolve("org/filtervis/toy")}}) {
+                try (Stream<Path> files = Files.walk(root[1])) {
+                    for (Path f : files.filter(Files::isRegularFile).toList()) {
+                        out.putNextEntry(new JarEntry(root[0].relativize(f).toString().replace('\\', '/')));
+                        out.write(Files.readAllBytes(f));
+                        out.closeEntry();
+                    }
+                }
             }
             out.putNextEntry(new JarEntry("META-INF/services/org.filtervis.api.BackendProvider"));
-            out.write((ToyProvider.class.getName() + "\n" + org.filtervis.toy.ToyBadProvider.class.getName() + "\n"
-                    + org.filtervis.toy.ToyVersionedProvider.Old.class.getName() + "\n" + org.filtervis.toy.ToyVersionedProvider.Future.class.getName()
-                    + "\n").getBytes(StandardCharsets.UTF_8));
+            out.write(("org.filtervis.examples.toy.ToyProvider\n" + ToyBadProvider.class.getName() + "\n"
+                    + ToyVersionedProvider.Old.class.getName() + "\n" + ToyVersionedProvider.Future.class.getName() + "\n").getBytes(StandardCharsets.UTF_8));
             out.closeEntry();
         }
     }
@@ -120,8 +133,9 @@ class PluginTest {
         toyJar(plugins.resolve("toy/toy-backend.jar"));
         var registry = org.filtervis.core.BackendRegistry.discover(plugins);
         var toy = registry.providers().get("toy");
-        assertTrue(toy.getClass() != ToyProvider.class, "not the class path's copy");
-        assertTrue(toy.getClass().getClassLoader() != ToyProvider.class.getClassLoader());
+        assertTrue(toy.getClass().getName().equals("org.filtervis.examples.toy.ToyProvider"), toy.getClass().getName());
+        assertTrue(toy.getClass().getClassLoader() != PluginTest.class.getClassLoader(), "not the class path's loader");
+        assertTrue(toy.getClass().getClassLoader() != org.filtervis.api.BackendProvider.class.getClassLoader(), "its own loader");
     }
 
     @Test

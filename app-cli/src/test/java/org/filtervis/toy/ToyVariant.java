@@ -9,7 +9,17 @@ import org.filtervis.api.BackendProvider;
  * default for a file (it is picked by name). Subclasses say what differs.
  */
 abstract class ToyVariant implements BackendProvider {
-    final ToyProvider toy = new ToyProvider();
+    /** The toy itself (examples/toy-backend), packed into the same plugin jar: loaded by name, so app-cli's tests do not put it on their class path. */
+    final BackendProvider toy = toy();
+
+    static BackendProvider toy() {
+        try {
+            return (BackendProvider) Class.forName("org.filtervis.examples.toy.ToyProvider", true, ToyVariant.class.getClassLoader())
+                    .getConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("the toy backend is not in this plugin jar", e);
+        }
+    }
 
     @Override
     public int spiVersion() {

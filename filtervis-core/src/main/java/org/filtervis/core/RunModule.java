@@ -3,11 +3,18 @@ package org.filtervis.core;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import com.google.inject.multibindings.Multibinder;
 import java.util.Map;
 import org.filtervis.api.BackendProvider;
+import org.filtervis.api.ImageSink;
 import org.filtervis.api.ModelBackend;
 
-/** Chooses the backend for a run; Guice injects it into the {@link Visualizer}. */
+/**
+ * One run's bindings, in a child of the process's injector (which holds {@link BackendModule}):
+ * the chosen backend, and the image sinks as a set ({@link Multibinder}), the standard three
+ * when the settings name an output folder. A library user adds a sink with a module of their own:
+ * {@code Multibinder.newSetBinder(binder(), ImageSink.class).addBinding().toInstance(sink)}.
+ */
 public final class RunModule extends AbstractModule {
     private final RunSettings settings;
 
@@ -18,6 +25,12 @@ public final class RunModule extends AbstractModule {
     @Override
     protected void configure() {
         bind(RunSettings.class).toInstance(settings);
+        Multibinder<ImageSink> sinks = Multibinder.newSetBinder(binder(), ImageSink.class);
+        if (settings.out() != null) {
+            sinks.addBinding().toInstance(PngSinks.perFilter(settings.out().resolve("filters")));
+            sinks.addBinding().toInstance(PngSinks.grid(settings.out().resolve("grid.png")));
+            sinks.addBinding().toInstance(new RunJsonSink(settings.out().resolve("run.json")));
+        }
     }
 
     @Provides

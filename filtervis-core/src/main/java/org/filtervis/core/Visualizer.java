@@ -1,22 +1,32 @@
 package org.filtervis.core;
 
 import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Set;
 import org.filtervis.api.BackendProvider;
+import org.filtervis.api.ImageSink;
 import org.filtervis.api.Model;
 import org.filtervis.api.ModelBackend;
 
-/** The chosen backend, the model and the recipe, put together by Guice for one command. */
+/** The chosen backend, the model, the recipe and the sinks, put together by Guice for one run. */
 public final class Visualizer implements AutoCloseable {
     private final BackendProvider provider;
     private final ModelBackend backend;
     private final RunSettings settings;
+    private final List<ImageSink> sinks;
     private Model model;
 
     @Inject
-    Visualizer(BackendProvider provider, ModelBackend backend, RunSettings settings) {
+    Visualizer(BackendProvider provider, ModelBackend backend, RunSettings settings, Set<ImageSink> sinks) {
         this.provider = provider;
         this.backend = backend;
         this.settings = settings;
+        this.sinks = List.copyOf(sinks);
+    }
+
+    /** The run's image sinks, in the order they were bound. */
+    public List<ImageSink> sinks() {
+        return sinks;
     }
 
     public BackendProvider provider() {
