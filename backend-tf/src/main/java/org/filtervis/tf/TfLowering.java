@@ -105,10 +105,6 @@ final class TfLowering {
         return new Value(tf.transpose(v.out(), TO_NHWC), true);
     }
 
-    private boolean isConstant(Node n, int i) {
-        return !values.containsKey(n.input(i)) && constants.containsKey(n.input(i));
-    }
-
     private Tensor constant(Node n, int i) {
         Tensor t = constants.get(n.input(i));
         if (t == null) {
@@ -750,9 +746,5 @@ final class TfLowering {
             }
         }
         return true;
-    }
-
-    static DataType floatType() {
-        return DataType.DT_FLOAT;
     }
 }
