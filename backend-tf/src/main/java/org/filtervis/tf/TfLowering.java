@@ -14,7 +14,6 @@ import org.filtervis.graph.Node;
 import org.filtervis.graph.Operators;
 import org.filtervis.graph.Tensor;
 import org.tensorflow.Output;
-import org.tensorflow.proto.DataType;
 
 /**
  * Lowers the graph module's ONNX graph to TensorFlow ops for one fixed batch size, so every shape

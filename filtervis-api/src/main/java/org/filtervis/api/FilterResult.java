@@ -17,6 +17,7 @@ package org.filtervis.api;
  */
 public record FilterResult(String layer, int filter, RgbImage image, float[] objectives, Status status, int badStep, boolean rescued) {
 
+    /** How a filter's run ended. */
     public enum Status {
         /** The objective rose above 0 at some step. */
         OK,

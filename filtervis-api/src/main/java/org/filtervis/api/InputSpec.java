@@ -11,6 +11,7 @@ package org.filtervis.api;
  */
 public record InputSpec(String name, Layout layout, int channels, int height, int width) {
 
+    /** Where the channel axis is: before the spatial axes (PyTorch, ONNX) or after them (TensorFlow, Keras). */
     public enum Layout { NCHW, NHWC }
 
     /** Floats in one image; height and width must be fixed. */

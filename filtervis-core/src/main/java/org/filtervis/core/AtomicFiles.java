@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
  * deleted on the way out.
  */
 public final class AtomicFiles {
+    /** Writes a file's content to the stream it is given. */
     public interface Writer {
         void write(OutputStream out) throws IOException;
     }

@@ -19,6 +19,7 @@ public final class Npy {
     private static final Pattern ORDER = Pattern.compile("'fortran_order':\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape':\\s*\\(([^)]*)\\)");
 
+    /** A float32 array: its shape and its values in C order. */
     public record Array(long[] shape, float[] data) {}
 
     private Npy() {}

@@ -9,6 +9,7 @@ import java.util.List;
  * clearly instead of running with a missing attribute.
  */
 public record Attribute(String name, Kind kind, Object value) {
+    /** The ONNX attribute types filtervis reads (OTHER: kept, never interpreted). */
     public enum Kind { FLOAT, INT, STRING, TENSOR, FLOATS, INTS, STRINGS, OTHER }
 
     public static Attribute of(String name, long v) {

@@ -32,6 +32,7 @@ public abstract class OperatorContract {
     @TempDir
     Path dir;
 
+    /** One operator case: a name and the graph body it adds after the input. */
     public record Case(String name, BiFunction<GraphBuilder, String, String> body) {
         @Override
         public String toString() {

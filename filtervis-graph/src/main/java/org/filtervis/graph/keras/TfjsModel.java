@@ -25,6 +25,7 @@ public final class TfjsModel {
     /** Weights by name (e.g. {@code conv2d_1/kernel}), float32, with their shapes. */
     public final Map<String, Weight> weights;
 
+    /** One weight: its Keras shape and its values, dequantized to float32. */
     public record Weight(long[] shape, float[] values) {}
 
     private TfjsModel(Map<String, Object> modelConfig, Map<String, Weight> weights) {
