@@ -17,7 +17,6 @@ import org.filtervis.core.Comparison;
 import org.filtervis.core.GradientAscent;
 import org.filtervis.core.ImageMath;
 import org.filtervis.api.Objective;
-import org.filtervis.core.ObjectiveGradients;
 import org.filtervis.core.Recipe;
 import org.filtervis.core.RunEngine;
 import org.filtervis.core.Visualizer;
@@ -80,7 +79,7 @@ final class CompareCommand implements Callable<Integer> {
             try (Visualizer v = top.visualizer(name, modelFile, "cpu", threads, recipe, recipeOptions.batch)) {
                 int px = size != null ? org.filtervis.core.Limits.size(size) : v.model().input().height() > 0 ? v.model().input().height() : Recipe.KERAS_SIZE;
                 usedSize = px;
-                try (GradientProvider gradients = parsed != null ? ObjectiveGradients.open(v.model(), parsed, px, px) : v.model().gradients(layerName, px, px)) {
+                try (GradientProvider gradients = parsed != null ? v.gradients(parsed, px, px) : v.gradients(layerName, px, px)) {
                     if (recipe.redirectSteps() > 0 && gradients.redirectedRelu().isEmpty()) {
                         throw FiltervisException.usage("backend '" + name + "' cannot redirect ReLU gradients for this model; run without --redirect-relu");
                     }
@@ -137,9 +136,7 @@ final class CompareCommand implements Callable<Integer> {
             gradients.compute(image, new int[] {f}, new float[1], grad);
             step0.put(f, grad);
         }
-        RunEngine.prepare(gradients, recipe, v.settings().batch(), filters.size());
-        RunEngine.Result run = RunEngine.run(gradients, layer, filters, recipe, v.settings().batch(), Map.of(), 0, List.of(),
-                new GradientAscent.Listener() {});
+        RunEngine.Result run = v.run(gradients, layer, filters, Map.of(), new GradientAscent.Listener() {});
         return new Comparison.Run(v.provider().name(), v.provider().version(), run.filters(), step0, run.record().timings().get("seconds_per_step"));
     }
 }

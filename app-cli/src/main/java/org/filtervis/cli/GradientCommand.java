@@ -76,8 +76,8 @@ final class GradientCommand implements Callable<Integer> {
                 throw FiltervisException.usage(input + " has shape " + Arrays.toString(s) + " but the model takes " + spec.channels()
                         + " channels in " + spec.layout() + " layout");
             }
-            try (GradientProvider gradients = parsed != null ? ObjectiveGradients.open(model, parsed, (int) height, (int) width)
-                    : model.gradients(layer, (int) height, (int) width)) {
+            try (GradientProvider gradients = parsed != null ? v.gradients(parsed, (int) height, (int) width)
+                    : v.gradients(layer, (int) height, (int) width)) {
                 List<Integer> chosen = Filters.each(listed, gradients.channels(), layer != null ? layer : objective);
                 int[] f = chosen.stream().mapToInt(Integer::intValue).toArray();
                 float[] objectives = new float[f.length];

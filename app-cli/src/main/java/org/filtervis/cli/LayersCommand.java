@@ -26,7 +26,7 @@ final class LayersCommand implements Callable<Integer> {
             int size = options.size(model.input());
             // Suggested layers (block outputs, activations, logits) first, marked with '*'.
             top.out.printf("  %-48s %-20s %-22s %s%n", "LAYER", "OP", "SHAPE", "CHANNELS");
-            for (LayerInfo l : model.layers(size, size)) {
+            for (LayerInfo l : v.layers(size, size)) {
                 top.out.printf("%s %-48s %-20s %-22s %d%n", l.suggested() ? "*" : " ", l.name(), l.opType(), l.shape(), l.channels());
             }
         }

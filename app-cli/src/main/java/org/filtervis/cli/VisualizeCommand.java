@@ -10,13 +10,11 @@ import java.util.concurrent.Callable;
 import org.filtervis.api.FilterResult;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.GradientProvider;
-import org.filtervis.api.ImageSink;
 import org.filtervis.api.Model;
 import org.filtervis.core.ConsoleProgress;
 import org.filtervis.core.IoMessages;
 import org.filtervis.core.Recipe;
 import org.filtervis.api.Objective;
-import org.filtervis.core.ObjectiveGradients;
 import org.filtervis.core.RunEngine;
 import org.filtervis.core.Visualizer;
 import org.filtervis.models.ModelFiles;
@@ -60,19 +58,18 @@ final class VisualizeCommand implements Callable<Integer> {
             Model model = v.model();
             int size = options.size(model.input());
             // Without --objective, today's fused channel path: byte-identical images.
-            try (GradientProvider gradients = parsed != null ? ObjectiveGradients.open(model, parsed, size, size) : model.gradients(layerName, size, size)) {
+            try (GradientProvider gradients = parsed != null ? v.gradients(parsed, size, size) : v.gradients(layerName, size, size)) {
                 // The pretrained demo (299 px) shows 16 filters by default, so the first run takes a minute, not several.
                 String defaults = options.model == null && demo.filters() != null ? demo.filters() : "0-" + (Math.min(64, gradients.channels()) - 1);
                 List<Integer> chosen = Filters.distinct(Filters.parse(recipeOptions.filters == null ? defaults : recipeOptions.filters), gradients.channels(), layerName);
                 if (redirectSteps > 0 && gradients.redirectedRelu().isEmpty()) {
                     throw FiltervisException.usage("backend '" + v.provider().name() + "' cannot redirect ReLU gradients for this model; run without --redirect-relu");
                 }
-                // Sessions and graphs are built here, as part of the setup, not in the first timed step.
+                // Sessions are built (and a batch that cannot fit refused) before the output folder exists; run() finds them built.
                 RunEngine.prepare(gradients, recipe, batch, chosen.size());
                 prepareOutput(out);
-                List<ImageSink> sinks = v.sinks();
-                RunEngine.Result run = RunEngine.run(gradients, layerName, chosen, recipe, batch, settings(v, layerName, chosen, size, recipe),
-                        (System.nanoTime() - t0) / 1e9, sinks, new ConsoleProgress(top.err, top.terminal, quiet));
+                RunEngine.Result run = v.run(gradients, layerName, chosen, settings(v, layerName, chosen, size, recipe), (System.nanoTime() - t0) / 1e9,
+                        new ConsoleProgress(top.err, top.terminal, quiet));
                 List<FilterResult> results = run.filters();
                 long flagged = results.stream().filter(r -> r.status() != FilterResult.Status.OK).count();
                 List<Integer> noGradient = run.withoutGradient();

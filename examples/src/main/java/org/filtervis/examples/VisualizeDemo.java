@@ -7,33 +7,29 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import org.filtervis.api.BackendOptions;
 import org.filtervis.api.GradientProvider;
-import org.filtervis.api.Model;
-import org.filtervis.api.ModelBackend;
-import org.filtervis.core.BackendRegistry;
 import org.filtervis.core.GradientAscent;
-import org.filtervis.core.PngSinks;
 import org.filtervis.core.Recipe;
 import org.filtervis.core.RunEngine;
+import org.filtervis.core.RunSettings;
+import org.filtervis.core.Visualizer;
 import org.filtervis.graph.DemoNetwork;
 import org.filtervis.graph.OnnxFormat;
 
 /**
  * filtervis from Java: the Keras recipe on the 12 first-layer filters of the demo network, with
- * the ONNX Runtime backend, into {@code OUT/grid.png} (default OUT: {@code example-out}).
+ * the ONNX Runtime backend, into {@code OUT/} (grid.png, filters/, run.json; default OUT:
+ * {@code example-out}).
  */
 public final class VisualizeDemo {
     private VisualizeDemo() {}
 
     public static RunEngine.Result run(Path out) throws Exception {
-        Path modelFile = Files.write(Files.createDirectories(out).resolve("demo.onnx"), OnnxFormat.write(DemoNetwork.build()));
-        var onnx = BackendRegistry.discover(List.of()).providers().get("onnx");
+        Path model = Files.write(Files.createDirectories(out).resolve("demo.onnx"), OnnxFormat.write(DemoNetwork.build()));
+        RunSettings settings = new RunSettings("onnx", model, new BackendOptions("cpu", 2), Recipe.keras(), 16, out);
         List<Integer> filters = IntStream.range(0, 12).boxed().toList();
-        try (ModelBackend backend = BackendRegistry.create(onnx, new BackendOptions("cpu", 2));
-                Model model = backend.open(modelFile);
-                GradientProvider layer = model.gradients(DemoNetwork.FIRST_LAYER, 64, 64)) {
-            RunEngine.prepare(layer, Recipe.keras(), 16, filters.size());
-            return RunEngine.run(layer, DemoNetwork.FIRST_LAYER, filters, Recipe.keras(), 16, Map.of("model", modelFile.toString()), 0,
-                    List.of(PngSinks.grid(out.resolve("grid.png"))), new GradientAscent.Listener() {});
+        try (Visualizer v = Visualizer.open(settings, List.of());
+                GradientProvider layer = v.gradients(DemoNetwork.FIRST_LAYER, 64, 64)) {
+            return v.run(layer, DemoNetwork.FIRST_LAYER, filters, Map.of("model", model.toString()), new GradientAscent.Listener() {});
         }
     }
 

@@ -17,6 +17,10 @@ class VisualizeDemoTest {
         assertTrue(result.filters().stream().allMatch(f -> f.status() == FilterResult.Status.OK), "every demo filter fires");
         var grid = ImageIO.read(dir.resolve("grid.png").toFile());
         assertEquals(4 * 46 + 5 * 5, grid.getWidth(), "4 columns of 46 px tiles (64 px, 9 px crop per side)");
+        try (var files = java.nio.file.Files.list(dir.resolve("filters"))) {
+            assertEquals(12, files.count(), "the standard sinks wrote each filter");
+        }
+        assertTrue(java.nio.file.Files.readString(dir.resolve("run.json")).contains("\"filters_per_second\""), "and the run record");
         VisualizeDemo.main(new String[] {dir.resolve("main").toString()});
     }
 }
