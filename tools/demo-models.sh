@@ -14,5 +14,5 @@ if ! sh tools/fetch_nsfwjs.sh models/npm; then
   exit 0
 fi
 for m in inception_v3 mobilenet_v2; do
-  ./filtervis convert --model "models/npm/package/dist/models/$m" --to onnx --output "models/$m.onnx"
+  ./filtervis convert --model "models/npm/package/dist/models/$m" --to onnx --input-range -1:1 --output "models/$m.onnx"
 done

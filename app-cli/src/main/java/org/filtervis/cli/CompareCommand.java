@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.GradientProvider;
@@ -68,8 +69,9 @@ final class CompareCommand implements Callable<Integer> {
         Objective parsed = recipeOptions.objective(model);
         ModelFiles.Demo demo = ModelFiles.demo();
         String layerName = recipeOptions.layerName(demo);
-        Recipe recipe = recipeOptions.recipe(recipeOptions.redirectSteps(model, demo));
         Path modelFile = ModelFiles.resolve(model);
+        Recipe recipe = recipeOptions.recipe(recipeOptions.redirectSteps(model, demo), size,
+                recipeOptions.lucid() ? ModelFiles.inputRange(modelFile) : Optional.empty());
         Filters.Spec listed = Filters.parse(recipeOptions.filters == null ? "0-7" : recipeOptions.filters);
         List<Comparison.Run> runs = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
@@ -77,7 +79,9 @@ final class CompareCommand implements Callable<Integer> {
         List<Integer> chosen = List.of();
         for (String name : backends) {
             try (Visualizer v = top.visualizer(name, modelFile, "cpu", threads, recipe, recipeOptions.batch)) {
-                int px = size != null ? org.filtervis.core.Limits.size(size) : v.model().input().height() > 0 ? v.model().input().height() : Recipe.KERAS_SIZE;
+                int fixed = v.model().input().height();
+                int px = recipe.lucid() != null ? recipe.lucid().networkSize(fixed)
+                        : size != null ? org.filtervis.core.Limits.size(size) : fixed > 0 ? fixed : Recipe.KERAS_SIZE;
                 usedSize = px;
                 try (GradientProvider gradients = parsed != null ? v.gradients(parsed, px, px) : v.gradients(layerName, px, px)) {
                     if (recipe.redirectSteps() > 0 && gradients.redirectedRelu().isEmpty()) {
@@ -108,6 +112,7 @@ final class CompareCommand implements Callable<Integer> {
         settings.put(recipeOptions.objective != null ? "objective" : "layer", layerName);
         settings.put("filters", chosen);
         settings.put("size", usedSize);
+        settings.put("recipe", recipe.lucid() != null ? "lucid: " + recipe.lucid().describe() : "keras");
         settings.put("steps", recipe.steps());
         settings.put("lr", recipe.lr());
         settings.put("seed", recipe.seed());

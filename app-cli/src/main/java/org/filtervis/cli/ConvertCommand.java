@@ -10,6 +10,7 @@ import org.filtervis.api.ModelBackend;
 import org.filtervis.core.AtomicFiles;
 import org.filtervis.core.BackendRegistry;
 import org.filtervis.core.Recipe;
+import org.filtervis.core.lucid.InputRange;
 import org.filtervis.graph.OnnxFormat;
 import org.filtervis.graph.OnnxModel;
 import org.filtervis.graph.keras.KerasImporter;
@@ -41,8 +42,15 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--size", paramLabel = "PX", description = "Image size the converted graph is built for, where the model does not fix it (default: 180).")
     Integer size;
 
+    @Option(names = "--input-range", paramLabel = "LO:HI", description = "--to onnx: record the pixel range the model expects (e.g. -1:1 for"
+            + " Keras InceptionV3 and MobileNetV2), which --recipe lucid then uses.")
+    String inputRange;
+
     @Override
     public Integer call() {
+        if (inputRange != null && !format.equals("onnx")) {
+            throw FiltervisException.usage("--input-range is recorded by --to onnx only");
+        }
         if (format.equals("onnx")) {
             return toOnnx();
         }
@@ -72,6 +80,9 @@ final class ConvertCommand implements Callable<Integer> {
                     + " file, or a Keras 2 .h5); convert --to onnx reads those");
         }
         OnnxModel m = KerasImporter.toOnnx(ModelFiles.readKeras(model));
+        if (inputRange != null) {
+            ModelFiles.recordInputRange(m, InputRange.parse(inputRange, null, null));
+        }
         byte[] bytes = OnnxFormat.write(m);
         try {
             AtomicFiles.write(output, out -> out.write(bytes));

@@ -1,10 +1,16 @@
 package org.filtervis.cli;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.Objective;
 import org.filtervis.core.Limits;
 import org.filtervis.core.ObjectiveParser;
 import org.filtervis.core.Recipe;
+import org.filtervis.core.lucid.InputRange;
+import org.filtervis.core.lucid.LucidRecipe;
+import org.filtervis.core.lucid.Transforms;
 import org.filtervis.graph.DemoNetwork;
 import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Option;
@@ -22,11 +28,43 @@ final class RecipeOptions {
     @Option(names = "--filters", paramLabel = "LIST", description = "Filters, e.g. 0-63 or 0,5,9 (default: visualize the first 64, 16 for the InceptionV3 demo; compare 0-7).")
     String filters;
 
-    @Option(names = "--steps", defaultValue = "30", description = "Gradient steps (default: ${DEFAULT-VALUE}).")
-    int steps;
+    @Option(names = "--recipe", defaultValue = "keras", paramLabel = "keras|lucid", description = "keras: pixels, 30 steps of length 10 along the"
+            + " normalized gradient, no transformations (default); lucid: Lucid's recipe, an FFT image with decorrelated colour under random"
+            + " transformations, Adam at 0.05 for 512 steps, 128 px.")
+    String recipeName;
 
-    @Option(names = "--lr", defaultValue = "10", description = "Step length in L2 norm (default: ${DEFAULT-VALUE}).")
-    float lr;
+    @Option(names = "--steps", description = "Gradient steps (default: 30; lucid 512).")
+    Integer steps;
+
+    @Option(names = "--lr", description = "Step length: in L2 norm for the Keras step (default 10), Adam's learning rate for lucid (0.05).")
+    Float lr;
+
+    @Option(names = "--param", paramLabel = "fft|pixel", description = "lucid: the image as a scaled spectrum (default) or as pixels.")
+    String param;
+
+    @Option(names = "--decorrelate", negatable = true, description = "lucid: Lucid's colour decorrelation (default on; --no-decorrelate).")
+    Boolean decorrelate;
+
+    @Option(names = "--transforms", paramLabel = "LIST", description = "lucid: standard (default), none, or e.g."
+            + " pad(12),jitter(8),scale(0.9:1.1),rotate(-10:10).")
+    String transforms;
+
+    @Option(names = "--optimizer", paramLabel = "adam|normalized-sgd", description = "lucid: Adam (default) or the Keras step.")
+    String optimizer;
+
+    @Option(names = "--input-range", paramLabel = "LO:HI", description = "lucid: the model's pixel range: 0:1, -1:1 or 0:255 (default: the"
+            + " model's own where it records one, else 0:1).")
+    String inputRange;
+
+    @Option(names = "--mean", split = ",", paramLabel = "R,G,B", description = "lucid: per-channel mean subtracted after the range.")
+    double[] mean;
+
+    @Option(names = "--std", split = ",", paramLabel = "R,G,B", description = "lucid: per-channel deviation divided by after the mean.")
+    double[] std;
+
+    @Option(names = "--preprocess", paramLabel = "NAME", description = "lucid: torchvision, keras-inception, caffe or none, instead of"
+            + " --input-range/--mean/--std.")
+    String preprocess;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial noise (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -61,9 +99,60 @@ final class RecipeOptions {
         return redirect != null ? redirect : model == null ? demo.redirectSteps() : 0;
     }
 
-    /** The recipe, within the limits, and the batch checked too. */
-    Recipe recipe(int redirectSteps) {
+    boolean lucid() {
+        return switch (recipeName) {
+            case "keras" -> false;
+            case "lucid" -> true;
+            default -> throw FiltervisException.usage("--recipe " + recipeName + " is not keras or lucid");
+        };
+    }
+
+    /**
+     * The recipe, within the limits, and the batch checked too. For lucid: {@code size} is the
+     * optimized image's side (--size, or 128), {@code declared} the model's own input range, if it
+     * records one.
+     */
+    Recipe recipe(int redirectSteps, Integer size, Optional<InputRange> declared) {
         Limits.batch(batch);
-        return Limits.recipe(new Recipe(steps, lr, seed, redirectSteps));
+        if (!lucid()) {
+            List<String> given = new ArrayList<>();
+            for (Object[] o : new Object[][] {{"--param", param}, {"--decorrelate", decorrelate}, {"--transforms", transforms},
+                {"--optimizer", optimizer}, {"--input-range", inputRange}, {"--mean", mean}, {"--std", std}, {"--preprocess", preprocess}}) {
+                if (o[1] != null) {
+                    given.add((String) o[0]);
+                }
+            }
+            if (!given.isEmpty()) {
+                throw FiltervisException.usage(String.join(", ", given) + " belong to the Lucid recipe; add --recipe lucid");
+            }
+            return Limits.recipe(new Recipe(steps != null ? steps : 30, lr != null ? lr : 10f, seed, redirectSteps));
+        }
+        boolean fft = switch (param == null ? "fft" : param) {
+            case "fft" -> true;
+            case "pixel" -> false;
+            default -> throw FiltervisException.usage("--param " + param + " is not fft or pixel");
+        };
+        boolean adam = switch (optimizer == null ? "adam" : optimizer) {
+            case "adam" -> true;
+            case "normalized-sgd" -> false;
+            default -> throw FiltervisException.usage("--optimizer " + optimizer + " is not adam or normalized-sgd");
+        };
+        LucidRecipe lucid = new LucidRecipe(fft, decorrelate == null || decorrelate, Transforms.parse(transforms == null ? "standard" : transforms),
+                adam, range(declared), size != null ? Limits.size(size) : LucidRecipe.SIZE);
+        return Limits.recipe(new Recipe(steps != null ? steps : LucidRecipe.STEPS, lr != null ? lr : LucidRecipe.LR, seed, redirectSteps, lucid));
+    }
+
+    /** --preprocess, or --input-range with --mean/--std, or the model's own, or 0:1. */
+    private InputRange range(Optional<InputRange> declared) {
+        if (preprocess != null) {
+            if (inputRange != null || mean != null || std != null) {
+                throw FiltervisException.usage("give --preprocess or --input-range/--mean/--std, not both");
+            }
+            return InputRange.preset(preprocess);
+        }
+        if (inputRange != null || mean != null || std != null) {
+            return InputRange.parse(inputRange == null ? "0:1" : inputRange, mean, std);
+        }
+        return declared.orElse(InputRange.UNIT);
     }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.filtervis.api.FilterResult;
 import org.filtervis.api.FiltervisException;
@@ -51,12 +52,17 @@ final class VisualizeCommand implements Callable<Integer> {
         ModelFiles.Demo demo = ModelFiles.demo();
         String layerName = recipeOptions.layerName(demo);
         redirectSteps = recipeOptions.redirectSteps(options.model, demo);
-        Recipe recipe = recipeOptions.recipe(redirectSteps);
+        Path modelFile = ModelFiles.resolve(options.model);
+        Recipe recipe = recipeOptions.recipe(redirectSteps, options.size, recipeOptions.lucid() ? ModelFiles.inputRange(modelFile) : Optional.empty());
         int batch = recipeOptions.batch;
         long t0 = System.nanoTime();
-        try (Visualizer v = top.visualizer(options.backend, ModelFiles.resolve(options.model), options.device, options.threads, recipe, batch, out)) {
+        try (Visualizer v = top.visualizer(options.backend, modelFile, options.device, options.threads, recipe, batch, out)) {
             Model model = v.model();
-            int size = options.size(model.input());
+            // Lucid's recipe optimizes an image of its own size and shows the network a transformed, resized one.
+            int size = recipe.lucid() != null ? recipe.lucid().networkSize(model.input().height()) : options.size(model.input());
+            if (recipe.lucid() != null) {
+                recipe.lucid().range().forChannels(model.input().channels());
+            }
             // Without --objective, today's fused channel path: byte-identical images.
             try (GradientProvider gradients = parsed != null ? v.gradients(parsed, size, size) : v.gradients(layerName, size, size)) {
                 // The pretrained demo (299 px) shows 16 filters by default, so the first run takes a minute, not several.
@@ -95,7 +101,11 @@ final class VisualizeCommand implements Callable<Integer> {
         s.put("backend_version", v.provider().version());
         s.put("device", options.device);
         s.put("threads", options.threads);
-        s.put("recipe", "keras");
+        s.put("recipe", recipe.lucid() != null ? "lucid" : "keras");
+        if (recipe.lucid() != null) {
+            s.put("lucid", recipe.lucid().describe());
+            s.put("image_size", recipe.lucid().size());
+        }
         s.put("filters", chosen);
         s.put("size", size);
         s.put("steps", recipe.steps());

@@ -14,8 +14,15 @@ package org.filtervis.api;
  * @param rescued    whether the plain recipe would have left it dead (objective at most 0 and
  *                   a zero gradient at the start, so the image never moves) and redirected
  *                   ReLU gradients made it fire
+ * @param cleanObjective the objective of the final image as shown, without the random
+ *                   transformations the steps saw (Lucid's recipe); NaN where not measured
  */
-public record FilterResult(String layer, int filter, RgbImage image, float[] objectives, Status status, int badStep, boolean rescued) {
+public record FilterResult(String layer, int filter, RgbImage image, float[] objectives, Status status, int badStep, boolean rescued,
+        double cleanObjective) {
+    /** A result whose final image was not evaluated again (the Keras recipe: the last step's image is the image). */
+    public FilterResult(String layer, int filter, RgbImage image, float[] objectives, Status status, int badStep, boolean rescued) {
+        this(layer, filter, image, objectives, status, badStep, rescued, Double.NaN);
+    }
 
     /** How a filter's run ended. */
     public enum Status {

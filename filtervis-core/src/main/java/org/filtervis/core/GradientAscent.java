@@ -31,10 +31,17 @@ public final class GradientAscent {
 
     private final Recipe recipe;
     private final int batchSize;
+    /** Time spent in Java on Lucid's image pipeline and optimizer, over all batches. */
+    private final long[] pipelineNanos = new long[1];
 
     public GradientAscent(Recipe recipe, int batchSize) {
         this.recipe = recipe;
         this.batchSize = batchSize;
+    }
+
+    /** Seconds spent in Java on Lucid's image pipeline and optimizer so far (0 for the Keras recipe). */
+    public double pipelineSeconds() {
+        return pipelineNanos[0] / 1e9;
     }
 
     /** Visualizes {@code filters} of the provider's layer; returns the results in filter order. */
@@ -46,7 +53,9 @@ public final class GradientAscent {
             List<Integer> chunk = filters.subList(start, Math.min(filters.size(), start + batch));
             long before = (long) start * recipe.steps();
             IntConsumer stepped = step -> listener.stepDone(before + (long) (step + 1) * chunk.size(), total, recipe.steps());
-            for (FilterResult r : runBatch(gradients, layer, chunk, stepped)) {
+            List<FilterResult> done = recipe.lucid() != null ? LucidAscent.runBatch(recipe, gradients, layer, chunk, stepped, pipelineNanos)
+                    : runBatch(gradients, layer, chunk, stepped);
+            for (FilterResult r : done) {
                 results.add(r);
                 for (ImageSink sink : sinks) {
                     try {
@@ -108,23 +117,27 @@ public final class GradientAscent {
         }
         List<FilterResult> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            FilterResult.Status status;
-            if (zeroGradient[i]) {
-                status = FilterResult.Status.ZERO_GRADIENT;
-            } else if (badStep[i] >= 0) {
-                status = FilterResult.Status.NAN;
-            } else {
-                // "Never above 0" means "never fired" for a unit's activation; other objectives are never called dead.
-                boolean judged = !(gradients instanceof ObjectiveGradients o) || o.positiveMeansFiring();
-                boolean fired = !judged;
-                for (float v : history[i]) {
-                    fired |= v > 0;
-                }
-                status = fired ? FilterResult.Status.OK : FilterResult.Status.DEAD;
-            }
+            FilterResult.Status status = status(gradients, zeroGradient[i], badStep[i], history[i]);
             out.add(new FilterResult(layer, filters[i], ImageMath.deprocess(images, i * per, spec), history[i], status, badStep[i],
                     plainDead[i] && status == FilterResult.Status.OK));
         }
         return out;
+    }
+
+    /** How one filter's run ended, from what the steps saw. */
+    static FilterResult.Status status(GradientProvider gradients, boolean zeroGradient, int badStep, float[] history) {
+        if (zeroGradient) {
+            return FilterResult.Status.ZERO_GRADIENT;
+        }
+        if (badStep >= 0) {
+            return FilterResult.Status.NAN;
+        }
+        // "Never above 0" means "never fired" for a unit's activation; other objectives are never called dead.
+        boolean judged = !(gradients instanceof ObjectiveGradients o) || o.positiveMeansFiring();
+        boolean fired = !judged;
+        for (float v : history) {
+            fired |= v > 0;
+        }
+        return fired ? FilterResult.Status.OK : FilterResult.Status.DEAD;
     }
 }

@@ -10,8 +10,15 @@ package org.filtervis.core;
  * @param seed  seed of the initial noise; filter f's noise depends only on (seed, f)
  * @param redirectSteps for this many first steps, ReLU gradients are redirected (Lucid's fix
  *              for filters that do not fire on noise); 0 keeps the Keras recipe exactly
+ * @param lucid the parameterization, transformations and optimizer of Lucid's recipe, or null
+ *              for the Keras recipe (pixels, no transformations, normalized steps)
  */
-public record Recipe(int steps, float lr, long seed, int redirectSteps) {
+public record Recipe(int steps, float lr, long seed, int redirectSteps, org.filtervis.core.lucid.LucidRecipe lucid) {
+    /** The Keras recipe with these numbers. */
+    public Recipe(int steps, float lr, long seed, int redirectSteps) {
+        this(steps, lr, seed, redirectSteps, null);
+    }
+
     public static final int KERAS_SIZE = 180;
     public static final int KERAS_CROP = 25;
 

@@ -59,7 +59,8 @@ public final class RunEngine {
         long[] writing = {0};
         List<ImageSink> timed = sinks.stream().map(sink -> timed(sink, writing)).toList();
         long t0 = System.nanoTime();
-        List<FilterResult> results = new GradientAscent(recipe, batch).run(gradients, layer, filters, timed, listener);
+        GradientAscent ascent = new GradientAscent(recipe, batch);
+        List<FilterResult> results = ascent.run(gradients, layer, filters, timed, listener);
         double seconds = (System.nanoTime() - t0 - writing[0]) / 1e9;
         int perBatch = Math.max(1, Math.min(batch, gradients.maxBatch()));
         Map<String, Double> timings = new LinkedHashMap<>();
@@ -68,6 +69,11 @@ public final class RunEngine {
         timings.put("write_seconds", writing[0] / 1e9);
         timings.put("filters_per_second", results.size() / seconds);
         timings.put("seconds_per_step", seconds / (Math.ceil(results.size() / (double) perBatch) * recipe.steps()));
+        if (recipe.lucid() != null) {
+            // Java's share of the ascent: parameterization, colour, transformations, adjoints, the optimizer.
+            timings.put("image_pipeline_seconds", ascent.pipelineSeconds());
+            timings.put("image_pipeline_share", ascent.pipelineSeconds() / seconds);
+        }
         RunRecord record = new RunRecord(settings, new ArrayList<>(results), timings);
         for (ImageSink s : timed) {
             try {

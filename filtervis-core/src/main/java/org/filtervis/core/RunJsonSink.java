@@ -53,6 +53,9 @@ public final class RunJsonSink implements ImageSink {
             }
             float[] o = f.objectives();
             m.put("final_objective", o.length == 0 ? null : o[o.length - 1]);
+            if (!Double.isNaN(f.cleanObjective())) {
+                m.put("clean_objective", f.cleanObjective());
+            }
             m.put("objectives", o);
             return m;
         }).toList());

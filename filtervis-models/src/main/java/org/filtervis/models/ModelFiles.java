@@ -4,10 +4,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.core.AtomicFiles;
+import org.filtervis.core.lucid.InputRange;
 import org.filtervis.graph.DemoNetwork;
 import org.filtervis.graph.OnnxFormat;
+import org.filtervis.graph.OnnxModel;
 import org.filtervis.graph.keras.KerasImporter;
 import org.filtervis.graph.keras.TfjsModel;
 
@@ -66,6 +70,61 @@ public final class ModelFiles {
             throw FiltervisException.failure(model + " is not a Keras model filtervis can read (" + why + "); is the file damaged?", e);
         }
         return model;
+    }
+
+    /** ONNX metadata keys under which a converted model records what its pixels should be. */
+    public static final String RANGE_KEY = "filtervis.input_range";
+    public static final String MEAN_KEY = "filtervis.input_mean";
+    public static final String STD_KEY = "filtervis.input_std";
+
+    /**
+     * The input range an ONNX model records ({@code filtervis convert --input-range} writes it; the
+     * demo's InceptionV3 and MobileNetV2 have -1:1), or empty for other models and formats.
+     */
+    public static Optional<InputRange> inputRange(Path model) {
+        if (!model.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx") || !Files.isRegularFile(model)) {
+            return Optional.empty();
+        }
+        Map<String, String> meta = OnnxFormat.read(model).metadata;
+        String range = meta.get(RANGE_KEY);
+        if (range == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(InputRange.parse(range, numbers(meta.get(MEAN_KEY)), numbers(meta.get(STD_KEY))));
+        } catch (FiltervisException e) {
+            throw FiltervisException.failure(model + " records an input range filtervis cannot use (" + e.getMessage() + "); give --input-range");
+        }
+    }
+
+    /** Writes {@code range} into a model's metadata, as {@link #inputRange} reads it. */
+    public static void recordInputRange(OnnxModel m, InputRange range) {
+        m.metadata.put(RANGE_KEY, fmt(range.lo()) + ":" + fmt(range.hi()));
+        if (range.mean().length > 0) {
+            m.metadata.put(MEAN_KEY, join(range.mean()));
+        }
+        if (range.std().length > 0) {
+            m.metadata.put(STD_KEY, join(range.std()));
+        }
+    }
+
+    private static double[] numbers(String list) {
+        if (list == null) {
+            return null;
+        }
+        try {
+            return java.util.Arrays.stream(list.split(",")).mapToDouble(t -> Double.parseDouble(t.strip())).toArray();
+        } catch (NumberFormatException e) {
+            throw FiltervisException.usage("'" + list + "' is not a list of numbers");
+        }
+    }
+
+    private static String join(double[] v) {
+        return java.util.Arrays.stream(v).mapToObj(ModelFiles::fmt).collect(java.util.stream.Collectors.joining(","));
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
     }
 
     /** The Keras model (TF.js layers or {@code .h5}) at {@code model}, read but not converted. */
