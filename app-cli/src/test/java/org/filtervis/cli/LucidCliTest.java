@@ -54,6 +54,15 @@ class LucidCliTest {
     }
 
     @Test
+    void anyObjectiveRunsUnderTheLucidRecipe() throws IOException {
+        Path out = dir.resolve("objective");
+        Cli r = Cli.run(lucid("tf", out, "--objective", "channel(gabor_relu, f) - 10 * diversity(conv2_relu)"));
+        assertEquals(0, r.code(), r.err());
+        String json = Files.readString(out.resolve("run.json"));
+        assertTrue(json.contains("\"objective\": \"channel(gabor_relu, f) - 10 * diversity(conv2_relu)\"") && json.contains("\"recipe\": \"lucid\""), json);
+    }
+
+    @Test
     void compareRunsTheLucidRecipeAndTheBackendsAgree() throws IOException {
         Path out = dir.resolve("cmp");
         Cli r = Cli.run("compare", "--recipe", "lucid", "--backends", "onnx,tf,djl", "--steps", "8", "--size", "40", "--filters", "0,1",

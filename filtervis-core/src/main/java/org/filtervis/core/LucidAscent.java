@@ -55,7 +55,7 @@ final class LucidAscent {
             long t0 = System.nanoTime();
             int s = step;
             // Images are independent and write their own slices: in parallel, the same bytes as one at a time.
-            IntStream.range(0, n).parallel().forEach(i -> traces[i] = pipe.forward(params, i * np, filters[i], s, x, i * per));
+            IntStream.range(0, n).parallel().forEach(i -> traces[i] = pipe.forward(params, i * np, filters[i], s, x, i * per, traces[i]));
             pipelineNanos[0] += System.nanoTime() - t0;
             (redirected != null && step < recipe.redirectSteps() ? redirected : gradients).compute(x, filters, objectives, grads);
             long t1 = System.nanoTime();

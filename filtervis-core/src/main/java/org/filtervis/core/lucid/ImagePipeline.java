@@ -24,6 +24,9 @@ public final class ImagePipeline {
     public static final class Trace {
         final float[] rgb;
         final List<Resample> resamples;
+        /** Work arrays, reused by the next step of the same image. */
+        float[] spatial;
+        float[] gradient;
 
         Trace(float[] rgb, List<Resample> resamples) {
             this.rgb = rgb;
@@ -61,26 +64,37 @@ public final class ImagePipeline {
 
     /** The image in [0, 1], CHW, at the optimized size. */
     float[] colours(float[] p, int off) {
+        return colours(p, off, null);
+    }
+
+    /** As above, writing into {@code previous}'s colour array when there is one. */
+    private float[] colours(float[] p, int off, Trace previous) {
         float[] t;
         int tOff;
         if (spectrum != null) {
-            t = new float[spectrum.pixels()];
+            t = previous != null && previous.spatial != null ? previous.spatial : new float[spectrum.pixels()];
             spectrum.render(p, off, t, 0);
             tOff = 0;
         } else {
             t = p;
             tOff = off;
         }
-        float[] rgb = new float[channels * size * size];
+        float[] rgb = previous != null ? previous.rgb : new float[channels * size * size];
         colour.forward(t, tOff, rgb, 0);
         return rgb;
     }
 
     /** The network input of one step (into {@code x[xOff...]}, the model's layout), with that step's random transformations. */
     public Trace forward(float[] p, int pOff, int filter, int step, float[] x, int xOff) {
-        float[] rgb = colours(p, pOff);
+        return forward(p, pOff, filter, step, x, xOff, null);
+    }
+
+    /** As above, reusing the arrays of an earlier step's trace of the same image (the result does not depend on it). */
+    public Trace forward(float[] p, int pOff, int filter, int step, float[] x, int xOff, Trace previous) {
+        float[] rgb = colours(p, pOff, previous);
         SplittableRandom r = new SplittableRandom((seed * 0x9E3779B97F4A7C15L + filter) * 0xBF58476D1CE4E5B9L + step);
-        List<Resample> resamples = recipe.transforms().draw(size, size, net.height(), net.width(), r);
+        Resample reuse = previous != null && previous.resamples.size() == 1 ? previous.resamples.get(0) : null;
+        List<Resample> resamples = recipe.transforms().draw(size, size, net.height(), net.width(), r, reuse);
         float[] plane = rgb;
         for (Resample rs : resamples) {
             float[] next = new float[channels * rs.outH * rs.outW];
@@ -90,7 +104,12 @@ public final class ImagePipeline {
             plane = next;
         }
         toNetwork(plane, x, xOff);
-        return new Trace(rgb, resamples);
+        Trace trace = new Trace(rgb, resamples);
+        if (previous != null) {
+            trace.spatial = previous.spatial;
+            trace.gradient = previous.gradient;
+        }
+        return trace;
     }
 
     /** The network input of the final image, without transformations (resized to the network's size if needed). */
@@ -110,15 +129,18 @@ public final class ImagePipeline {
     /** d objective / d parameters (added to {@code dp[dOff...]}) from d objective / d network input. */
     public void backward(Trace t, float[] gx, int xOff, float[] p, int pOff, float[] dp, int dOff) {
         int pixels = net.height() * net.width();
-        float[] g = new float[channels * pixels];
+        if (t.gradient == null || t.gradient.length != channels * pixels) {
+            t.gradient = new float[channels * pixels];
+        }
+        float[] g = t.gradient;
+        // From the model's layout to CHW, through the input range's scale.
+        boolean nchw = net.layout() == InputSpec.Layout.NCHW;
         for (int c = 0; c < channels; c++) {
-            for (int y = 0; y < net.height(); y++) {
-                for (int xx = 0; xx < net.width(); xx++) {
-                    g[c * pixels + y * net.width() + xx] = gx[xOff + net.index(c, y, xx)];
-                }
+            float a = (float) recipe.range().scale(c);
+            for (int o = 0; o < pixels; o++) {
+                g[c * pixels + o] = a * gx[xOff + (nchw ? c * pixels + o : o * channels + c)];
             }
         }
-        recipe.range().adjoint(g, 0, channels, pixels);
         for (int k = t.resamples.size() - 1; k >= 0; k--) {
             Resample rs = t.resamples.get(k);
             float[] back = new float[channels * rs.inH * rs.inW];
@@ -128,7 +150,11 @@ public final class ImagePipeline {
             g = back;
         }
         if (spectrum != null) {
-            float[] dt = new float[spectrum.pixels()];
+            if (t.spatial == null) {
+                t.spatial = new float[spectrum.pixels()];
+            }
+            float[] dt = t.spatial;
+            java.util.Arrays.fill(dt, 0f);
             colour.adjoint(t.rgb, 0, g, 0, dt, 0);
             spectrum.adjoint(dt, 0, dp, dOff);
         } else {
@@ -153,13 +179,12 @@ public final class ImagePipeline {
     /** CHW colours at the network's size to the model's values and layout ({@code chw} is left as it was). */
     private void toNetwork(float[] chw, float[] x, int xOff) {
         int pixels = net.height() * net.width();
+        boolean nchw = net.layout() == InputSpec.Layout.NCHW;
         for (int c = 0; c < channels; c++) {
-            double a = recipe.range().scale(c);
-            double b = recipe.range().offset(c);
-            for (int y = 0; y < net.height(); y++) {
-                for (int xx = 0; xx < net.width(); xx++) {
-                    x[xOff + net.index(c, y, xx)] = (float) (a * chw[c * pixels + y * net.width() + xx] + b);
-                }
+            float a = (float) recipe.range().scale(c);
+            float b = (float) recipe.range().offset(c);
+            for (int o = 0; o < pixels; o++) {
+                x[xOff + (nchw ? c * pixels + o : o * channels + c)] = a * chw[c * pixels + o] + b;
             }
         }
     }

@@ -29,15 +29,7 @@ final class Resample {
     }
 
     Resample(int inH, int inW, int outH, int outW, double outside, Source source) {
-        this.inH = inH;
-        this.inW = inW;
-        this.outH = outH;
-        this.outW = outW;
-        int n = outH * outW;
-        base = new int[n];
-        fy = new float[n];
-        fx = new float[n];
-        fill = new float[n];
+        this(inH, inW, outH, outW);
         double[] yx = new double[3];
         for (int y = 0; y < outH; y++) {
             for (int x = 0; x < outW; x++) {
@@ -51,13 +43,99 @@ final class Resample {
                     fill[o] = (float) (Double.isNaN(yx[2]) ? outside : yx[2]);
                     continue;
                 }
-                int y0 = Math.min(Math.max((int) Math.floor(sy), 0), inH - 1);
-                int x0 = Math.min(Math.max((int) Math.floor(sx), 0), inW - 1);
-                base[o] = y0 * inW + x0;
-                fy[o] = y0 + 1 < inH ? (float) Math.max(0, sy - y0) : 0;
-                fx[o] = x0 + 1 < inW ? (float) Math.max(0, sx - x0) : 0;
+                sample(o, sy, sx);
             }
         }
+    }
+
+    /**
+     * The composite of affine steps, built without a call per pixel: {@code maps[k]} takes an
+     * output point to step k's input (y' = a0 y + a1 x + a2, x' = a3 y + a4 x + a5), whose size
+     * is {@code sizes[k] = {h, w}}; a point outside a step's input takes that step's fill, and
+     * step 0's input is the image.
+     */
+    static Resample composite(int inH, int inW, int outH, int outW, double[][] maps, int[][] sizes, double[] fills, Resample reuse) {
+        Resample r = reuse != null && reuse.inH == inH && reuse.inW == inW && reuse.outH == outH && reuse.outW == outW ? reuse
+                : new Resample(inH, inW, outH, outW);
+        int m = maps.length;
+        double[] rowY = new double[m];
+        double[] rowX = new double[m];
+        double[] dxY = new double[m];
+        double[] dxX = new double[m];
+        double[] maxY = new double[m];
+        double[] maxX = new double[m];
+        for (int k = 0; k < m; k++) {
+            dxY[k] = maps[k][1];
+            dxX[k] = maps[k][4];
+            maxY[k] = sizes[k][0] - 1 + 1e-9;
+            maxX[k] = sizes[k][1] - 1 + 1e-9;
+        }
+        double[] lo = new double[m];
+        double[] hi = new double[m];
+        for (int y = 0; y < outH; y++) {
+            // Along a row every step's source is affine in x, so the x inside each step's input form an interval.
+            for (int k = 0; k < m; k++) {
+                rowY[k] = maps[k][0] * y + maps[k][2];
+                rowX[k] = maps[k][3] * y + maps[k][5];
+                double a = -1;
+                double b = outW;
+                double[] ends = interval(rowY[k], dxY[k], maxY[k], a, b);
+                ends = interval(rowX[k], dxX[k], maxX[k], ends[0], ends[1]);
+                lo[k] = ends[0];
+                hi[k] = ends[1];
+            }
+            for (int x = 0; x < outW; x++) {
+                int o = y * outW + x;
+                int k = m - 1;
+                while (k >= 0 && x >= lo[k] && x <= hi[k]) {
+                    k--;
+                }
+                if (k >= 0) {
+                    r.base[o] = -1;
+                    r.fill[o] = (float) fills[k];
+                } else {
+                    r.sample(o, rowY[0] + dxY[0] * x, rowX[0] + dxX[0] * x);
+                }
+            }
+        }
+        return r;
+    }
+
+    /**
+     * The x in [a, b] where -1e-9 <= c + d x <= max, as {lo, hi} (empty: lo > hi). The bounds are
+     * widened by a hair and the caller tests each x against them, so rounding cannot move a pixel
+     * in or out differently from the per-pixel test it replaces by more than 1e-9.
+     */
+    private static double[] interval(double c, double d, double max, double a, double b) {
+        if (d == 0) {
+            return c >= -1e-9 && c <= max ? new double[] {a, b} : new double[] {1, 0};
+        }
+        double x1 = (-1e-9 - c) / d;
+        double x2 = (max - c) / d;
+        double lo = Math.min(x1, x2);
+        double hi = Math.max(x1, x2);
+        return new double[] {Math.max(a, lo - 1e-12), Math.min(b, hi + 1e-12)};
+    }
+
+    private Resample(int inH, int inW, int outH, int outW) {
+        this.inH = inH;
+        this.inW = inW;
+        this.outH = outH;
+        this.outW = outW;
+        int n = outH * outW;
+        base = new int[n];
+        fy = new float[n];
+        fx = new float[n];
+        fill = new float[n];
+    }
+
+    /** Output o samples the input at (sy, sx), which lies inside it. */
+    private void sample(int o, double sy, double sx) {
+        int y0 = Math.min(Math.max((int) Math.floor(sy), 0), inH - 1);
+        int x0 = Math.min(Math.max((int) Math.floor(sx), 0), inW - 1);
+        base[o] = y0 * inW + x0;
+        fy[o] = y0 + 1 < inH ? (float) Math.max(0, sy - y0) : 0;
+        fx[o] = x0 + 1 < inW ? (float) Math.max(0, sx - x0) : 0;
     }
 
     /** One channel plane: {@code out[oOff...]} from {@code in[iOff...]}. */

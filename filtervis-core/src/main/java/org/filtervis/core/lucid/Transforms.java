@@ -137,9 +137,6 @@ public final class Transforms {
             return affine[3] * y + affine[4] * x + affine[5];
         }
 
-        boolean inside(double y, double x) {
-            return y >= -1e-9 && y <= inH - 1 + 1e-9 && x >= -1e-9 && x <= inW - 1 + 1e-9;
-        }
     }
 
     private static Geometry shift(int h, int w, int outH, int outW, double dy, double dx, double fill) {
@@ -155,6 +152,11 @@ public final class Transforms {
      * transformation: sharper, and several times cheaper than resampling in turn.
      */
     List<Resample> draw(int h, int w, int netH, int netW, SplittableRandom random) {
+        return draw(h, w, netH, netW, random, null);
+    }
+
+    /** As {@link #draw(int, int, int, int, SplittableRandom)}, filling {@code reuse}'s arrays where the sizes match. */
+    List<Resample> draw(int h, int w, int netH, int netW, SplittableRandom random, Resample reuse) {
         List<Geometry> chain = new ArrayList<>();
         int ch = h;
         int cw = w;
@@ -202,21 +204,13 @@ public final class Transforms {
                 g[3] * acc[0] + g[4] * acc[3], g[3] * acc[1] + g[4] * acc[4], g[3] * acc[2] + g[4] * acc[5] + g[5]};
             maps[k] = acc;
         }
-        return List.of(new Resample(h, w, netH, netW, 0, (y, x, yx) -> {
-            for (int k = m - 1; k >= 0; k--) {
-                double[] a = maps[k];
-                double ny = a[0] * y + a[1] * x + a[2];
-                double nx = a[3] * y + a[4] * x + a[5];
-                if (!chain.get(k).inside(ny, nx)) {
-                    yx[2] = chain.get(k).fill();
-                    return;
-                }
-                if (k == 0) {
-                    yx[0] = ny;
-                    yx[1] = nx;
-                }
-            }
-        }));
+        int[][] sizes = new int[m][];
+        double[] fills = new double[m];
+        for (int k = 0; k < m; k++) {
+            sizes[k] = new int[] {chain.get(k).inH(), chain.get(k).inW()};
+            fills[k] = chain.get(k).fill();
+        }
+        return List.of(Resample.composite(h, w, netH, netW, maps, sizes, fills, reuse));
     }
 
     /** Bilinear resize with corners aligned (PyTorch's align_corners=True). */
