@@ -97,15 +97,7 @@ public final class GradientAscent {
         for (int step = 0; step < recipe.steps(); step++) {
             (redirected != null && step < recipe.redirectSteps() ? redirected : gradients).compute(images, filters, objectives, grads);
             for (int i = 0; i < n; i++) {
-                history[i][step] = objectives[i];
-                if (badStep[i] >= 0) {
-                    continue;
-                }
-                // A firing filter with an all-zero gradient is a backend failure (or a constant
-                // filter), never an image to show: it stops there and is reported.
-                if (Float.isFinite(objectives[i]) && objectives[i] > 0 && ImageMath.isZero(grads, i * per, per)) {
-                    badStep[i] = step;
-                    zeroGradient[i] = true;
+                if (!moves(i, step, objectives, grads, per, history, badStep, zeroGradient)) {
                     continue;
                 }
                 // A non-finite objective or gradient stops the image where it was.
@@ -122,6 +114,24 @@ public final class GradientAscent {
                     plainDead[i] && status == FilterResult.Status.OK));
         }
         return out;
+    }
+
+    /**
+     * Records image i's objective at {@code step}; whether it takes the step: not when it stopped
+     * before, nor when it fires with an all-zero gradient, a backend failure (or a constant
+     * filter), never an image to show: it stops there and is reported.
+     */
+    static boolean moves(int i, int step, float[] objectives, float[] grads, int per, float[][] history, int[] badStep, boolean[] zeroGradient) {
+        history[i][step] = objectives[i];
+        if (badStep[i] >= 0) {
+            return false;
+        }
+        if (Float.isFinite(objectives[i]) && objectives[i] > 0 && ImageMath.isZero(grads, i * per, per)) {
+            badStep[i] = step;
+            zeroGradient[i] = true;
+            return false;
+        }
+        return true;
     }
 
     /** How one filter's run ended, from what the steps saw. */

@@ -60,13 +60,7 @@ final class LucidAscent {
             (redirected != null && step < recipe.redirectSteps() ? redirected : gradients).compute(x, filters, objectives, grads);
             long t1 = System.nanoTime();
             IntStream.range(0, n).parallel().forEach(i -> {
-                history[i][s] = objectives[i];
-                if (badStep[i] >= 0) {
-                    return;
-                }
-                if (Float.isFinite(objectives[i]) && objectives[i] > 0 && ImageMath.isZero(grads, i * per, per)) {
-                    badStep[i] = s;
-                    zeroGradient[i] = true;
+                if (!GradientAscent.moves(i, s, objectives, grads, per, history, badStep, zeroGradient)) {
                     return;
                 }
                 Arrays.fill(dp, i * np, (i + 1) * np, 0f);
