@@ -70,7 +70,8 @@ final class CompareCommand implements Callable<Integer> {
         ModelFiles.Demo demo = ModelFiles.demo();
         String layerName = recipeOptions.layerName(demo);
         Path modelFile = ModelFiles.resolve(model);
-        Recipe recipe = recipeOptions.recipe(recipeOptions.redirectSteps(model, demo), size,
+        // Backends are compared on the recipe as given: the demo's redirected ReLU (onnx only) applies only when asked for.
+        Recipe recipe = recipeOptions.recipe(recipeOptions.redirect != null ? recipeOptions.redirect : 0, size,
                 recipeOptions.lucid() ? ModelFiles.inputRange(modelFile) : Optional.empty());
         Filters.Spec listed = Filters.parse(recipeOptions.filters == null ? "0-7" : recipeOptions.filters);
         List<Comparison.Run> runs = new ArrayList<>();

@@ -69,7 +69,15 @@ final class VisualizeCommand implements Callable<Integer> {
                 String defaults = options.model == null && demo.filters() != null ? demo.filters() : "0-" + (Math.min(64, gradients.channels()) - 1);
                 List<Integer> chosen = Filters.distinct(Filters.parse(recipeOptions.filters == null ? defaults : recipeOptions.filters), gradients.channels(), layerName);
                 if (redirectSteps > 0 && gradients.redirectedRelu().isEmpty()) {
-                    throw FiltervisException.usage("backend '" + v.provider().name() + "' cannot redirect ReLU gradients for this model; run without --redirect-relu");
+                    if (recipeOptions.redirect != null) {
+                        throw FiltervisException.usage("backend '" + v.provider().name() + "' cannot redirect ReLU gradients for this model; run without --redirect-relu");
+                    }
+                    // The demo's default, not the user's request: run without it, and say so.
+                    redirectSteps = 0;
+                    if (!quiet) {
+                        top.err.println("filtervis: note: backend '" + v.provider().name() + "' cannot redirect ReLU gradients (the demo's default);"
+                                + " filters that do not fire on noise may stay dead (--backend onnx redirects)");
+                    }
                 }
                 // Sessions are built (and a batch that cannot fit refused) before the output folder exists; run() finds them built.
                 RunEngine.prepare(gradients, recipe, batch, chosen.size());
@@ -111,7 +119,7 @@ final class VisualizeCommand implements Callable<Integer> {
         s.put("steps", recipe.steps());
         s.put("lr", recipe.lr());
         s.put("seed", recipe.seed());
-        s.put("redirect_relu_steps", recipe.redirectSteps());
+        s.put("redirect_relu_steps", redirectSteps);
         s.put("batch", recipeOptions.batch);
         s.put("filtervis_version", new Filtervis.Version().getVersion()[0]);
         s.put("java_version", System.getProperty("java.version"));
