@@ -10,20 +10,26 @@ import java.util.List;
  * backend only computes activations and gradients ({@link Differentiator}).
  */
 public sealed interface Objective {
+    /** A term that reads the activation of one layer (the others read the image, or two layers). */
+    sealed interface OfLayer extends Objective {
+        /** The layer it reads. */
+        String layer();
+    }
+
     /** Mean of A[c] over rows and columns, a 2-pixel border left out when both exceed 4 (today's objective, exactly). */
-    record Channel(String layer, Integer channel) implements Objective {}
+    record Channel(String layer, Integer channel) implements OfLayer {}
 
     /** A[c, y, x]; y and x default ({@code null}) to H / 2 and W / 2. */
-    record Neuron(String layer, Integer channel, Integer y, Integer x) implements Objective {}
+    record Neuron(String layer, Integer channel, Integer y, Integer x) implements OfLayer {}
 
     /** Mean over c, y, x of A^2 (DeepDream). */
-    record DeepDream(String layer) implements Objective {}
+    record DeepDream(String layer) implements OfLayer {}
 
     /** A[k] of a tensor without spatial axes (a class score, before softmax where the model has one). */
-    record Logit(String layer, Integer k) implements Objective {}
+    record Logit(String layer, Integer k) implements OfLayer {}
 
     /** Mean over c, y, x of A[c, y, x] * v[c] (Lucid's direction); {@code v} has one value per channel. */
-    record Direction(String layer, float[] v) implements Objective {}
+    record Direction(String layer, float[] v) implements OfLayer {}
 
     /**
      * Lucid's {@code direction} with {@code cossim_pow = power}: at each position, with d = sum over c
@@ -31,7 +37,7 @@ public sealed interface Objective {
      * d * max(0.1, cos)^power. Power 0 is the plain dot product (which, unlike {@link Direction},
      * sums over channels rather than averaging).
      */
-    record DirectionCosine(String layer, float[] v, double power) implements Objective {}
+    record DirectionCosine(String layer, float[] v, double power) implements OfLayer {}
 
     /**
      * A batch term, Lucid's {@code channel_interpolate}: with w_i = i / (N - 1) (0 for a batch of
@@ -45,14 +51,14 @@ public sealed interface Objective {
      * mean((A_i - A_{i+d})^2) / decay^d, which keeps neighbouring images of a batch alike (Lucid's
      * default decay is 2).
      */
-    record Alignment(String layer, double decay) implements Objective {}
+    record Alignment(String layer, double decay) implements OfLayer {}
 
     /**
      * A batch term, Lucid's diversity: with G_i the Gram matrix of image i's activation (C x C,
      * over positions), normalized to unit Frobenius norm, the sum over pairs i != j of
      * sum(G_i * G_j), divided by N. Used with a negative weight to make a batch's images differ.
      */
-    record Diversity(String layer) implements Objective {}
+    record Diversity(String layer) implements OfLayer {}
 
     /** Sum of |x| over the image. */
     record L1() implements Objective {}

@@ -3,7 +3,6 @@ package org.filtervis.core;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntConsumer;
 import org.filtervis.api.FilterResult;
@@ -78,10 +77,7 @@ public final class GradientAscent {
         float[] images = new float[n * per];
         float[] grads = new float[n * per];
         float[] objectives = new float[n];
-        float[][] history = new float[n][recipe.steps()];
-        int[] badStep = new int[n];
-        boolean[] zeroGradient = new boolean[n];
-        Arrays.fill(badStep, -1);
+        BatchProgress progress = new BatchProgress(n, recipe.steps());
         for (int i = 0; i < n; i++) {
             ImageMath.initialNoise(images, i * per, per, recipe.seed(), filters[i]);
         }
@@ -97,57 +93,22 @@ public final class GradientAscent {
         for (int step = 0; step < recipe.steps(); step++) {
             (redirected != null && step < recipe.redirectSteps() ? redirected : gradients).compute(images, filters, objectives, grads);
             for (int i = 0; i < n; i++) {
-                if (!moves(i, step, objectives, grads, per, history, badStep, zeroGradient)) {
+                if (!progress.moves(i, step, objectives, grads, per)) {
                     continue;
                 }
                 // A non-finite objective or gradient stops the image where it was.
                 if (!Float.isFinite(objectives[i]) || !ImageMath.step(images, grads, i * per, per, recipe.lr())) {
-                    badStep[i] = step;
+                    progress.stop(i, step);
                 }
             }
             stepped.accept(step);
         }
         List<FilterResult> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            FilterResult.Status status = status(gradients, zeroGradient[i], badStep[i], history[i]);
-            out.add(new FilterResult(layer, filters[i], ImageMath.deprocess(images, i * per, spec), history[i], status, badStep[i],
+            FilterResult.Status status = progress.status(i, gradients);
+            out.add(new FilterResult(layer, filters[i], ImageMath.deprocess(images, i * per, spec), progress.history[i], status, progress.badStep[i],
                     plainDead[i] && status == FilterResult.Status.OK));
         }
         return out;
-    }
-
-    /**
-     * Records image i's objective at {@code step}; whether it takes the step: not when it stopped
-     * before, nor when it fires with an all-zero gradient, a backend failure (or a constant
-     * filter), never an image to show: it stops there and is reported.
-     */
-    static boolean moves(int i, int step, float[] objectives, float[] grads, int per, float[][] history, int[] badStep, boolean[] zeroGradient) {
-        history[i][step] = objectives[i];
-        if (badStep[i] >= 0) {
-            return false;
-        }
-        if (Float.isFinite(objectives[i]) && objectives[i] > 0 && ImageMath.isZero(grads, i * per, per)) {
-            badStep[i] = step;
-            zeroGradient[i] = true;
-            return false;
-        }
-        return true;
-    }
-
-    /** How one filter's run ended, from what the steps saw. */
-    static FilterResult.Status status(GradientProvider gradients, boolean zeroGradient, int badStep, float[] history) {
-        if (zeroGradient) {
-            return FilterResult.Status.ZERO_GRADIENT;
-        }
-        if (badStep >= 0) {
-            return FilterResult.Status.NAN;
-        }
-        // "Never above 0" means "never fired" for a unit's activation; other objectives are never called dead.
-        boolean judged = !(gradients instanceof ObjectiveGradients o) || o.positiveMeansFiring();
-        boolean fired = !judged;
-        for (float v : history) {
-            fired |= v > 0;
-        }
-        return fired ? FilterResult.Status.OK : FilterResult.Status.DEAD;
     }
 }

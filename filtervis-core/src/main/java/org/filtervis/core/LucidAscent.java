@@ -45,10 +45,7 @@ final class LucidAscent {
         float[] grads = new float[n * per];
         float[] dp = new float[n * np];
         float[] objectives = new float[n];
-        float[][] history = new float[n][recipe.steps()];
-        int[] badStep = new int[n];
-        boolean[] zeroGradient = new boolean[n];
-        Arrays.fill(badStep, -1);
+        BatchProgress progress = new BatchProgress(n, recipe.steps());
         GradientProvider redirected = recipe.redirectSteps() > 0 ? gradients.redirectedRelu().orElse(null) : null;
         ImagePipeline.Trace[] traces = new ImagePipeline.Trace[n];
         for (int step = 0; step < recipe.steps(); step++) {
@@ -60,13 +57,13 @@ final class LucidAscent {
             (redirected != null && step < recipe.redirectSteps() ? redirected : gradients).compute(x, filters, objectives, grads);
             long t1 = System.nanoTime();
             IntStream.range(0, n).parallel().forEach(i -> {
-                if (!GradientAscent.moves(i, s, objectives, grads, per, history, badStep, zeroGradient)) {
+                if (!progress.moves(i, s, objectives, grads, per)) {
                     return;
                 }
                 Arrays.fill(dp, i * np, (i + 1) * np, 0f);
                 pipe.backward(traces[i], grads, i * per, params, i * np, dp, i * np);
                 if (!Float.isFinite(objectives[i]) || !finite(dp, i * np, np)) {
-                    badStep[i] = s;
+                    progress.stop(i, s);
                 } else if (adams[i] != null) {
                     adams[i].step(params, i * np, dp, i * np);
                 } else {
@@ -84,8 +81,9 @@ final class LucidAscent {
         gradients.compute(x, filters, clean, grads);
         List<FilterResult> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            FilterResult.Status status = GradientAscent.status(gradients, zeroGradient[i], badStep[i], history[i]);
-            out.add(new FilterResult(layer, filters[i], pipe.image(params, i * np), history[i], status, badStep[i], false, clean[i]));
+            FilterResult.Status status = progress.status(i, gradients);
+            out.add(new FilterResult(layer, filters[i], pipe.image(params, i * np), progress.history[i], status, progress.badStep[i], false,
+                    clean[i]));
         }
         return out;
     }

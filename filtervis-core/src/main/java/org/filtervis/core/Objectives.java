@@ -40,24 +40,7 @@ public final class Objectives {
 
     /** The layer a single term reads, or null for image terms. */
     static String layerOf(Objective o) {
-        if (o instanceof Objective.Channel c) {
-            return c.layer();
-        } else if (o instanceof Objective.Neuron n) {
-            return n.layer();
-        } else if (o instanceof Objective.DeepDream d) {
-            return d.layer();
-        } else if (o instanceof Objective.Logit l) {
-            return l.layer();
-        } else if (o instanceof Objective.Direction d) {
-            return d.layer();
-        } else if (o instanceof Objective.Diversity d) {
-            return d.layer();
-        } else if (o instanceof Objective.DirectionCosine d) {
-            return d.layer();
-        } else if (o instanceof Objective.Alignment a) {
-            return a.layer();
-        }
-        return null;
+        return o instanceof Objective.OfLayer l ? l.layer() : null;
     }
 
     /**
