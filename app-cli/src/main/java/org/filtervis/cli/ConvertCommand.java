@@ -46,10 +46,13 @@ final class ConvertCommand implements Callable<Integer> {
             + " Keras InceptionV3 and MobileNetV2), which --recipe lucid then uses.")
     String inputRange;
 
+    @Option(names = "--labels", paramLabel = "FILE", description = "--to onnx: record the class names (a text file, one per line), which explain then shows.")
+    Path labels;
+
     @Override
     public Integer call() {
-        if (inputRange != null && !format.equals("onnx")) {
-            throw FiltervisException.usage("--input-range is recorded by --to onnx only");
+        if ((inputRange != null || labels != null) && !format.equals("onnx")) {
+            throw FiltervisException.usage("--input-range and --labels are recorded by --to onnx only");
         }
         if (format.equals("onnx")) {
             return toOnnx();
@@ -79,7 +82,11 @@ final class ConvertCommand implements Callable<Integer> {
             throw FiltervisException.usage(model + " is not a Keras model (a TF.js layers folder with model.json or model.min.js, or that"
                     + " file, or a Keras 2 .h5); convert --to onnx reads those");
         }
+        java.util.List<String> names = labels != null ? ModelFiles.readLabels(labels) : null;
         OnnxModel m = KerasImporter.toOnnx(ModelFiles.readKeras(model));
+        if (names != null) {
+            m.metadata.put(ModelFiles.LABELS_KEY, String.join("\n", names));
+        }
         if (inputRange != null) {
             ModelFiles.recordInputRange(m, InputRange.parse(inputRange, null, null));
         }

@@ -97,6 +97,48 @@ public final class ModelFiles {
         }
     }
 
+    /** ONNX metadata key under which a converted model records its class names, one per line. */
+    public static final String LABELS_KEY = "filtervis.labels";
+
+    /** The pretrained classifier of the demo (nsfwjs's MobileNetV2), when tools/demo-models.sh has fetched it. */
+    public static Optional<Path> demoClassifier() {
+        String models = System.getProperty("filtervis.models");
+        Path p = models == null ? null : Path.of(models, "mobilenet_v2.onnx");
+        return p != null && Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+    }
+
+    /** The class names an ONNX model records ({@code filtervis convert --labels} writes them), or empty. */
+    public static Optional<java.util.List<String>> labels(Path model) {
+        if (!model.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx") || !Files.isRegularFile(model)) {
+            return Optional.empty();
+        }
+        String text = OnnxFormat.read(model).metadata.get(LABELS_KEY);
+        return text == null ? Optional.empty() : Optional.of(java.util.List.of(text.split("\n", -1)));
+    }
+
+    /**
+     * Class names from a text file, one per line (blank lines at the end ignored), at most 100,000
+     * lines of 1,000 characters.
+     */
+    public static java.util.List<String> readLabels(Path file) {
+        java.util.List<String> lines;
+        try {
+            if (Files.size(file) > 100_000_000L) {
+                throw FiltervisException.usage("labels file " + file + " is larger than 100 MB; give one class name per line");
+            }
+            lines = new java.util.ArrayList<>(Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw FiltervisException.usage("cannot read labels file " + file + " (" + org.filtervis.core.IoMessages.describe(e) + "); give a text file, one class name per line");
+        }
+        while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
+            lines.remove(lines.size() - 1);
+        }
+        if (lines.isEmpty() || lines.size() > 100_000 || lines.stream().anyMatch(l -> l.length() > 1000)) {
+            throw FiltervisException.usage("labels file " + file + " has " + lines.size() + " lines; give one class name per line (at most 100000, each under 1000 characters)");
+        }
+        return java.util.List.copyOf(lines.stream().map(String::strip).toList());
+    }
+
     /** Writes {@code range} into a model's metadata, as {@link #inputRange} reads it. */
     public static void recordInputRange(OnnxModel m, InputRange range) {
         m.metadata.put(RANGE_KEY, fmt(range.lo()) + ":" + fmt(range.hi()));
