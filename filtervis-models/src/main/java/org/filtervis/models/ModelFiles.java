@@ -79,7 +79,7 @@ public final class ModelFiles {
 
     /**
      * The input range an ONNX model records ({@code filtervis convert --input-range} writes it; the
-     * demo's InceptionV3 and MobileNetV2 have -1:1), or empty for other models and formats.
+     * demo's InceptionV3 has -1:1, its MobileNetV2 0:1), or empty for other models and formats.
      */
     public static Optional<InputRange> inputRange(Path model) {
         if (!model.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx") || !Files.isRegularFile(model)) {
