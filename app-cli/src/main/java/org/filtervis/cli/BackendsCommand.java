@@ -4,10 +4,11 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.filtervis.api.BackendProvider;
 import org.filtervis.core.BackendRegistry;
+import org.filtervis.core.CpuFeatures;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "backends", description = "Lists every discovered backend: name, version, model formats, devices.")
+@Command(name = "backends", description = "Lists every discovered backend: name, version, model formats, devices, precisions on this CPU; and the CPU's relevant capabilities.")
 final class BackendsCommand implements Callable<Integer> {
     @ParentCommand
     Filtervis top;
@@ -15,13 +16,18 @@ final class BackendsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         BackendRegistry registry = top.registry();
-        String row = "%-10s %-28s %-32s %-9s %s%n";
-        top.out.printf(row, "NAME", "VERSION", "FORMATS", "DEVICES", "SAME BYTES EVERY RUN ON");
+        CpuFeatures cpu = CpuFeatures.detect();
+        String row = "%-10s %-28s %-32s %-9s %-10s %s%n";
+        top.out.printf(row, "NAME", "VERSION", "FORMATS", "DEVICES", "PRECISION", "SAME BYTES EVERY RUN ON");
         for (BackendProvider p : registry.providers().values()) {
             List<String> repeatable = p.repeatableOn();
             top.out.printf(row, p.name(), p.version(), String.join(",", p.modelFormats()), String.join(",", p.devices()),
+                    String.join(",", p.precisions(cpu.flags())),
                     repeatable.isEmpty() ? "not promised" : String.join(",", repeatable) + " (same seed and --threads)");
         }
+        top.out.println();
+        top.out.println("CPU: " + cpu.describe() + (cpu.bf16() ? ": bfloat16 arithmetic (--precision bf16 where a backend offers it)"
+                : ": no bfloat16 arithmetic, so fp32 only"));
         return 0;
     }
 }

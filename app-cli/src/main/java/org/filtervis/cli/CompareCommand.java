@@ -48,6 +48,9 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0")
     int threads;
 
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16", description = "Precision of every backend (default: ${DEFAULT-VALUE}).")
+    String precision;
+
     @Option(names = "--tolerance-cosine", defaultValue = "0.9999", description = "Least step-0 gradient cosine (default: ${DEFAULT-VALUE}).")
     double toleranceCosine;
 
@@ -79,7 +82,7 @@ final class CompareCommand implements Callable<Integer> {
         int usedSize = -1;
         List<Integer> chosen = List.of();
         for (String name : backends) {
-            try (Visualizer v = top.visualizer(name, modelFile, "cpu", threads, recipe, recipeOptions.batch)) {
+            try (Visualizer v = top.visualizer(name, modelFile, new org.filtervis.api.BackendOptions("cpu", threads, precision), recipe, recipeOptions.batch)) {
                 int fixed = v.model().input().height();
                 int px = recipe.lucid() != null ? recipe.lucid().networkSize(fixed)
                         : size != null ? org.filtervis.core.Limits.size(size) : fixed > 0 ? fixed : Recipe.KERAS_SIZE;

@@ -113,7 +113,7 @@ final class ExplainCommand implements Callable<Integer> {
         Path modelFile = modelFile();
         List<Path> files = images(image);
         long t0 = System.nanoTime();
-        try (Visualizer v = top.visualizer(options.backend, modelFile, options.device, options.threads, Recipe.keras(), 1)) {
+        try (Visualizer v = top.visualizer(options.backend, modelFile, options.backendOptions(), Recipe.keras(), 1)) {
             Model model = v.model();
             if (model.input().channels() != 3) {
                 throw FiltervisException.usage("the model takes " + model.input().channels() + " channels; explain reads RGB photos (3 channels)");
@@ -258,6 +258,7 @@ final class ExplainCommand implements Callable<Integer> {
         r.put("backend", v.provider().name());
         r.put("backend_version", v.provider().version());
         r.put("threads", options.threads);
+        r.put("precision", options.precision);
         r.put("layer", a.layer());
         int[] shape = a.layerShape();
         r.put("layer_shape", List.of(shape[0], shape[1], shape[2]));

@@ -34,7 +34,7 @@ final class ExportGradientCommand implements Callable<Integer> {
         if (batch < 1) {
             throw FiltervisException.usage("--batch must be positive");
         }
-        try (Visualizer v = top.visualizer(options.backend, ModelFiles.resolve(options.model), options.device, options.threads,
+        try (Visualizer v = top.visualizer(options.backend, ModelFiles.resolve(options.model), options.backendOptions(),
                 Recipe.keras(), batch)) {
             Model model = v.model();
             int size = options.size(model.input());

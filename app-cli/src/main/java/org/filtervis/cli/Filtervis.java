@@ -119,8 +119,8 @@ public final class Filtervis implements Callable<Integer> {
     }
 
     /** Wires the chosen backend for a model through Guice; the run writes no images. */
-    Visualizer visualizer(String backend, Path model, String device, int threads, Recipe recipe, int batch) {
-        return visualizer(backend, model, device, threads, recipe, batch, null);
+    Visualizer visualizer(String backend, Path model, BackendOptions options, Recipe recipe, int batch) {
+        return visualizer(backend, model, options, recipe, batch, null);
     }
 
     /**
@@ -128,11 +128,11 @@ public final class Filtervis implements Callable<Integer> {
      * with the chosen backend and, when {@code out} is given, the standard sinks writing there.
      * compare runs several backends, so it asks for several children.
      */
-    Visualizer visualizer(String backend, Path model, String device, int threads, Recipe recipe, int batch, Path out) {
-        org.filtervis.core.Limits.threads(threads);
+    Visualizer visualizer(String backend, Path model, BackendOptions options, Recipe recipe, int batch, Path out) {
+        org.filtervis.core.Limits.threads(options.threads());
         org.filtervis.core.Limits.batch(batch);
         org.filtervis.core.Limits.recipe(recipe);
-        RunSettings settings = new RunSettings(backend, model, new BackendOptions(device, threads), recipe, batch, out);
+        RunSettings settings = new RunSettings(backend, model, options, recipe, batch, out);
         return injector().createChildInjector(new RunModule(settings)).getInstance(Visualizer.class);
     }
 
@@ -170,6 +170,14 @@ public final class Filtervis implements Callable<Integer> {
 
         @Option(names = "--size", paramLabel = "PX", description = "Image height and width (default: the model's own size if fixed, else 180).")
         Integer size;
+
+        @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16", description = "bf16: the network's convolutions and matrix"
+                + " products in bfloat16, on CPUs with AMX or AVX512_BF16 and backends that offer it (filtervis backends); default: ${DEFAULT-VALUE}.")
+        String precision;
+
+        BackendOptions backendOptions() {
+            return new BackendOptions(device, threads, precision);
+        }
 
         /** The size to use: --size, the model's fixed size, or the recipe's 180. */
         int size(org.filtervis.api.InputSpec input) {

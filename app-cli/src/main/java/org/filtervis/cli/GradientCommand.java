@@ -59,7 +59,7 @@ final class GradientCommand implements Callable<Integer> {
                 throw FiltervisException.usage(input + " holds " + values[i] + " at flat index " + i + "; gradients need finite inputs");
             }
         }
-        try (Visualizer v = top.visualizer(options.backend, ModelFiles.resolve(options.model), options.device, options.threads,
+        try (Visualizer v = top.visualizer(options.backend, ModelFiles.resolve(options.model), options.backendOptions(),
                 Recipe.keras(), 1)) {
             Model model = v.model();
             InputSpec spec = model.input();

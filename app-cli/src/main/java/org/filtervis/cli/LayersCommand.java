@@ -20,7 +20,7 @@ final class LayersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Visualizer v = top.visualizer(options.backend, ModelFiles.resolve(options.model), options.device, options.threads,
+        try (Visualizer v = top.visualizer(options.backend, ModelFiles.resolve(options.model), options.backendOptions(),
                 Recipe.keras(), 1)) {
             Model model = v.model();
             int size = options.size(model.input());

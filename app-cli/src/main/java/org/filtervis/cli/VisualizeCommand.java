@@ -56,7 +56,7 @@ final class VisualizeCommand implements Callable<Integer> {
         Recipe recipe = recipeOptions.recipe(redirectSteps, options.size, recipeOptions.lucid() ? ModelFiles.inputRange(modelFile) : Optional.empty());
         int batch = recipeOptions.batch;
         long t0 = System.nanoTime();
-        try (Visualizer v = top.visualizer(options.backend, modelFile, options.device, options.threads, recipe, batch, out)) {
+        try (Visualizer v = top.visualizer(options.backend, modelFile, options.backendOptions(), recipe, batch, out)) {
             Model model = v.model();
             // Lucid's recipe optimizes an image of its own size and shows the network a transformed, resized one.
             int size = recipe.lucid() != null ? recipe.lucid().networkSize(model.input().height()) : options.size(model.input());
@@ -109,6 +109,7 @@ final class VisualizeCommand implements Callable<Integer> {
         s.put("backend_version", v.provider().version());
         s.put("device", options.device);
         s.put("threads", options.threads);
+        s.put("precision", options.precision);
         s.put("recipe", recipe.lucid() != null ? "lucid" : "keras");
         if (recipe.lucid() != null) {
             s.put("lucid", recipe.lucid().describe());

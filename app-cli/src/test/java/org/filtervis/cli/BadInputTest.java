@@ -46,6 +46,24 @@ class BadInputTest {
     }
 
     @Test
+    void bf16ThatNoBackendOffersHereIsOneLine() {
+        // No backend offers bf16 yet (and this CPU may lack it too): either way one line, nothing written, no fp32 fallback.
+        for (String backend : List.of("onnx", "tf", "djl")) {
+            Cli r = visualize("--backend", backend, "--precision", "bf16");
+            assertFails(r, 2, "--precision bf16", "use --precision fp32");
+        }
+        assertFails(visualize("--precision", "fp16"), 2, "--precision fp16 is not fp32 or bf16");
+    }
+
+    @Test
+    void backendsShowTheCpuAndPrecisions() {
+        Cli r = Cli.run("backends");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("PRECISION") && r.out().contains("\nCPU: "), r.out());
+        assertTrue(r.out().lines().filter(l -> l.startsWith("onnx ")).allMatch(l -> l.contains(" fp32 ")), r.out());
+    }
+
+    @Test
     void missingModelFile() {
         assertFails(visualize("--model", dir.resolve("nope.onnx").toString(), "--layer", "x"), 2, "model file not found", "nope.onnx");
     }

@@ -47,6 +47,16 @@ public final class DjlBackendProvider implements BackendProvider {
         return List.of("cpu");
     }
 
+    /**
+     * fp32 only: DJL 0.36's PyTorch binding aborts the JVM when asked for a bfloat16 tensor
+     * ({@code NDArray.toType(DataType.BFLOAT16)} ends in "terminate called without an active
+     * exception", measured 2026-11-29), so there is no safe way to bfloat16 here yet.
+     */
+    @Override
+    public List<String> precisions(java.util.Set<String> cpuFlags) {
+        return List.of(BackendOptions.FP32);
+    }
+
     @Override
     public boolean canOpen(Path model) {
         String name = model.getFileName().toString().toLowerCase(Locale.ROOT);

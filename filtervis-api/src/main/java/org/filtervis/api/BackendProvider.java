@@ -15,9 +15,9 @@ public interface BackendProvider {
     /**
      * The SPI version this interface describes; providers return it from {@link #spiVersion()}.
      * It grows only by default methods, so providers built for any version from
-     * {@link #OLDEST_SPI_VERSION} on still work (2 added {@link #repeatableOn()}).
+     * {@link #OLDEST_SPI_VERSION} on still work (2 added {@link #repeatableOn()}, 3 {@link #precisions}).
      */
-    int SPI_VERSION = 2;
+    int SPI_VERSION = 3;
 
     /** The oldest SPI version whose providers this one still runs. */
     int OLDEST_SPI_VERSION = 1;
@@ -43,6 +43,15 @@ public interface BackendProvider {
      */
     default List<String> repeatableOn() {
         return List.of();
+    }
+
+    /**
+     * The precisions it computes in on a CPU with these flags (as /proc/cpuinfo names them, e.g.
+     * {@code amx_bf16}, {@code avx512_bf16}), fp32 first. A precision is offered only where the CPU
+     * runs it natively: never an emulation slower than fp32.
+     */
+    default List<String> precisions(java.util.Set<String> cpuFlags) {
+        return List.of(BackendOptions.FP32);
     }
 
     /** Whether this backend opens the given model file (judged by its name alone). */

@@ -182,6 +182,7 @@ public final class BackendRegistry {
      * the backend, and the models and gradient providers it returns, keep it so on every call.
      */
     public static ModelBackend create(BackendProvider p, BackendOptions options) {
+        requirePrecision(p, options.precision(), CpuFeatures.detect());
         ClassLoader loader = p.getClass().getClassLoader();
         Thread t = Thread.currentThread();
         ClassLoader before = t.getContextClassLoader();
@@ -191,5 +192,33 @@ public final class BackendRegistry {
         } finally {
             t.setContextClassLoader(before);
         }
+    }
+
+    /**
+     * Test hook: {@code -Dfiltervis.bf16.withoutHardware=true} lets a backend that has a bf16 path
+     * run it on a CPU without bf16 arithmetic (slowly, emulated), so its numbers can be checked here.
+     */
+    static final String BF16_WITHOUT_HARDWARE = "filtervis.bf16.withoutHardware";
+
+    /** Refuses a precision the backend does not offer on this CPU, in one line saying why. */
+    static void requirePrecision(BackendProvider p, String precision, CpuFeatures cpu) {
+        if (!precision.equals(BackendOptions.FP32) && !precision.equals(BackendOptions.BF16)) {
+            throw FiltervisException.usage("--precision " + precision + " is not fp32 or bf16");
+        }
+        java.util.Set<String> flags = cpu.flags();
+        if (Boolean.getBoolean(BF16_WITHOUT_HARDWARE)) {
+            flags = new java.util.HashSet<>(flags);
+            flags.add("avx512_bf16");
+        }
+        if (p.precisions(flags).contains(precision)) {
+            return;
+        }
+        if (precision.equals(BackendOptions.BF16) && !cpu.bf16() && !Boolean.getBoolean(BF16_WITHOUT_HARDWARE)) {
+            throw FiltervisException.usage("--precision bf16 needs a CPU with AMX (amx_bf16) or AVX512_BF16, and this one has neither: "
+                    + cpu.describe() + "; use --precision fp32");
+        }
+        throw FiltervisException.usage("backend " + p.name() + " computes in " + String.join(", ", p.precisions(flags))
+                + " only on this machine, not " + precision + " (filtervis backends lists what each offers); use --precision fp32"
+                + (p.precisions(flags).contains(BackendOptions.BF16) ? "" : " or a backend with bf16"));
     }
 }
