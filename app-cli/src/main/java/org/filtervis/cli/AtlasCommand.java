@@ -1,0 +1,198 @@
+package org.filtervis.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.filtervis.api.FiltervisException;
+import org.filtervis.api.LayerInfo;
+import org.filtervis.api.Model;
+import org.filtervis.core.Recipe;
+import org.filtervis.core.Visualizer;
+import org.filtervis.core.atlas.Atlas;
+import org.filtervis.core.atlas.AtlasSite;
+import org.filtervis.core.atlas.TileStore;
+import org.filtervis.models.ModelFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "atlas", description = "Renders every chosen filter of a network into a static site to browse: index.html, a page per layer"
+        + " and per filter. Resumable: a rerun with the same settings renders only what is missing.")
+final class AtlasCommand implements Callable<Integer> {
+    @ParentCommand
+    Filtervis top;
+
+    @Mixin
+    Filtervis.ModelOptions options;
+
+    @Mixin
+    RecipeOptions recipeOptions;
+
+    @Option(names = "--layers", paramLabel = "blocks|all|L1,L2", description = "Layers: blocks (the suggested ones with height and width; default),"
+            + " all (every layer with height and width) or a list (the demo: mixed0 to mixed5).")
+    String layers;
+
+    @Option(names = "--engine", defaultValue = "local", paramLabel = "local", description = "Where it runs: local, in this process (default).")
+    String engine;
+
+    @Option(names = "--out", defaultValue = "filtervis-atlas", paramLabel = "SITE", description = "The site's folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--quiet", description = "No progress output.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!engine.equals("local")) {
+            throw FiltervisException.usage("--engine " + engine + " is not available; this build runs the atlas with --engine local only");
+        }
+        if (recipeOptions.layer != null || recipeOptions.objective != null) {
+            throw FiltervisException.usage("atlas takes --layers (blocks, all or a list), not --layer or --objective");
+        }
+        if (out.toString().isEmpty()) {
+            throw FiltervisException.usage("--out is empty; name the site's folder");
+        }
+        ModelFiles.Demo demo = ModelFiles.demo();
+        boolean pretrainedDemo = options.model == null && demo.filters() != null;
+        String layerSpec = layers != null ? layers : pretrainedDemo ? "mixed0,mixed1,mixed2,mixed3,mixed4,mixed5" : "blocks";
+        String filterSpec = recipeOptions.filters != null ? recipeOptions.filters : pretrainedDemo ? "0-7" : null;
+        int redirect = recipeOptions.redirectSteps(options.model, demo);
+        Path modelFile = ModelFiles.resolve(options.model);
+        Recipe recipe = recipeOptions.recipe(redirect, options.size, recipeOptions.lucid() ? ModelFiles.inputRange(modelFile) : Optional.empty());
+        try (Visualizer v = top.visualizer(options.backend, modelFile, options.backendOptions(), recipe, recipeOptions.batch)) {
+            Model model = v.model();
+            int size = recipe.lucid() != null ? recipe.lucid().networkSize(model.input().height()) : options.size(model.input());
+            if (redirect > 0 && recipeOptions.redirect == null) {
+                redirect = 0; // the demo's default redirect needs a backend that has it; the atlas keeps the plain recipe then
+                recipe = new Recipe(recipe.steps(), recipe.lr(), recipe.seed(), 0, recipe.lucid());
+            }
+            List<Atlas.Layer> chosen = chooseLayers(v.layers(size, size), layerSpec);
+            Map<String, List<Integer>> filters = new LinkedHashMap<>();
+            for (Atlas.Layer l : chosen) {
+                filters.put(l.name(), filtersOf(filterSpec, l.channels()));
+            }
+            Map<String, Object> settings = new LinkedHashMap<>();
+            settings.put("model", ModelFiles.describe(options.model));
+            settings.put("model_sha256", sha256(modelFile));
+            settings.put("backend", v.provider().name() + " (" + v.provider().version() + ")");
+            settings.put("threads", options.threads);
+            settings.put("precision", options.precision);
+            settings.put("recipe", recipe.lucid() != null ? "lucid, " + recipe.lucid().describe() : "keras");
+            settings.put("size", size);
+            settings.put("steps", recipe.steps());
+            settings.put("lr", recipe.lr());
+            settings.put("seed", recipe.seed());
+            settings.put("redirect_relu_steps", recipe.redirectSteps());
+            settings.put("batch", recipeOptions.batch);
+            TileStore store = new TileStore(out, TileStore.key(settings));
+            VisualizeCommand.prepareOutput(out);
+            String name = options.model != null ? options.model.getFileName().toString() : modelFile.getFileName().toString();
+            AtlasSite.write(out, name, settings, chosen, filters, store);
+            long[] lastPrint = {0};
+            Atlas.Summary s = Atlas.runLocal(model, Atlas.tasks(chosen, filters, recipeOptions.batch), store, recipe, size, recipeOptions.batch,
+                    (done, total, rendered, seconds) -> {
+                        if (quiet) {
+                            return;
+                        }
+                        long now = System.nanoTime();
+                        if (done < total && now - lastPrint[0] < 1_000_000_000L) {
+                            return;
+                        }
+                        lastPrint[0] = now;
+                        double rate = rendered / Math.max(seconds, 1e-9);
+                        String left = rendered == 0 ? "" : String.format(Locale.ROOT, ", %s left", duration((total - done) / rate));
+                        top.err.printf(Locale.ROOT, "%satlas: %d/%d filters, %.2f filters/s%s%s", top.terminal ? "\r" : "", done, total, rate, left,
+                                top.terminal && done < total ? "" : "\n");
+                    });
+            AtlasSite.write(out, name, settings, chosen, filters, store);
+            if (!quiet) {
+                top.err.printf(Locale.ROOT, "wrote %s (%d filters: %d rendered, %d already there; %.1f s, %.2f filters/s)%n", out.resolve("index.html"),
+                        s.total(), s.rendered(), s.alreadyStored(), s.seconds(), s.rendered() / Math.max(s.seconds(), 1e-9));
+            }
+        }
+        return 0;
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%d h %02d min", s / 3600, s / 60 % 60) : String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60);
+    }
+
+    /** blocks, all, or names (each must be a layer with height and width). */
+    static List<Atlas.Layer> chooseLayers(List<LayerInfo> all, String spec) {
+        List<Atlas.Layer> out = new ArrayList<>();
+        if (spec.equals("blocks") || spec.equals("all")) {
+            for (LayerInfo l : all) {
+                if (l.shape().size() == 4 && (spec.equals("all") || l.suggested())) {
+                    out.add(new Atlas.Layer(l.name(), l.opType(), l.shape(), l.channels()));
+                }
+            }
+            if (out.isEmpty()) {
+                throw FiltervisException.usage("the model has no layers with height and width to show");
+            }
+            return out;
+        }
+        for (String name : spec.split(",")) {
+            String n = name.strip();
+            LayerInfo found = all.stream().filter(l -> l.name().equals(n)).findFirst().orElseThrow(() -> FiltervisException.usage(
+                    "unknown layer '" + n + "'; list them with: filtervis layers --model M (or use --layers blocks)"));
+            if (found.shape().size() != 4) {
+                throw FiltervisException.usage("layer '" + n + "' has no height and width (shape " + found.shape() + "); the atlas shows spatial layers");
+            }
+            out.add(new Atlas.Layer(found.name(), found.opType(), found.shape(), found.channels()));
+        }
+        return out;
+    }
+
+    /** The filters of a layer: all, or those of the spec the layer has (a layer with fewer channels takes what it has). */
+    static List<Integer> filtersOf(String spec, int channels) {
+        List<Integer> out = new ArrayList<>();
+        if (spec == null || spec.equals("all")) {
+            for (int c = 0; c < channels; c++) {
+                out.add(c);
+            }
+            return out;
+        }
+        for (long[] r : Filters.parse(spec).ranges()) {
+            for (long c = Math.max(0, r[0]); c <= Math.min(r[1], channels - 1L); c++) {
+                if (!out.contains((int) c)) {
+                    out.add((int) c);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The model's content hash (a folder: its files' names and sizes), part of the tiles' key. */
+    static String sha256(Path model) throws IOException {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            if (Files.isRegularFile(model)) {
+                try (InputStream in = new DigestInputStream(Files.newInputStream(model), md)) {
+                    in.transferTo(java.io.OutputStream.nullOutputStream());
+                }
+            } else {
+                try (var files = Files.walk(model)) {
+                    for (Path p : files.filter(Files::isRegularFile).sorted().toList()) {
+                        md.update((model.relativize(p) + ":" + Files.size(p) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                }
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package org.filtervis.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.filtervis.models.ModelFiles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * atlas on the embedded demo network: the site's files, a rerun that renders nothing, a lost or
+ * half-written tile rendered again to the same bytes, other settings in their own tiles, the
+ * pages in headless Chromium, and bad input refused with nothing written.
+ */
+class AtlasCliTest {
+    @TempDir
+    Path dir;
+
+    Cli atlas(Path out, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("atlas", "--model", ModelFiles.demoNetwork().toString(), "--size", "40", "--steps", "4",
+                "--filters", "0-5", "--batch", "4", "--out", out.toString()));
+        args.addAll(List.of(more));
+        return Cli.run(args.toArray(String[]::new));
+    }
+
+    static List<Path> tiles(Path site) throws IOException {
+        try (Stream<Path> s = Files.walk(site.resolve("tiles"))) {
+            return s.filter(p -> p.toString().endsWith(".png")).sorted().toList();
+        }
+    }
+
+    @Test
+    void resumesAndRendersOnlyWhatIsMissing() throws IOException {
+        Path site = dir.resolve("site");
+        Cli first = atlas(site);
+        assertEquals(0, first.code(), first.err());
+        assertTrue(first.err().contains("18 filters: 18 rendered, 0 already there"), first.err());
+        List<Path> pngs = tiles(site);
+        assertEquals(18, pngs.size(), "3 layers x 6 filters");
+        for (String page : List.of("index.html", "layers/gabor_relu.html", "layers/conv2_relu.html", "layers/conv3_relu.html", "filters/conv2_relu/5.html")) {
+            assertTrue(Files.isRegularFile(site.resolve(page)), page);
+        }
+        Cli again = atlas(site);
+        assertTrue(again.err().contains("18 filters: 0 rendered, 18 already there"), again.err());
+
+        // A lost tile, and one whose .json (written last) never came: both rendered again, to the same bytes.
+        Path tileDir = pngs.stream().filter(p -> p.toString().contains("conv2_relu")).findFirst().orElseThrow().getParent();
+        byte[] two = Files.readAllBytes(tileDir.resolve("2.png"));
+        Files.delete(tileDir.resolve("2.png"));
+        Files.delete(tileDir.resolve("2.json"));
+        Files.delete(tileDir.resolve("5.json"));
+        Files.writeString(tileDir.resolve("5.png"), "half a png");
+        Cli resumed = atlas(site);
+        assertTrue(resumed.err().contains("18 filters: 2 rendered, 16 already there"), resumed.err());
+        assertArrayEquals(two, Files.readAllBytes(tileDir.resolve("2.png")));
+        assertTrue(Files.size(tileDir.resolve("5.png")) > 100);
+
+        // A fresh site with the same settings has the same bytes; other settings get tiles of their own.
+        Path other = dir.resolve("other");
+        assertEquals(0, atlas(other).code());
+        List<Path> otherPngs = tiles(other);
+        for (int i = 0; i < pngs.size(); i++) {
+            assertEquals(site.relativize(pngs.get(i)), other.relativize(otherPngs.get(i)));
+            assertArrayEquals(Files.readAllBytes(pngs.get(i)), Files.readAllBytes(otherPngs.get(i)), pngs.get(i).toString());
+        }
+        Cli moreSteps = atlas(site, "--seed", "5");
+        assertTrue(moreSteps.err().contains("18 filters: 18 rendered"), moreSteps.err());
+        assertEquals(36, tiles(site).size(), "seed 0's tiles stay beside seed 5's");
+    }
+
+    @Test
+    void badInputWritesNothing() {
+        String[][] cases = {{"--layers", "nosuch"}, {"--layers", "logits"}, {"--engine", "spark"}, {"--layer", "gabor_relu"}};
+        String[] expected = {"unknown layer 'nosuch'", "has no height and width", "--engine spark is not available", "atlas takes --layers"};
+        for (int i = 0; i < cases.length; i++) {
+            Path out = dir.resolve("bad" + i);
+            Cli r = atlas(out, cases[i]);
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.oneLineError() && r.err().contains(expected[i]), r.err());
+            assertFalse(Files.exists(out), "nothing written");
+        }
+    }
+
+    @Test
+    void pagesWorkInHeadlessChromium() throws Exception {
+        String chromium = System.getProperty("filtervis.chromium", "");
+        assumeTrue(!chromium.isEmpty(), "set -Dfiltervis.chromium=/usr/bin/chromium (as .ci/run does) to render the pages");
+        Path site = dir.resolve("browse");
+        assertEquals(0, atlas(site).code());
+        List<String> flags = List.of("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--allow-file-access-from-files", "--virtual-time-budget=5000",
+                "--user-data-dir=" + dir.resolve("chromium-profile"));
+        String index = CompareTest.chromium(chromium, flags, "--dump-dom", site.resolve("index.html").toUri().toString());
+        assertTrue(index.contains("data-shown=\"3\"") && index.contains("18 of 18 filters rendered"), index);
+        String searched = CompareTest.chromium(chromium, flags, "--dump-dom", site.resolve("index.html").toUri() + "#q=conv");
+        assertTrue(searched.contains("data-shown=\"2\""), "the search box narrows the list to conv2_relu and conv3_relu");
+        String layer = CompareTest.chromium(chromium, flags, "--dump-dom", site.resolve("layers/conv2_relu.html").toUri().toString());
+        assertTrue(layer.contains("data-loaded=\"6\"") && layer.contains("data-failed=\"0\""), "every tile loads: " + layer);
+        String filter = CompareTest.chromium(chromium, flags, "--dump-dom", site.resolve("filters/conv2_relu/3.html").toUri().toString());
+        assertTrue(filter.contains("<polyline") && filter.contains("data-loaded=\"1\"") && filter.contains("status: "), filter);
+    }
+}

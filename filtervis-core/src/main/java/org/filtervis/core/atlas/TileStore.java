@@ -1,0 +1,108 @@
+package org.filtervis.core.atlas;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.filtervis.api.FilterResult;
+import org.filtervis.core.AtomicFiles;
+import org.filtervis.core.Json;
+import org.filtervis.core.PngSinks;
+
+/**
+ * The atlas's tiles on disk: {@code SITE/tiles/<layer>/<key>/<filter>.png} and {@code .json} (its
+ * status and objective curve), where the key is a hash of every setting that shapes the image, so
+ * a rerun with the same settings finds its tiles and one with other settings renders its own.
+ * Each file is written whole (a temporary file, then a rename), the .json last: a tile is there
+ * when its .json is.
+ */
+public final class TileStore {
+    /** One stored tile: its status and objective before each step. */
+    public record Tile(int filter, String status, float[] objectives) {}
+
+    private static final Pattern STATUS = Pattern.compile("\"status\": \"([A-Z_]+)\"");
+    private static final Pattern OBJECTIVES = Pattern.compile("\"objectives\": \\[([^\\]]*)\\]");
+
+    private final Path site;
+    private final String key;
+
+    public TileStore(Path site, String key) {
+        this.site = site;
+        this.key = key;
+    }
+
+    /** A hash of the settings, as the key of a set of tiles. */
+    public static String key(Map<String, Object> settings) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(Json.write(settings).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String key() {
+        return key;
+    }
+
+    /** A file-name form of a layer name, unique: unsafe characters replaced, and a short hash added when any was. */
+    public static String slug(String layer) {
+        String safe = layer.replaceAll("[^A-Za-z0-9._-]", "_");
+        if (safe.equals(layer) && !safe.startsWith(".")) {
+            return safe;
+        }
+        return safe.replaceAll("^[._]+", "") + "-" + key(Map.of("layer", layer)).substring(0, 6);
+    }
+
+    /** The tile folder of a layer, relative to the site. */
+    public String folder(String layer) {
+        return "tiles/" + slug(layer) + "/" + key;
+    }
+
+    public boolean has(String layer, int filter) {
+        return Files.isRegularFile(site.resolve(folder(layer)).resolve(filter + ".json"));
+    }
+
+    public void write(FilterResult r) throws IOException {
+        Path dir = Files.createDirectories(site.resolve(folder(r.layer())));
+        PngSinks.write(r.image(), dir.resolve(r.filter() + ".png"));
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("layer", r.layer());
+        meta.put("filter", r.filter());
+        meta.put("status", r.status().name());
+        meta.put("objectives", r.objectives());
+        byte[] bytes = Json.write(meta).getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(dir.resolve(r.filter() + ".json"), out -> out.write(bytes));
+    }
+
+    /** The stored tile, or null when it is missing or unreadable (then it is rendered again). */
+    public Tile read(String layer, int filter) {
+        Path json = site.resolve(folder(layer)).resolve(filter + ".json");
+        try {
+            if (!Files.isRegularFile(json) || Files.size(json) > 10_000_000) {
+                return null;
+            }
+            String text = Files.readString(json);
+            Matcher s = STATUS.matcher(text);
+            Matcher o = OBJECTIVES.matcher(text);
+            if (!s.find() || !o.find()) {
+                return null;
+            }
+            List<String> parts = o.group(1).isBlank() ? List.of() : List.of(o.group(1).split(","));
+            float[] objectives = new float[parts.size()];
+            for (int i = 0; i < objectives.length; i++) {
+                String v = parts.get(i).strip();
+                objectives[i] = v.equals("null") ? Float.NaN : Float.parseFloat(v); // non-finite values are written as null
+            }
+            return new Tile(filter, s.group(1), objectives);
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        }
+    }
+}
