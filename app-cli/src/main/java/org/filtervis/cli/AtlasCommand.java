@@ -20,6 +20,7 @@ import org.filtervis.api.Model;
 import org.filtervis.core.Recipe;
 import org.filtervis.core.Visualizer;
 import org.filtervis.core.atlas.Atlas;
+import org.filtervis.core.atlas.AtlasJob;
 import org.filtervis.core.atlas.AtlasSite;
 import org.filtervis.core.atlas.TileStore;
 import org.filtervis.models.ModelFiles;
@@ -44,8 +45,13 @@ final class AtlasCommand implements Callable<Integer> {
             + " all (every layer with height and width) or a list (the demo: mixed0 to mixed5).")
     String layers;
 
-    @Option(names = "--engine", defaultValue = "local", paramLabel = "local", description = "Where it runs: local, in this process (default).")
+    @Option(names = "--engine", defaultValue = "local", paramLabel = "local|spark", description = "Where it runs: local, in this process"
+            + " (default); spark, as an Apache Spark job (tasks of a layer's chunk of filters).")
     String engine;
+
+    @Option(names = "--master", paramLabel = "URL", description = "spark: the cluster, e.g. local[2], spark://HOST:7077, yarn, k8s://..."
+            + " (default: local[N] inside this process, N the cores).")
+    String master;
 
     @Option(names = "--out", defaultValue = "filtervis-atlas", paramLabel = "SITE", description = "The site's folder (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -55,8 +61,11 @@ final class AtlasCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!engine.equals("local")) {
-            throw FiltervisException.usage("--engine " + engine + " is not available; this build runs the atlas with --engine local only");
+        if (!engine.equals("local") && !engine.equals("spark")) {
+            throw FiltervisException.usage("--engine " + engine + " is not local or spark");
+        }
+        if (master != null && !engine.equals("spark")) {
+            throw FiltervisException.usage("--master belongs to --engine spark");
         }
         if (recipeOptions.layer != null || recipeOptions.objective != null) {
             throw FiltervisException.usage("atlas takes --layers (blocks, all or a list), not --layer or --objective");
@@ -100,22 +109,29 @@ final class AtlasCommand implements Callable<Integer> {
             VisualizeCommand.prepareOutput(out);
             String name = options.model != null ? options.model.getFileName().toString() : modelFile.getFileName().toString();
             AtlasSite.write(out, name, settings, chosen, filters, store);
-            long[] lastPrint = {0};
-            Atlas.Summary s = Atlas.runLocal(model, Atlas.tasks(chosen, filters, recipeOptions.batch), store, recipe, size, recipeOptions.batch,
-                    (done, total, rendered, seconds) -> {
-                        if (quiet) {
-                            return;
-                        }
-                        long now = System.nanoTime();
-                        if (done < total && now - lastPrint[0] < 1_000_000_000L) {
-                            return;
-                        }
-                        lastPrint[0] = now;
-                        double rate = rendered / Math.max(seconds, 1e-9);
-                        String left = rendered == 0 ? "" : String.format(Locale.ROOT, ", %s left", duration((total - done) / rate));
-                        top.err.printf(Locale.ROOT, "%satlas: %d/%d filters, %.2f filters/s%s%s", top.terminal ? "\r" : "", done, total, rate, left,
-                                top.terminal && done < total ? "" : "\n");
-                    });
+            List<Atlas.Task> tasks = Atlas.tasks(chosen, filters, recipeOptions.batch);
+            Atlas.Summary s;
+            if (engine.equals("spark")) {
+                s = spark(tasks, new AtlasJob(v.provider().name(), modelFile.toAbsolutePath().toString(), options.backendOptions(), recipe,
+                        recipeOptions.batch, size, top.pluginsDirs().stream().map(p -> p.toAbsolutePath().toString()).toList(),
+                        out.toAbsolutePath().toString(), store.key()));
+            } else {
+                long[] lastPrint = {0};
+                s = Atlas.runLocal(model, tasks, store, recipe, size, recipeOptions.batch, (done, total, rendered, seconds) -> {
+                    if (quiet) {
+                        return;
+                    }
+                    long now = System.nanoTime();
+                    if (done < total && now - lastPrint[0] < 1_000_000_000L) {
+                        return;
+                    }
+                    lastPrint[0] = now;
+                    double rate = rendered / Math.max(seconds, 1e-9);
+                    String left = rendered == 0 ? "" : String.format(Locale.ROOT, ", %s left", duration((total - done) / rate));
+                    top.err.printf(Locale.ROOT, "%satlas: %d/%d filters, %.2f filters/s%s%s", top.terminal ? "\r" : "", done, total, rate, left,
+                            top.terminal && done < total ? "" : "\n");
+                });
+            }
             AtlasSite.write(out, name, settings, chosen, filters, store);
             if (!quiet) {
                 top.err.printf(Locale.ROOT, "wrote %s (%d filters: %d rendered, %d already there; %.1f s, %.2f filters/s)%n", out.resolve("index.html"),
@@ -123,6 +139,73 @@ final class AtlasCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The tasks as a Spark job (engine-spark, from the class path or the distribution's
+     * engines/spark folder, in a class loader of its own): a failed task's own message, one line.
+     */
+    private Atlas.Summary spark(List<Atlas.Task> tasks, AtlasJob job) {
+        int total = tasks.stream().mapToInt(t -> t.filters().size()).sum();
+        String url = master != null ? master : "local[" + Runtime.getRuntime().availableProcessors() + "]";
+        long t0 = System.nanoTime();
+        ClassLoader loader = sparkLoader();
+        Thread thread = Thread.currentThread();
+        ClassLoader before = thread.getContextClassLoader();
+        thread.setContextClassLoader(loader);
+        try {
+            if (!quiet) {
+                top.err.printf("atlas: %d filters in %d tasks on Spark (%s)%n", total, tasks.size(), url);
+            }
+            int[] r = (int[]) Class.forName("org.filtervis.spark.SparkAtlasEngine", true, loader).getMethod("run", String.class, AtlasJob.class, List.class)
+                    .invoke(null, url, job, tasks);
+            return new Atlas.Summary(total, r[0], r[1], (System.nanoTime() - t0) / 1e9);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            FiltervisException ours = Filtervis.userError(e);
+            if (ours != null) {
+                throw ours;
+            }
+            // Spark wraps an executor's exception in its own text: keep our one line where it is in there.
+            for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("FiltervisException: ([^\\n]+)").matcher(String.valueOf(t.getMessage()));
+                if (m.find()) {
+                    throw FiltervisException.usage(m.group(1).strip());
+                }
+            }
+            throw FiltervisException.failure("the Spark job failed: " + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw FiltervisException.failure("cannot start the Spark engine (" + e + ")", e);
+        } finally {
+            thread.setContextClassLoader(before);
+        }
+    }
+
+    /** engine-spark's classes: on the class path (tests), else the distribution's engines/spark folder. */
+    private static ClassLoader sparkLoader() {
+        ClassLoader host = AtlasCommand.class.getClassLoader();
+        try {
+            Class.forName("org.filtervis.spark.SparkAtlasEngine", false, host);
+            return host;
+        } catch (ClassNotFoundException e) {
+            // look in the distribution
+        }
+        String home = System.getProperty("filtervis.home");
+        Path dir = home == null ? null : Path.of(home, "engines", "spark");
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw FiltervisException.usage("the Spark engine is not installed (no engines/spark folder in the distribution); use --engine local");
+        }
+        try (var jars = Files.list(dir)) {
+            java.net.URL[] urls = jars.filter(p -> p.toString().endsWith(".jar")).sorted().map(p -> {
+                try {
+                    return p.toUri().toURL();
+                } catch (java.net.MalformedURLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }).toArray(java.net.URL[]::new);
+            return new java.net.URLClassLoader("filtervis-spark", urls, host);
+        } catch (IOException e) {
+            throw FiltervisException.failure("cannot read " + dir + " (" + e.getMessage() + ")", e);
+        }
     }
 
     static String duration(double seconds) {

@@ -77,9 +77,31 @@ class AtlasCliTest {
     }
 
     @Test
+    void sparkLocalModeRendersTheSameTiles() throws IOException {
+        Path local = dir.resolve("local");
+        Path spark = dir.resolve("spark");
+        assertEquals(0, atlas(local).code());
+        Cli r = atlas(spark, "--engine", "spark", "--master", "local[2]");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("18 filters: 18 rendered, 0 already there"), r.err());
+        List<Path> a = tiles(local);
+        List<Path> b = tiles(spark);
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(local.relativize(a.get(i)), spark.relativize(b.get(i)));
+            assertArrayEquals(Files.readAllBytes(a.get(i)), Files.readAllBytes(b.get(i)), "Spark's tile " + b.get(i).getFileName() + " as the local engine's");
+        }
+        Cli again = atlas(spark, "--engine", "spark", "--master", "local[2]");
+        assertTrue(again.err().contains("18 filters: 0 rendered, 18 already there"), again.err());
+        assertTrue(Files.readString(spark.resolve("index.html")).contains("18 of 18 filters rendered"));
+    }
+
+    @Test
     void badInputWritesNothing() {
-        String[][] cases = {{"--layers", "nosuch"}, {"--layers", "logits"}, {"--engine", "spark"}, {"--layer", "gabor_relu"}};
-        String[] expected = {"unknown layer 'nosuch'", "has no height and width", "--engine spark is not available", "atlas takes --layers"};
+        String[][] cases = {{"--layers", "nosuch"}, {"--layers", "logits"}, {"--engine", "flink"}, {"--layer", "gabor_relu"},
+            {"--engine", "spark", "--layers", "nosuch"}, {"--master", "local[2]"}};
+        String[] expected = {"unknown layer 'nosuch'", "has no height and width", "--engine flink is not local or spark", "atlas takes --layers",
+            "unknown layer 'nosuch'", "--master belongs to --engine spark"};
         for (int i = 0; i < cases.length; i++) {
             Path out = dir.resolve("bad" + i);
             Cli r = atlas(out, cases[i]);

@@ -9,7 +9,7 @@ package org.filtervis.api;
  *                  matrix products in bfloat16, everything else in fp32; one of
  *                  {@link BackendProvider#precisions}
  */
-public record BackendOptions(String device, int threads, String precision) {
+public record BackendOptions(String device, int threads, String precision) implements java.io.Serializable {
     public static final String FP32 = "fp32";
     public static final String BF16 = "bf16";
 

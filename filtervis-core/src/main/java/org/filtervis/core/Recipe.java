@@ -13,7 +13,7 @@ package org.filtervis.core;
  * @param lucid the parameterization, transformations and optimizer of Lucid's recipe, or null
  *              for the Keras recipe (pixels, no transformations, normalized steps)
  */
-public record Recipe(int steps, float lr, long seed, int redirectSteps, org.filtervis.core.lucid.LucidRecipe lucid) {
+public record Recipe(int steps, float lr, long seed, int redirectSteps, org.filtervis.core.lucid.LucidRecipe lucid) implements java.io.Serializable {
     /** The Keras recipe with these numbers. */
     public Recipe(int steps, float lr, long seed, int redirectSteps) {
         this(steps, lr, seed, redirectSteps, null);

@@ -20,10 +20,14 @@ import org.filtervis.core.RunEngine;
  */
 public final class Atlas {
     /** A layer of the atlas: its name, output shape and channel count. */
-    public record Layer(String name, String opType, List<Long> shape, int channels) {}
+    public record Layer(String name, String opType, List<Long> shape, int channels) implements java.io.Serializable {}
 
     /** One unit of work: a chunk of one layer's filters. */
-    public record Task(Layer layer, List<Integer> filters) {}
+    public record Task(Layer layer, List<Integer> filters) implements java.io.Serializable {
+        public Task {
+            filters = List.copyOf(filters);
+        }
+    }
 
     /** Told as filters finish, across the whole atlas. */
     public interface Progress {

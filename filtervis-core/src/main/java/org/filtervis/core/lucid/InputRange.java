@@ -9,7 +9,7 @@ import org.filtervis.api.FiltervisException;
  * (v - mean) / std. torchvision: 0..1 with ImageNet's mean and std; Keras InceptionV3 and
  * MobileNetV2: -1..1; Caffe-style: 0..255 less a mean.
  */
-public record InputRange(double lo, double hi, double[] mean, double[] std) {
+public record InputRange(double lo, double hi, double[] mean, double[] std) implements java.io.Serializable {
     public InputRange {
         if (!(hi > lo) || !Double.isFinite(lo) || !Double.isFinite(hi)) {
             throw FiltervisException.usage("input range " + lo + ":" + hi + " is empty; give LO:HI with LO < HI, e.g. 0:1 or -1:1");

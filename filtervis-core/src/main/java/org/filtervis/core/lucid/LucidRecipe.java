@@ -12,7 +12,7 @@ package org.filtervis.core.lucid;
  * @param range       what the model expects of its pixels ({@link InputRange})
  * @param size        the side of the optimized image (the network sees it transformed and resized)
  */
-public record LucidRecipe(boolean fft, boolean decorrelate, Transforms transforms, boolean adam, InputRange range, int size) {
+public record LucidRecipe(boolean fft, boolean decorrelate, Transforms transforms, boolean adam, InputRange range, int size) implements java.io.Serializable {
     public static final int STEPS = 512;
     public static final float LR = 0.05f;
     public static final int SIZE = 128;

@@ -19,9 +19,9 @@ import org.filtervis.api.FiltervisException;
  * the filter and the step, so batching changes nothing. The steps are composed into one bilinear
  * resampling ({@link #draw}).
  */
-public final class Transforms {
+public final class Transforms implements java.io.Serializable {
     /** One kind of transformation and its parameter or choices. */
-    record Step(String kind, int amount, double[] choices) {
+    record Step(String kind, int amount, double[] choices) implements java.io.Serializable {
         @Override
         public String toString() {
             return switch (kind) {

@@ -1,0 +1,35 @@
+package org.filtervis.spark;
+
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.filtervis.core.atlas.Atlas;
+import org.filtervis.core.atlas.AtlasJob;
+
+/**
+ * The atlas as a Spark job: one partition per task (a chunk of one layer's filters), each
+ * executor opening the backend and the model once per partition ({@link AtlasJob#render}) and
+ * storing tiles whole (a temporary file, then a rename), so a retried or speculative task
+ * rewrites a tile with the same bytes and can neither tear nor duplicate it. The driver only
+ * sums what the tasks did; the CLI then writes the site's pages.
+ */
+public final class SparkAtlasEngine {
+    private SparkAtlasEngine() {}
+
+    /** Runs the tasks on {@code master} (e.g. {@code local[2]}, {@code spark://host:7077}); returns [rendered, already stored]. */
+    public static int[] run(String master, AtlasJob job, List<Atlas.Task> tasks) {
+        SparkConf conf = new SparkConf().setMaster(master).setAppName("filtervis atlas").set("spark.ui.enabled", "false")
+                .set("spark.ui.showConsoleProgress", "false").set("spark.task.maxFailures", "4");
+        if (master.startsWith("local")) {
+            conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1");
+        }
+        try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+            sc.setLogLevel("ERROR");
+            JavaRDD<Atlas.Task> rdd = sc.parallelize(tasks, Math.max(1, tasks.size()));
+            return rdd.mapPartitions((Iterator<Atlas.Task> it) -> List.of(job.render(it)).iterator())
+                    .reduce((a, b) -> new int[] {a[0] + b[0], a[1] + b[1]});
+        }
+    }
+}

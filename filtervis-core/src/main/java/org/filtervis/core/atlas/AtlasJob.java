@@ -1,0 +1,38 @@
+package org.filtervis.core.atlas;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.filtervis.api.BackendOptions;
+import org.filtervis.core.Recipe;
+import org.filtervis.core.RunSettings;
+import org.filtervis.core.Visualizer;
+
+/**
+ * What any engine needs to render atlas tasks somewhere else (a Spark executor): the backend,
+ * model and recipe as values that travel, the plugin folders, the site and the tiles' key. Each
+ * worker opens the backend and the model once, for all the tasks it is given.
+ */
+public record AtlasJob(String backend, String model, BackendOptions options, Recipe recipe, int batch, int size, List<String> pluginDirs,
+        String site, String key) implements Serializable {
+    public AtlasJob {
+        pluginDirs = List.copyOf(pluginDirs);
+    }
+
+    /** Renders {@code tasks} in this process, storing their missing tiles; returns [rendered, already stored]. */
+    public int[] render(Iterator<Atlas.Task> tasks) {
+        List<Atlas.Task> mine = new ArrayList<>();
+        tasks.forEachRemaining(mine::add);
+        if (mine.isEmpty()) {
+            return new int[] {0, 0};
+        }
+        List<Path> plugins = pluginDirs.stream().map(Path::of).toList();
+        RunSettings settings = new RunSettings(backend, Path.of(model), options, recipe, batch);
+        try (Visualizer v = Visualizer.open(settings, plugins)) {
+            Atlas.Summary s = Atlas.runLocal(v.model(), mine, new TileStore(Path.of(site), key), recipe, size, batch, (d, t, r, sec) -> {});
+            return new int[] {s.rendered(), s.alreadyStored()};
+        }
+    }
+}
