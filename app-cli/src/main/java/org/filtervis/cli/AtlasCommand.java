@@ -83,11 +83,20 @@ final class AtlasCommand implements Callable<Integer> {
         try (Visualizer v = top.visualizer(options.backend, modelFile, options.backendOptions(), recipe, recipeOptions.batch)) {
             Model model = v.model();
             int size = recipe.lucid() != null ? recipe.lucid().networkSize(model.input().height()) : options.size(model.input());
-            if (redirect > 0 && recipeOptions.redirect == null) {
-                redirect = 0; // the demo's default redirect needs a backend that has it; the atlas keeps the plain recipe then
-                recipe = new Recipe(recipe.steps(), recipe.lr(), recipe.seed(), 0, recipe.lucid());
-            }
             List<Atlas.Layer> chosen = chooseLayers(v.layers(size, size), layerSpec);
+            if (redirect > 0) {
+                boolean can;
+                try (org.filtervis.api.GradientProvider g = model.gradients(chosen.get(0).name(), size, size)) {
+                    can = g.redirectedRelu().isPresent();
+                }
+                if (!can && recipeOptions.redirect != null) {
+                    throw FiltervisException.usage("backend '" + v.provider().name() + "' cannot redirect ReLU gradients for this model; run without --redirect-relu");
+                }
+                if (!can) {
+                    // The demo's default, not the user's request: the plain recipe on a backend without it.
+                    recipe = new Recipe(recipe.steps(), recipe.lr(), recipe.seed(), 0, recipe.lucid());
+                }
+            }
             Map<String, List<Integer>> filters = new LinkedHashMap<>();
             for (Atlas.Layer l : chosen) {
                 filters.put(l.name(), filtersOf(filterSpec, l.channels()));

@@ -16,7 +16,23 @@ import org.filtervis.core.atlas.AtlasJob;
  * sums what the tasks did; the CLI then writes the site's pages.
  */
 public final class SparkAtlasEngine {
+    /** The JDK packages Spark reaches into on Java 17, as its launch scripts open them. */
+    public static final String OPENS = java.util.stream.Stream.of("java.lang", "java.lang.invoke", "java.lang.reflect", "java.io", "java.net", "java.nio",
+            "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "sun.nio.ch", "sun.nio.cs", "sun.security.action", "sun.util.calendar")
+            .map(p -> "--add-opens=java.base/" + p + "=ALL-UNNAMED").collect(java.util.stream.Collectors.joining(" "));
+
     private SparkAtlasEngine() {}
+
+    /** This JVM's class path and, in the distribution, its lib/ and engines/spark/ folders: what an executor needs. */
+    static String executorClassPath() {
+        java.util.List<String> parts = new java.util.ArrayList<>(java.util.List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)));
+        String home = System.getProperty("filtervis.home");
+        if (home != null) {
+            parts.add(java.nio.file.Path.of(home, "lib", "*").toString());
+            parts.add(java.nio.file.Path.of(home, "engines", "spark", "*").toString());
+        }
+        return String.join(java.io.File.pathSeparator, parts);
+    }
 
     /** Runs the tasks on {@code master} (e.g. {@code local[2]}, {@code spark://host:7077}); returns [rendered, already stored]. */
     public static int[] run(String master, AtlasJob job, List<Atlas.Task> tasks) {
@@ -24,6 +40,11 @@ public final class SparkAtlasEngine {
                 .set("spark.ui.showConsoleProgress", "false").set("spark.task.maxFailures", "4");
         if (master.startsWith("local")) {
             conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1");
+        } else {
+            // Executors on a cluster run filtervis from the same distribution path (a shared file system, or the same install on
+            // every node), with the JDK packages Spark needs opened; settings given with --conf-style system properties win.
+            conf.setIfMissing("spark.executor.extraClassPath", executorClassPath());
+            conf.setIfMissing("spark.executor.extraJavaOptions", OPENS);
         }
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
             sc.setLogLevel("ERROR");

@@ -1,0 +1,179 @@
+package org.filtervis.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.imageio.ImageIO;
+import org.filtervis.models.ModelFiles;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The atlas on a real Spark standalone cluster started here on 127.0.0.1: a Master and two
+ * Workers in JVMs of their own. Its tiles are byte-identical to the local engine's, and an
+ * executor killed in the middle of a job still leaves every tile whole (Spark retries its tasks).
+ * Runs with -Dfiltervis.sparkCluster=true (as .ci/run sets it): it starts five JVMs.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SparkClusterTest {
+    @TempDir
+    static Path dir;
+
+    final List<Process> cluster = new ArrayList<>();
+    String master;
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    Process start(String name, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
+        cmd.addAll(List.of(org.filtervis.spark.SparkAtlasEngine.OPENS.split(" ")));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
+        // A Spark home as a worker needs it to launch executors: its jars (here on the class path
+        // already, passed on by the driver) and the Scala version it was built for.
+        Path home = dir.resolve("spark-home");
+        Files.createDirectories(home.resolve("jars"));
+        if (!Files.exists(home.resolve("RELEASE"))) {
+            Files.writeString(home.resolve("RELEASE"), "Spark 3.5.9 (the test's class path)\n");
+        }
+        pb.environment().put("SPARK_HOME", home.toString());
+        pb.environment().put("SPARK_SCALA_VERSION", "2.12");
+        Process p = pb.start();
+        cluster.add(p);
+        return p;
+    }
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        assumeTrue(Boolean.getBoolean("filtervis.sparkCluster"), "set -Dfiltervis.sparkCluster=true (as .ci/run does) to start a Spark cluster");
+        int port = freePort();
+        int ui = freePort();
+        master = "spark://127.0.0.1:" + port;
+        start("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", String.valueOf(port), "--webui-port", String.valueOf(ui));
+        for (int w = 0; w < 2; w++) {
+            Path work = Files.createDirectories(dir.resolve("work" + w));
+            start("worker" + w, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "1", "--memory", "2g", "--webui-port",
+                    String.valueOf(freePort()), "--work-dir", work.toString(), master);
+        }
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (true) {
+            try {
+                String json = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ui + "/json/")).build(), HttpResponse.BodyHandlers.ofString())
+                        .body();
+                if (json.replaceAll("\\s", "").contains("\"aliveworkers\":2")) {
+                    break;
+                }
+            } catch (IOException e) {
+                // not up yet
+            }
+            assertTrue(System.nanoTime() < deadline, "the cluster came up with two workers within 90 s; see " + dir);
+            Thread.sleep(500);
+        }
+    }
+
+    @AfterAll
+    void stopCluster() {
+        for (Process p : cluster) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+    }
+
+    Cli atlas(Path out, String... more) {
+        return atlas(out, 6, more);
+    }
+
+    Cli atlas(Path out, int steps, String... more) {
+        List<String> args = new ArrayList<>(List.of("atlas", "--model", ModelFiles.demoNetwork().toString(), "--size", "40", "--steps", String.valueOf(steps),
+                "--filters", "0-7", "--batch", "4", "--threads", "1", "--quiet", "--out", out.toString()));
+        args.addAll(List.of(more));
+        return Cli.run(args.toArray(String[]::new));
+    }
+
+    static List<Path> tiles(Path site) throws IOException {
+        try (var s = Files.walk(site.resolve("tiles"))) {
+            return s.filter(p -> p.toString().endsWith(".png")).sorted().toList();
+        }
+    }
+
+    static void sameTiles(Path a, Path b) throws IOException {
+        List<Path> x = tiles(a);
+        List<Path> y = tiles(b);
+        assertEquals(x.size(), y.size());
+        for (int i = 0; i < x.size(); i++) {
+            assertEquals(a.relativize(x.get(i)), b.relativize(y.get(i)));
+            assertArrayEquals(Files.readAllBytes(x.get(i)), Files.readAllBytes(y.get(i)), y.get(i).toString());
+            assertNotNull(ImageIO.read(y.get(i).toFile()), "a whole PNG: " + y.get(i));
+        }
+    }
+
+    @Test
+    void clusterTilesEqualTheLocalEngines() throws IOException {
+        Path local = dir.resolve("local");
+        Path spark = dir.resolve("cluster");
+        assertEquals(0, atlas(local).code());
+        Cli r = atlas(spark, "--engine", "spark", "--master", master);
+        assertEquals(0, r.code(), r.err());
+        assertEquals(24, tiles(spark).size(), "3 layers x 8 filters");
+        sameTiles(local, spark);
+    }
+
+    @Test
+    void aKilledExecutorLeavesEveryTileWhole() throws Exception {
+        Path local = dir.resolve("local-seed3");
+        Path spark = dir.resolve("cluster-killed");
+        assertEquals(0, atlas(local, 150, "--seed", "3").code());
+        AtomicBoolean killed = new AtomicBoolean();
+        Thread killer = new Thread(() -> {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!killed.get() && System.nanoTime() < deadline) {
+                boolean started;
+                try (var s = Files.walk(spark)) {
+                    started = s.anyMatch(p -> p.toString().endsWith(".json") && p.toString().contains("tiles"));
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    started = false;
+                }
+                if (started) {
+                    // An executor is a JVM the worker started: kill the first worker's.
+                    cluster.get(1).descendants().findFirst().ifPresent(h -> killed.set(h.destroyForcibly()));
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        killer.start();
+        Cli r = atlas(spark, 150, "--engine", "spark", "--master", master, "--seed", "3");
+        killer.interrupt();
+        killer.join();
+        assertEquals(0, r.code(), r.err());
+        assertTrue(killed.get(), "an executor was killed during the job");
+        sameTiles(local, spark);
+    }
+}
