@@ -211,20 +211,12 @@ final class ExplainCommand implements Callable<Integer> {
 
     /** --preprocess, or --input-range with --mean/--std, or the model's own, or 0:1 (said in a note). */
     private InputRange range(Path modelFile) {
-        if (preprocess != null) {
-            if (inputRange != null || mean != null || std != null) {
-                throw FiltervisException.usage("give --preprocess or --input-range/--mean/--std, not both");
-            }
-            return InputRange.preset(preprocess);
-        }
-        if (inputRange != null || mean != null || std != null) {
-            return InputRange.parse(inputRange == null ? "0:1" : inputRange, mean, std);
-        }
-        Optional<InputRange> declared = ModelFiles.inputRange(modelFile);
-        if (declared.isEmpty() && !quiet) {
+        boolean given = preprocess != null || inputRange != null || mean != null || std != null;
+        Optional<InputRange> declared = given ? Optional.empty() : ModelFiles.inputRange(modelFile);
+        if (!given && declared.isEmpty() && !quiet) {
             top.err.println("filtervis: note: the model records no input range; photos go in as 0:1 (give --preprocess torchvision|keras-inception|caffe or --input-range)");
         }
-        return declared.orElse(InputRange.UNIT);
+        return InputRange.choose(preprocess, inputRange, mean, std, declared);
     }
 
     /** The photo, or the PNG and JPEG files of a folder (not its sub-folders), by name. */

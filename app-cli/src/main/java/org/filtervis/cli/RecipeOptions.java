@@ -144,15 +144,6 @@ final class RecipeOptions {
 
     /** --preprocess, or --input-range with --mean/--std, or the model's own, or 0:1. */
     private InputRange range(Optional<InputRange> declared) {
-        if (preprocess != null) {
-            if (inputRange != null || mean != null || std != null) {
-                throw FiltervisException.usage("give --preprocess or --input-range/--mean/--std, not both");
-            }
-            return InputRange.preset(preprocess);
-        }
-        if (inputRange != null || mean != null || std != null) {
-            return InputRange.parse(inputRange == null ? "0:1" : inputRange, mean, std);
-        }
-        return declared.orElse(InputRange.UNIT);
+        return InputRange.choose(preprocess, inputRange, mean, std, declared);
     }
 }

@@ -56,15 +56,26 @@ public abstract class AttributionContract {
         return Math.sqrt(s);
     }
 
+    /** One reference case: its record, layer, class, size and input. */
+    record Case(Path dir, String json, String layer, int k, int size, float[] x) {
+        static Case of(String name) throws IOException {
+            Path dir = RealModelContract.dir();
+            String json = Files.readString(dir.resolve("attr_" + name + ".json"));
+            return new Case(dir, json, field(json, "layer"), Integer.parseInt(field(json, "class")), Integer.parseInt(field(json, "size")),
+                    Npy.read(dir.resolve("attr_" + name + "_x.npy")).data());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"resnet18", "mobilenet_v2"})
     public void mapsEqualPyTorchAutograd(String name) throws IOException {
-        Path dir = RealModelContract.dir();
-        String json = Files.readString(dir.resolve("attr_" + name + ".json"));
-        String layer = field(json, "layer");
-        int k = Integer.parseInt(field(json, "class"));
-        int size = Integer.parseInt(field(json, "size"));
-        float[] x = Npy.read(dir.resolve("attr_" + name + "_x.npy")).data();
+        Case c = Case.of(name);
+        Path dir = c.dir();
+        String json = c.json();
+        String layer = c.layer();
+        int k = c.k();
+        int size = c.size();
+        float[] x = c.x();
         Attributor.Settings settings = new Attributor.Settings(1, 0, 64, "black", "uniform", 0);
         try (Model model = backend().open(dir.resolve("attr_" + name + ".onnx"))) {
             Attributor.Head head = Attributor.head(model.layers(size, size));
@@ -109,16 +120,11 @@ public abstract class AttributionContract {
     @ParameterizedTest
     @ValueSource(strings = {"resnet18", "mobilenet_v2"})
     public void randomizedHeadChangesTheMap(String name) throws IOException {
-        Path dir = RealModelContract.dir();
-        String json = Files.readString(dir.resolve("attr_" + name + ".json"));
-        String layer = field(json, "layer");
-        int k = Integer.parseInt(field(json, "class"));
-        int size = Integer.parseInt(field(json, "size"));
-        float[] x = Npy.read(dir.resolve("attr_" + name + "_x.npy")).data();
+        Case c = Case.of(name);
         Attributor.Settings settings = Attributor.Settings.defaults();
         for (Method m : List.of(Method.GRADCAM, Method.SALIENCY)) {
-            float[] trained = map(dir.resolve("attr_" + name + ".onnx"), layer, size, x, k, m, settings);
-            float[] randomized = map(dir.resolve("attr_" + name + "_random_head.onnx"), layer, size, x, k, m, settings);
+            float[] trained = map(c.dir().resolve("attr_" + name + ".onnx"), c.layer(), c.size(), c.x(), c.k(), m, settings);
+            float[] randomized = map(c.dir().resolve("attr_" + name + "_random_head.onnx"), c.layer(), c.size(), c.x(), c.k(), m, settings);
             double change = relL2(randomized, trained);
             assertTrue(change > 0.2, name + " " + m.cliName() + ": a re-drawn classifier moved the map by only " + change);
         }

@@ -39,7 +39,7 @@ final class ExplainPage {
                 String dir = e.folder() + "/";
                 s.append("<tr class=\"row\"><td><img src=\"").append(esc(dir)).append("photo.png\" alt=\"photo\"><div>")
                         .append(esc(e.photo().file().getFileName().toString())).append("</div><div><b>").append(esc(ExplainRun.label(labels, k)))
-                        .append("</b> ").append(scoreText(e.scores(), k, all, record)).append("</div><div><a href=\"").append(esc(dir))
+                        .append("</b> ").append(scoreText(e.scores(), k, record)).append("</div><div><a href=\"").append(esc(dir))
                         .append("explain.json\">explain.json</a></div></td>");
                 List<Attributor.Result> forK = new ArrayList<>();
                 for (Attributor.Result r : e.results()) {
@@ -69,7 +69,7 @@ final class ExplainPage {
         return s.toString();
     }
 
-    private static String scoreText(float[] scores, int k, List<ExplainRun.Explained> all, Map<String, Object> record) {
+    private static String scoreText(float[] scores, int k, Map<String, Object> record) {
         boolean probabilities = Boolean.TRUE.equals(record.get("scores_are_probabilities"));
         double p = probabilities ? scores[k] : Attributor.softmax(scores, 0, scores.length, k);
         return ExplainRun.percent(p);

@@ -56,6 +56,23 @@ public record InputRange(double lo, double hi, double[] mean, double[] std) impl
         throw FiltervisException.usage("--input-range " + range + " is not LO:HI; use e.g. 0:1, -1:1 or 0:255");
     }
 
+    /**
+     * What the options say: {@code --preprocess}, or {@code --input-range} with {@code --mean}
+     * and {@code --std}, or else the model's own ({@code declared}), or else 0:1.
+     */
+    public static InputRange choose(String preprocess, String range, double[] mean, double[] std, java.util.Optional<InputRange> declared) {
+        if (preprocess != null) {
+            if (range != null || mean != null || std != null) {
+                throw FiltervisException.usage("give --preprocess or --input-range/--mean/--std, not both");
+            }
+            return preset(preprocess);
+        }
+        if (range != null || mean != null || std != null) {
+            return parse(range == null ? "0:1" : range, mean, std);
+        }
+        return declared.orElse(UNIT);
+    }
+
     /** Checks that mean and std have one value per channel (or none). */
     public InputRange forChannels(int channels) {
         if (mean.length != 0 && mean.length != channels || std.length != 0 && std.length != channels) {
