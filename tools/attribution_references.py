@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from export_real_models import calibrated, module_output_tensor
+from export_real_models import calibrated, module_output_tensor, noise_hooks
 
 # name: (opset, size, layer whose maps are tested, the classifier module re-drawn for the sanity check)
 MODELS = {"resnet18": (13, 64, "layer3", "fc"), "mobilenet_v2": (14, 64, "features.13", "classifier.1")}
@@ -32,11 +32,7 @@ EPS = 1e-7
 
 def forward(model, mid, x, noise=0.0):
     captured = {}
-    hooks = [model.get_submodule(mid).register_forward_hook(lambda m, i, o: captured.__setitem__("a", o))]
-    if noise > 0:
-        for m in model.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                hooks.append(m.register_forward_hook(lambda m, i, o: o + noise * o.std() * torch.randn_like(o)))
+    hooks = [model.get_submodule(mid).register_forward_hook(lambda m, i, o: captured.__setitem__("a", o))] + noise_hooks(model, noise)
     logits = model(x)
     for h in hooks:
         h.remove()

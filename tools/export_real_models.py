@@ -69,6 +69,17 @@ def module_output_tensor(onnx_model, module_path):
     raise SystemExit(f"no ONNX node in scope {candidates}")
 
 
+def noise_hooks(model, noise):
+    """With noise > 0, every convolution and linear output gets noise * its standard deviation *
+    N(0, 1) added; returns the hooks, for the caller to remove."""
+    hooks = []
+    if noise > 0:
+        for m in model.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                hooks.append(m.register_forward_hook(lambda m, i, o: o + noise * o.std() * torch.randn_like(o)))
+    return hooks
+
+
 def gradients(model, mid, x, dtype, noise=0.0):
     """Objectives and d(sum)/dx for the block output and the logits, from one forward pass.
 
@@ -77,11 +88,7 @@ def gradients(model, mid, x, dtype, noise=0.0):
     summed terms, not to the result, so it moves values near zero too), made larger on purpose.
     """
     captured = {}
-    hooks = [model.get_submodule(mid).register_forward_hook(lambda m, i, o: captured.__setitem__("mid", o))]
-    if noise > 0:
-        for m in model.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                hooks.append(m.register_forward_hook(lambda m, i, o: o + noise * o.std() * torch.randn_like(o)))
+    hooks = [model.get_submodule(mid).register_forward_hook(lambda m, i, o: captured.__setitem__("mid", o))] + noise_hooks(model, noise)
     channels = torch.tensor(FILTERS)
     xd = x.to(dtype).detach().requires_grad_(True)
     logits = model(xd)
