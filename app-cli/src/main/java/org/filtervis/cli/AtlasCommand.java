@@ -53,8 +53,9 @@ final class AtlasCommand implements Callable<Integer> {
             + " (default: local[N] inside this process, N the cores).")
     String master;
 
-    @Option(names = "--out", defaultValue = "filtervis-atlas", paramLabel = "SITE", description = "The site's folder (default: ${DEFAULT-VALUE}).")
-    Path out;
+    @Option(names = "--out", defaultValue = "filtervis-atlas", paramLabel = "SITE", description = "The site's folder (default: ${DEFAULT-VALUE}),"
+            + " or a Hadoop path such as hdfs://namenode:8020/atlas or s3a://bucket/atlas (written through the Spark engine's Hadoop libraries).")
+    String out;
 
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
@@ -70,7 +71,7 @@ final class AtlasCommand implements Callable<Integer> {
         if (recipeOptions.layer != null || recipeOptions.objective != null) {
             throw FiltervisException.usage("atlas takes --layers (blocks, all or a list), not --layer or --objective");
         }
-        if (out.toString().isEmpty()) {
+        if (out.isEmpty()) {
             throw FiltervisException.usage("--out is empty; name the site's folder");
         }
         ModelFiles.Demo demo = ModelFiles.demo();
@@ -114,16 +115,15 @@ final class AtlasCommand implements Callable<Integer> {
             settings.put("seed", recipe.seed());
             settings.put("redirect_relu_steps", recipe.redirectSteps());
             settings.put("batch", recipeOptions.batch);
-            TileStore store = new TileStore(out, TileStore.key(settings));
-            VisualizeCommand.prepareOutput(out);
+            TileStore store = new TileStore(site(), TileStore.key(settings));
             String name = options.model != null ? options.model.getFileName().toString() : modelFile.getFileName().toString();
-            AtlasSite.write(out, name, settings, chosen, filters, store);
+            AtlasSite.write(name, settings, chosen, filters, store);
             List<Atlas.Task> tasks = Atlas.tasks(chosen, filters, recipeOptions.batch);
             Atlas.Summary s;
             if (engine.equals("spark")) {
                 s = spark(tasks, new AtlasJob(v.provider().name(), modelFile.toAbsolutePath().toString(), options.backendOptions(), recipe,
                         recipeOptions.batch, size, top.pluginsDirs().stream().map(p -> p.toAbsolutePath().toString()).toList(),
-                        out.toAbsolutePath().toString(), store.key()));
+                        store.site(), store.key()));
             } else {
                 long[] lastPrint = {0};
                 s = Atlas.runLocal(model, tasks, store, recipe, size, recipeOptions.batch, (done, total, rendered, seconds) -> {
@@ -141,9 +141,9 @@ final class AtlasCommand implements Callable<Integer> {
                             top.terminal && done < total ? "" : "\n");
                 });
             }
-            AtlasSite.write(out, name, settings, chosen, filters, store);
+            AtlasSite.write(name, settings, chosen, filters, store);
             if (!quiet) {
-                top.err.printf(Locale.ROOT, "wrote %s (%d filters: %d rendered, %d already there; %.1f s, %.2f filters/s)%n", out.resolve("index.html"),
+                top.err.printf(Locale.ROOT, "wrote %s (%d filters: %d rendered, %d already there; %.1f s, %.2f filters/s)%n", store.site().location("index.html"),
                         s.total(), s.rendered(), s.alreadyStored(), s.seconds(), s.rendered() / Math.max(s.seconds(), 1e-9));
             }
         }
@@ -156,7 +156,8 @@ final class AtlasCommand implements Callable<Integer> {
      */
     private Atlas.Summary spark(List<Atlas.Task> tasks, AtlasJob job) {
         int total = tasks.stream().mapToInt(t -> t.filters().size()).sum();
-        String url = master != null ? master : "local[" + Runtime.getRuntime().availableProcessors() + "]";
+        // Under spark-submit the cluster comes from its --master, as the spark.master property.
+        String url = master != null ? master : System.getProperty("spark.master", "local[" + Runtime.getRuntime().availableProcessors() + "]");
         long t0 = System.nanoTime();
         ClassLoader loader = sparkLoader();
         Thread thread = Thread.currentThread();
@@ -166,20 +167,13 @@ final class AtlasCommand implements Callable<Integer> {
             if (!quiet) {
                 top.err.printf("atlas: %d filters in %d tasks on Spark (%s)%n", total, tasks.size(), url);
             }
-            int[] r = (int[]) Class.forName("org.filtervis.spark.SparkAtlasEngine", true, loader).getMethod("run", String.class, AtlasJob.class, List.class)
-                    .invoke(null, url, job, tasks);
+            int[] r = (int[]) Class.forName("org.filtervis.spark.SparkAtlasEngine", true, loader)
+                    .getMethod("run", String.class, AtlasJob.class, List.class, boolean.class).invoke(null, url, job, tasks, top.verbose);
             return new Atlas.Summary(total, r[0], r[1], (System.nanoTime() - t0) / 1e9);
         } catch (java.lang.reflect.InvocationTargetException e) {
             FiltervisException ours = Filtervis.userError(e);
             if (ours != null) {
-                throw ours;
-            }
-            // Spark wraps an executor's exception in its own text: keep our one line where it is in there.
-            for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile("FiltervisException: ([^\\n]+)").matcher(String.valueOf(t.getMessage()));
-                if (m.find()) {
-                    throw FiltervisException.usage(m.group(1).strip());
-                }
+                throw ours; // the engine has found a task's own error in Spark's
             }
             throw FiltervisException.failure("the Spark job failed: " + e.getCause(), e.getCause());
         } catch (ReflectiveOperationException e) {
@@ -189,8 +183,44 @@ final class AtlasCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Where the site goes: a local folder, or a Hadoop path (a URI such as hdfs://... or s3a://...)
+     * through the Spark engine's Hadoop libraries, with either engine.
+     */
+    private org.filtervis.core.atlas.SiteFiles site() {
+        if (!out.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
+            Path folder = Path.of(out);
+            VisualizeCommand.prepareOutput(folder);
+            return new org.filtervis.core.atlas.LocalSiteFiles(folder);
+        }
+        if (out.startsWith("file://")) {
+            Path folder = Path.of(java.net.URI.create(out));
+            VisualizeCommand.prepareOutput(folder);
+            return new org.filtervis.core.atlas.LocalSiteFiles(folder);
+        }
+        ClassLoader loader = sparkLoader();
+        try {
+            return (org.filtervis.core.atlas.SiteFiles) Class.forName("org.filtervis.spark.HadoopSiteFiles", true, loader).getMethod("open", String.class)
+                    .invoke(null, out);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            FiltervisException ours = Filtervis.userError(e);
+            throw ours != null ? ours : FiltervisException.failure("cannot use --out " + out + " (" + e.getCause() + ")", e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw FiltervisException.failure("cannot start the Spark engine's Hadoop libraries (" + e + ")", e);
+        }
+    }
+
     /** engine-spark's classes: on the class path (tests), else the distribution's engines/spark folder. */
-    private static ClassLoader sparkLoader() {
+    private static ClassLoader sparkLoader;
+
+    private static synchronized ClassLoader sparkLoader() {
+        if (sparkLoader == null) {
+            sparkLoader = findSparkLoader(); // one for the run: the site's classes and the job's must be the same
+        }
+        return sparkLoader;
+    }
+
+    private static ClassLoader findSparkLoader() {
         ClassLoader host = AtlasCommand.class.getClassLoader();
         try {
             Class.forName("org.filtervis.spark.SparkAtlasEngine", false, host);

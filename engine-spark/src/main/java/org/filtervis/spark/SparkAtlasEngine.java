@@ -2,10 +2,15 @@ package org.filtervis.spark;
 
 import java.util.Iterator;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.filtervis.core.atlas.Atlas;
+import org.filtervis.api.FiltervisException;
 import org.filtervis.core.atlas.AtlasJob;
 
 /**
@@ -34,23 +39,67 @@ public final class SparkAtlasEngine {
         return String.join(java.io.File.pathSeparator, parts);
     }
 
-    /** Runs the tasks on {@code master} (e.g. {@code local[2]}, {@code spark://host:7077}); returns [rendered, already stored]. */
-    public static int[] run(String master, AtlasJob job, List<Atlas.Task> tasks) {
-        SparkConf conf = new SparkConf().setMaster(master).setAppName("filtervis atlas").set("spark.ui.enabled", "false")
-                .set("spark.ui.showConsoleProgress", "false").set("spark.task.maxFailures", "4");
+    /**
+     * Runs the tasks on {@code master} (e.g. {@code local[2]}, {@code spark://host:7077}); returns
+     * [rendered, already stored]. A task's own error (a FiltervisException on an executor) ends
+     * the job as that one line; Spark's logs of the failed attempts are shown only when verbose.
+     */
+    public static int[] run(String master, AtlasJob job, List<Atlas.Task> tasks, boolean verbose) {
+        SparkConf conf = new SparkConf().setMaster(master).setAppName("filtervis atlas").set("spark.ui.showConsoleProgress", "false")
+                .setIfMissing("spark.ui.enabled", "false").setIfMissing("spark.task.maxFailures", "4");
+        quietLogs(verbose);
+        boolean submitted = conf.contains("spark.submit.deployMode"); // spark-submit ships the application jar itself
         if (master.startsWith("local")) {
             conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1");
-        } else {
+        } else if (!submitted) {
             // Executors on a cluster run filtervis from the same distribution path (a shared file system, or the same install on
             // every node), with the JDK packages Spark needs opened; settings given with --conf-style system properties win.
             conf.setIfMissing("spark.executor.extraClassPath", executorClassPath());
             conf.setIfMissing("spark.executor.extraJavaOptions", OPENS);
         }
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-            sc.setLogLevel("ERROR");
             JavaRDD<Atlas.Task> rdd = sc.parallelize(tasks, Math.max(1, tasks.size()));
             return rdd.mapPartitions((Iterator<Atlas.Task> it) -> List.of(job.render(it)).iterator())
                     .reduce((a, b) -> new int[] {a[0] + b[0], a[1] + b[1]});
+        } catch (RuntimeException e) {
+            FiltervisException ours = taskError(e);
+            throw ours != null ? ours : e;
         }
+    }
+
+    /**
+     * The FiltervisException a task threw, from a failed job's exception: its cause where Spark
+     * could send the exception back, else its "FiltervisException: ..." line in Spark's message.
+     */
+    static FiltervisException taskError(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof FiltervisException) {
+                return (FiltervisException) t;
+            }
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            Matcher m = TASK_ERROR.matcher(String.valueOf(t.getMessage()));
+            if (m.find()) {
+                return FiltervisException.failure(m.group(1).strip(), failure);
+            }
+        }
+        return null;
+    }
+
+    private static final Pattern TASK_ERROR = Pattern.compile("FiltervisException: ([^\\n]+)");
+
+    /**
+     * Spark's own logging at ERROR, and without the executors' and scheduler's reports of failed
+     * task attempts (a stack trace each, four times over), which the job's error says in one
+     * line; all of it at WARN with --verbose.
+     */
+    static void quietLogs(boolean verbose) {
+        Configurator.setLevel("org.apache.spark", verbose ? Level.WARN : Level.ERROR);
+        Configurator.setLevel("org.sparkproject", verbose ? Level.WARN : Level.ERROR);
+        Configurator.setLevel("org.apache.hadoop", verbose ? Level.WARN : Level.ERROR);
+        Level failures = verbose ? Level.WARN : Level.OFF;
+        Configurator.setLevel("org.apache.spark.executor.Executor", failures);
+        Configurator.setLevel("org.apache.spark.scheduler.TaskSetManager", failures);
+        Configurator.setLevel("org.apache.spark.scheduler.TaskSchedulerImpl", verbose ? Level.WARN : Level.ERROR);
     }
 }

@@ -52,7 +52,8 @@ public final class Atlas {
     }
 
     /** Runs the tasks in this process (the local engine), one layer's gradients open at a time. */
-    public static Summary runLocal(Model model, List<Task> tasks, TileStore store, Recipe recipe, int size, int batch, Progress progress) {
+    public static Summary runLocal(Model model, List<Task> tasks, TileStore store, Recipe recipe, int size, int batch, Progress progress)
+            throws IOException {
         int total = tasks.stream().mapToInt(t -> t.filters().size()).sum();
         int[] done = {0};
         int[] rendered = {0};
@@ -62,7 +63,12 @@ public final class Atlas {
         String openLayer = null;
         try {
             for (Task t : tasks) {
-                List<Integer> missing = t.filters().stream().filter(f -> !store.has(t.layer().name(), f)).toList();
+                List<Integer> missing = new ArrayList<>();
+                for (int f : t.filters()) {
+                    if (!store.has(t.layer().name(), f)) {
+                        missing.add(f);
+                    }
+                }
                 if (missing.isEmpty()) {
                     stored += t.filters().size();
                     done[0] += t.filters().size();

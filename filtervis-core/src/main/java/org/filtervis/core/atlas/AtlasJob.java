@@ -12,11 +12,11 @@ import org.filtervis.core.Visualizer;
 
 /**
  * What any engine needs to render atlas tasks somewhere else (a Spark executor): the backend,
- * model and recipe as values that travel, the plugin folders, the site and the tiles' key. Each
+ * model and recipe as values that travel, the plugin folders, the site (local or Hadoop) and the tiles' key. Each
  * worker opens the backend and the model once, for all the tasks it is given.
  */
 public record AtlasJob(String backend, String model, BackendOptions options, Recipe recipe, int batch, int size, List<String> pluginDirs,
-        String site, String key) implements Serializable {
+        SiteFiles site, String key) implements Serializable {
     public AtlasJob {
         pluginDirs = List.copyOf(pluginDirs);
     }
@@ -31,8 +31,10 @@ public record AtlasJob(String backend, String model, BackendOptions options, Rec
         List<Path> plugins = pluginDirs.stream().map(Path::of).toList();
         RunSettings settings = new RunSettings(backend, Path.of(model), options, recipe, batch);
         try (Visualizer v = Visualizer.open(settings, plugins)) {
-            Atlas.Summary s = Atlas.runLocal(v.model(), mine, new TileStore(Path.of(site), key), recipe, size, batch, (d, t, r, sec) -> {});
+            Atlas.Summary s = Atlas.runLocal(v.model(), mine, new TileStore(site, key), recipe, size, batch, (d, t, r, sec) -> {});
             return new int[] {s.rendered(), s.alreadyStored()};
+        } catch (java.io.IOException e) {
+            throw org.filtervis.api.FiltervisException.failure("cannot store the atlas's tiles in " + site.location() + " (" + e.getMessage() + ")", e);
         }
     }
 }

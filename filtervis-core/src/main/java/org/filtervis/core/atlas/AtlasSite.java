@@ -2,12 +2,9 @@ package org.filtervis.core.atlas;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.filtervis.core.AtomicFiles;
 
 /**
  * The atlas as a static site that works from file:// and any web server, with nothing from
@@ -32,7 +29,7 @@ public final class AtlasSite {
     private AtlasSite() {}
 
     /** Writes every page for the layers' chosen filters, from the tiles stored so far. */
-    public static void write(Path site, String model, Map<String, Object> settings, List<Atlas.Layer> layers, Map<String, List<Integer>> filters,
+    public static void write(String model, Map<String, Object> settings, List<Atlas.Layer> layers, Map<String, List<Integer>> filters,
             TileStore store) throws IOException {
         StringBuilder rows = new StringBuilder();
         int doneAll = 0;
@@ -53,7 +50,7 @@ public final class AtlasSite {
                             .append("/").append(f).append(".html\"><img loading=\"lazy\" alt=\"filter ").append(f).append("\" src=\"../")
                             .append(store.folder(l.name())).append("/").append(f).append(".png\"></a>").append(f)
                             .append(isDead ? " <span>" + t.status().toLowerCase(Locale.ROOT).replace('_', ' ') + "</span>" : "").append("</div>\n");
-                    filterPage(site, l, f, i > 0 ? chosen.get(i - 1) : null, i + 1 < chosen.size() ? chosen.get(i + 1) : null, t, store);
+                    filterPage(store.site(), l, f, i > 0 ? chosen.get(i - 1) : null, i + 1 < chosen.size() ? chosen.get(i + 1) : null, t, store);
                 } else {
                     tiles.append("<div class=\"tile\"><div class=\"missing\">not yet</div>").append(f).append("</div>\n");
                 }
@@ -61,7 +58,7 @@ public final class AtlasSite {
             doneAll += done;
             totalAll += chosen.size();
             String slug = TileStore.slug(l.name());
-            page(site.resolve("layers").resolve(slug + ".html"), l.name(), "<p><a href=\"../index.html\">&larr; " + esc(model) + "</a></p><h1>"
+            page(store.site(), "layers/" + slug + ".html", l.name(), "<p><a href=\"../index.html\">&larr; " + esc(model) + "</a></p><h1>"
                     + esc(l.name()) + "</h1><p>" + esc(l.opType()) + " " + esc(l.shape().toString()) + ", " + l.channels() + " channels; " + done + " of "
                     + chosen.size() + " filters rendered" + (dead > 0 ? ", " + dead + " dead or without gradient (red)" : "") + "</p>\n<div class=\"tiles\">\n"
                     + tiles + "</div>" + COUNT_IMAGES);
@@ -73,7 +70,7 @@ public final class AtlasSite {
         StringBuilder about = new StringBuilder("<ul class=\"settings\">");
         settings.forEach((k, v) -> about.append("<li>").append(esc(k)).append(": ").append(esc(String.valueOf(v))).append("</li>"));
         about.append("</ul>");
-        page(site.resolve("index.html"), "filtervis atlas: " + model, "<h1>" + esc(model) + "</h1><p id=\"progress\">" + doneAll + " of " + totalAll
+        page(store.site(), "index.html", "filtervis atlas: " + model, "<h1>" + esc(model) + "</h1><p id=\"progress\">" + doneAll + " of " + totalAll
                 + " filters rendered</p>" + about + "<p><input id=\"search\" type=\"search\" placeholder=\"search layers\" autofocus></p>\n"
                 + "<table><tr><th>layer</th><th>op</th><th>shape</th><th>channels</th><th>rendered</th><th>dead</th></tr>\n" + rows + "</table>\n"
                 + "<script>(function(){var box=document.getElementById('search');function apply(){var q=box.value.toLowerCase();var shown=0;"
@@ -82,7 +79,7 @@ public final class AtlasSite {
                 + "var m=/[#&]q=([^&]*)/.exec(location.hash);if(m){box.value=decodeURIComponent(m[1]);}apply();})();</script>");
     }
 
-    private static void filterPage(Path site, Atlas.Layer l, int f, Integer previous, Integer next, TileStore.Tile t, TileStore store) throws IOException {
+    private static void filterPage(SiteFiles site, Atlas.Layer l, int f, Integer previous, Integer next, TileStore.Tile t, TileStore store) throws IOException {
         String slug = TileStore.slug(l.name());
         StringBuilder nav = new StringBuilder("<p><a href=\"../../layers/" + slug + ".html\">&larr; " + esc(l.name()) + "</a>");
         if (previous != null) {
@@ -92,7 +89,7 @@ public final class AtlasSite {
             nav.append(" &middot; <a href=\"").append(next).append(".html\">filter ").append(next).append("</a>");
         }
         nav.append("</p>");
-        page(site.resolve("filters").resolve(slug).resolve(f + ".html"), l.name() + " filter " + f, nav + "<h1>" + esc(l.name()) + ", filter " + f
+        page(site, "filters/" + slug + "/" + f + ".html", l.name() + " filter " + f, nav + "<h1>" + esc(l.name()) + ", filter " + f
                 + "</h1><p>status: <span class=\"status-" + t.status() + "\">" + t.status() + "</span></p><img alt=\"filter " + f + "\" src=\"../../"
                 + store.folder(l.name()) + "/" + f + ".png\" style=\"max-width:100%\"><h2>Objective by step</h2>" + curve(t.objectives()) + COUNT_IMAGES);
     }
@@ -127,12 +124,11 @@ public final class AtlasSite {
                 v[0], v[v.length - 1], v.length, lo, hi);
     }
 
-    private static void page(Path file, String title, String body) throws IOException {
-        Files.createDirectories(file.getParent());
+    private static void page(SiteFiles site, String file, String title, String body) throws IOException {
         String html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + esc(title) + "</title>" + STYLE + "</head>\n"
                 + "<body data-loaded=\"0\" data-failed=\"0\">\n" + body + "\n</body></html>\n";
         byte[] bytes = html.getBytes(StandardCharsets.UTF_8);
-        AtomicFiles.write(file, out -> out.write(bytes));
+        site.write(file, bytes);
     }
 
     static String esc(String s) {

@@ -2,8 +2,6 @@ package org.filtervis.core.atlas;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +9,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.filtervis.api.FilterResult;
-import org.filtervis.core.AtomicFiles;
 import org.filtervis.core.Json;
 import org.filtervis.core.PngSinks;
 
@@ -29,10 +26,10 @@ public final class TileStore {
     private static final Pattern STATUS = Pattern.compile("\"status\": \"([A-Z_]+)\"");
     private static final Pattern OBJECTIVES = Pattern.compile("\"objectives\": \\[([^\\]]*)\\]");
 
-    private final Path site;
+    private final SiteFiles site;
     private final String key;
 
-    public TileStore(Path site, String key) {
+    public TileStore(SiteFiles site, String key) {
         this.site = site;
         this.key = key;
     }
@@ -65,30 +62,34 @@ public final class TileStore {
         return "tiles/" + slug(layer) + "/" + key;
     }
 
-    public boolean has(String layer, int filter) {
-        return Files.isRegularFile(site.resolve(folder(layer)).resolve(filter + ".json"));
+    public SiteFiles site() {
+        return site;
+    }
+
+    public boolean has(String layer, int filter) throws IOException {
+        return site.exists(folder(layer) + "/" + filter + ".json");
     }
 
     public void write(FilterResult r) throws IOException {
-        Path dir = Files.createDirectories(site.resolve(folder(r.layer())));
-        PngSinks.write(r.image(), dir.resolve(r.filter() + ".png"));
+        String dir = folder(r.layer()) + "/";
+        site.write(dir + r.filter() + ".png", PngSinks.encode(r.image()));
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("layer", r.layer());
         meta.put("filter", r.filter());
         meta.put("status", r.status().name());
         meta.put("objectives", r.objectives());
         byte[] bytes = Json.write(meta).getBytes(StandardCharsets.UTF_8);
-        AtomicFiles.write(dir.resolve(r.filter() + ".json"), out -> out.write(bytes));
+        site.write(dir + r.filter() + ".json", bytes);
     }
 
     /** The stored tile, or null when it is missing or unreadable (then it is rendered again). */
     public Tile read(String layer, int filter) {
-        Path json = site.resolve(folder(layer)).resolve(filter + ".json");
         try {
-            if (!Files.isRegularFile(json) || Files.size(json) > 10_000_000) {
+            byte[] bytes = site.read(folder(layer) + "/" + filter + ".json", 10_000_000);
+            if (bytes == null) {
                 return null;
             }
-            String text = Files.readString(json);
+            String text = new String(bytes, StandardCharsets.UTF_8);
             Matcher s = STATUS.matcher(text);
             Matcher o = OBJECTIVES.matcher(text);
             if (!s.find() || !o.find()) {
