@@ -77,6 +77,14 @@ class AtlasCliTest {
     }
 
     @Test
+    void aTaskFailingOnItsExecutorEndsTheJobInOneLine() throws Exception {
+        Cli r = SparkTaskFailureProbe.inJvm("local[2]", dir.resolve("probe"));
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line, no Spark logs:\n" + r.err());
+        assertTrue(r.err().startsWith("filtervis: unknown layer 'no_such_layer'"), r.err());
+    }
+
+    @Test
     void sparkLocalModeRendersTheSameTiles() throws IOException {
         Path local = dir.resolve("local");
         Path spark = dir.resolve("spark");

@@ -143,6 +143,15 @@ class SparkClusterTest {
     }
 
     @Test
+    void aTaskFailingOnAnExecutorEndsTheJobInOneLine() throws Exception {
+        // The executors are JVMs the workers started: the error comes back from another process, after Spark's retries.
+        Cli r = SparkTaskFailureProbe.inJvm(master, dir.resolve("probe"));
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line, no Spark logs:\n" + r.err());
+        assertTrue(r.err().startsWith("filtervis: unknown layer 'no_such_layer'"), r.err());
+    }
+
+    @Test
     void aKilledExecutorLeavesEveryTileWhole() throws Exception {
         Path local = dir.resolve("local-seed3");
         Path spark = dir.resolve("cluster-killed");

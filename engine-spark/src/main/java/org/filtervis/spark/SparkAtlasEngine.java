@@ -61,9 +61,12 @@ public final class SparkAtlasEngine {
             JavaRDD<Atlas.Task> rdd = sc.parallelize(tasks, Math.max(1, tasks.size()));
             return rdd.mapPartitions((Iterator<Atlas.Task> it) -> List.of(job.render(it)).iterator())
                     .reduce((a, b) -> new int[] {a[0] + b[0], a[1] + b[1]});
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // SparkException is checked in Java's eyes, yet thrown undeclared from Scala
             FiltervisException ours = taskError(e);
-            throw ours != null ? ours : e;
+            if (ours != null) {
+                throw ours;
+            }
+            throw e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e.getMessage(), e);
         }
     }
 
@@ -91,7 +94,8 @@ public final class SparkAtlasEngine {
     /**
      * Spark's own logging at ERROR, and without the executors' and scheduler's reports of failed
      * task attempts (a stack trace each, four times over), which the job's error says in one
-     * line; all of it at WARN with --verbose.
+     * line; at WARN with --verbose. This matters where Spark logs through log4j (spark-submit);
+     * the distribution's class path binds SLF4J to its no-op provider, so Spark is silent there.
      */
     static void quietLogs(boolean verbose) {
         Configurator.setLevel("org.apache.spark", verbose ? Level.WARN : Level.ERROR);
