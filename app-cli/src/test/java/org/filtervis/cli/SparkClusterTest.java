@@ -7,11 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.imageio.ImageIO;
 import org.filtervis.models.ModelFiles;
+import org.filtervis.spark.SparkTestCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,69 +33,20 @@ class SparkClusterTest {
     @TempDir
     static Path dir;
 
-    final List<Process> cluster = new ArrayList<>();
+    SparkTestCluster cluster;
     String master;
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    Process start(String name, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
-        cmd.addAll(List.of(org.filtervis.spark.SparkAtlasEngine.OPENS.split(" ")));
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
-        // A Spark home as a worker needs it to launch executors: its jars (here on the class path
-        // already, passed on by the driver) and the Scala version it was built for.
-        Path home = dir.resolve("spark-home");
-        Files.createDirectories(home.resolve("jars"));
-        if (!Files.exists(home.resolve("RELEASE"))) {
-            Files.writeString(home.resolve("RELEASE"), "Spark 3.5.9 (the test's class path)\n");
-        }
-        pb.environment().put("SPARK_HOME", home.toString());
-        pb.environment().put("SPARK_SCALA_VERSION", "2.12");
-        Process p = pb.start();
-        cluster.add(p);
-        return p;
-    }
 
     @BeforeAll
     void startCluster() throws Exception {
         assumeTrue(Boolean.getBoolean("filtervis.sparkCluster"), "set -Dfiltervis.sparkCluster=true (as .ci/run does) to start a Spark cluster");
-        int port = freePort();
-        int ui = freePort();
-        master = "spark://127.0.0.1:" + port;
-        start("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", String.valueOf(port), "--webui-port", String.valueOf(ui));
-        for (int w = 0; w < 2; w++) {
-            Path work = Files.createDirectories(dir.resolve("work" + w));
-            start("worker" + w, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "1", "--memory", "2g", "--webui-port",
-                    String.valueOf(freePort()), "--work-dir", work.toString(), master);
-        }
-        HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (true) {
-            try {
-                String json = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ui + "/json/")).build(), HttpResponse.BodyHandlers.ofString())
-                        .body();
-                if (json.replaceAll("\\s", "").contains("\"aliveworkers\":2")) {
-                    break;
-                }
-            } catch (IOException e) {
-                // not up yet
-            }
-            assertTrue(System.nanoTime() < deadline, "the cluster came up with two workers within 90 s; see " + dir);
-            Thread.sleep(500);
-        }
+        cluster = new SparkTestCluster(dir, System.getProperty("java.class.path"), 2);
+        master = cluster.master();
     }
 
     @AfterAll
     void stopCluster() {
-        for (Process p : cluster) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
@@ -168,7 +115,7 @@ class SparkClusterTest {
                 }
                 if (started) {
                     // An executor is a JVM the worker started: kill the first worker's.
-                    cluster.get(1).descendants().findFirst().ifPresent(h -> killed.set(h.destroyForcibly()));
+                    cluster.worker(0).descendants().findFirst().ifPresent(h -> killed.set(h.destroyForcibly()));
                 }
                 try {
                     Thread.sleep(100);

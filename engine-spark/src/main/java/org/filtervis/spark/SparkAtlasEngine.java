@@ -59,8 +59,14 @@ public final class SparkAtlasEngine {
         }
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
             JavaRDD<Atlas.Task> rdd = sc.parallelize(tasks, Math.max(1, tasks.size()));
-            return rdd.mapPartitions((Iterator<Atlas.Task> it) -> List.of(job.render(it)).iterator())
-                    .reduce((a, b) -> new int[] {a[0] + b[0], a[1] + b[1]});
+            if (master.startsWith("local")) {
+                return rdd.mapPartitions((Iterator<Atlas.Task> it) -> List.of(job.render(it)).iterator()).reduce(SparkAtlasEngine::sum);
+            }
+            // The model and the backend's plugin folder travel with the job: an executor need not see the driver's files
+            // (a Keras model converted into the driver's temporary folder, say).
+            try (Shipment shipped = Shipment.of(sc, job)) {
+                return rdd.mapPartitions((Iterator<Atlas.Task> it) -> List.of(shipped.onExecutor(job).render(it)).iterator()).reduce(SparkAtlasEngine::sum);
+            }
         } catch (Exception e) { // SparkException is checked in Java's eyes, yet thrown undeclared from Scala
             FiltervisException ours = taskError(e);
             if (ours != null) {
@@ -68,6 +74,10 @@ public final class SparkAtlasEngine {
             }
             throw e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e.getMessage(), e);
         }
+    }
+
+    private static int[] sum(int[] a, int[] b) {
+        return new int[] {a[0] + b[0], a[1] + b[1]};
     }
 
     /**

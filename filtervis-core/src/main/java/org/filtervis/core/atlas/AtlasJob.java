@@ -21,6 +21,11 @@ public record AtlasJob(String backend, String model, BackendOptions options, Rec
         pluginDirs = List.copyOf(pluginDirs);
     }
 
+    /** This job with the model and plugin folders where a worker finds its own copies of them. */
+    public AtlasJob at(String localModel, List<String> localPluginDirs) {
+        return new AtlasJob(backend, localModel, options, recipe, batch, size, localPluginDirs, site, key);
+    }
+
     /** Renders {@code tasks} in this process, storing their missing tiles; returns [rendered, already stored]. */
     public int[] render(Iterator<Atlas.Task> tasks) {
         List<Atlas.Task> mine = new ArrayList<>();
