@@ -39,7 +39,7 @@ class SparkClusterTest {
     @BeforeAll
     void startCluster() throws Exception {
         assumeTrue(Boolean.getBoolean("filtervis.sparkCluster"), "set -Dfiltervis.sparkCluster=true (as .ci/run does) to start a Spark cluster");
-        cluster = new SparkTestCluster(dir, System.getProperty("java.class.path"), 2);
+        cluster = new SparkTestCluster(dir, System.getProperty("java.class.path"), List.of(), 2);
         master = cluster.master();
     }
 

@@ -23,10 +23,18 @@ public final class SparkTestCluster implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
     private final String master;
 
-    /** Starts a Master and {@code workers} Workers of one core each, and waits until all have registered (90 s at most). */
-    public SparkTestCluster(Path dir, String classPath, int workers) throws IOException, InterruptedException {
+    /**
+     * Starts a Master and {@code workers} Workers of one core each, and waits until all have
+     * registered (90 s at most). {@code sparkHomeJars} go into the Spark home's jars folder, which
+     * is what a Worker puts on its executors' class path (empty: the job must bring Spark itself).
+     */
+    public SparkTestCluster(Path dir, String classPath, List<Path> sparkHomeJars, int workers) throws IOException, InterruptedException {
         this.dir = dir;
         this.classPath = classPath;
+        Files.createDirectories(sparkHome().resolve("jars"));
+        for (Path jar : sparkHomeJars) {
+            Files.createSymbolicLink(sparkHome().resolve("jars").resolve(jar.getFileName()), jar.toAbsolutePath());
+        }
         int port = freePort();
         int ui = freePort();
         master = "spark://127.0.0.1:" + port;

@@ -1,0 +1,101 @@
+package org.filtervis.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.filtervis.models.ModelFiles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's spark-submit recipe, run: the assembled jar (target/filtervis-spark.jar) handed
+ * to Spark's own SparkSubmit, against a standalone cluster whose Master, Workers and executors
+ * have only Spark's jars; filtervis, its onnx backend and the model reach the executors with the
+ * job. The tiles are byte-identical to the same jar's local engine. Runs after the jar is built
+ * (mvn verify), with -Dfiltervis.sparkCluster=true as .ci/run sets it.
+ */
+class SparkSubmitIT {
+    @TempDir
+    Path dir;
+
+    /** Spark's jars alone: what a cluster's installation has (engine-spark's folder, less our own jar). */
+    static List<Path> sparkJars() throws IOException {
+        try (Stream<Path> jars = Files.list(Path.of(System.getProperty("filtervis.sparkJars")))) {
+            return jars.filter(p -> p.toString().endsWith(".jar") && !p.getFileName().toString().startsWith("engine-spark")).sorted().toList();
+        }
+    }
+
+    static String sparkClassPath() throws IOException {
+        return sparkJars().stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
+    }
+
+    record Run(int code, String output) {}
+
+    Run java(String classPath, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g"));
+        cmd.addAll(List.of(SparkAtlasEngine.OPENS.split(" "))); // as Spark's launch scripts open them
+        cmd.addAll(List.of("-cp", classPath));
+        cmd.addAll(List.of(args));
+        Path log = Files.createTempFile(dir, "run", ".log");
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new AssertionError("no end within 10 minutes: " + String.join(" ", args) + "\n" + Files.readString(log));
+        }
+        return new Run(p.exitValue(), Files.readString(log));
+    }
+
+    static List<Path> tiles(Path site) throws IOException {
+        try (Stream<Path> s = Files.walk(site.resolve("tiles"))) {
+            return s.filter(Files::isRegularFile).sorted().toList();
+        }
+    }
+
+    @Test
+    void theAssembledJarRunsTheAtlasThroughSparkSubmit() throws Exception {
+        assumeTrue(Boolean.getBoolean("filtervis.sparkCluster"), "set -Dfiltervis.sparkCluster=true (as .ci/run does) to start a Spark cluster");
+        String jar = System.getProperty("filtervis.sparkJar");
+        assertTrue(Files.isRegularFile(Path.of(jar)), jar);
+        Path model = Files.copy(ModelFiles.demoNetwork(), dir.resolve("demo.onnx"));
+        List<String> atlas = List.of("atlas", "--model", model.toString(), "--size", "40", "--steps", "6", "--filters", "0-5", "--batch", "3",
+                "--threads", "1");
+
+        // The jar alone runs the local engine (no Spark on its class path): the reference.
+        List<String> local = new ArrayList<>(List.of("org.filtervis.cli.Filtervis"));
+        local.addAll(atlas);
+        local.addAll(List.of("--out", dir.resolve("local").toString()));
+        Run reference = java(jar, local.toArray(String[]::new));
+        assertEquals(0, reference.code(), reference.output());
+
+        try (SparkTestCluster cluster = new SparkTestCluster(Files.createDirectories(dir.resolve("cluster")), sparkClassPath(), sparkJars(), 2)) {
+            List<String> submit = new ArrayList<>(List.of("org.apache.spark.deploy.SparkSubmit", "--master", cluster.master(), "--deploy-mode", "client",
+                    "--class", "org.filtervis.cli.Filtervis", "--conf", "spark.executor.memory=1g", jar));
+            submit.addAll(atlas);
+            submit.addAll(List.of("--engine", "spark", "--out", dir.resolve("submitted").toString()));
+            Run r = java(sparkClassPath(), submit.toArray(String[]::new));
+            assertEquals(0, r.code(), r.output());
+            assertTrue(r.output().contains("18 filters in 6 tasks on Spark (" + cluster.master() + ")"), r.output());
+            assertTrue(r.output().contains("18 filters: 18 rendered"), r.output());
+        }
+        List<Path> a = tiles(dir.resolve("local"));
+        List<Path> b = tiles(dir.resolve("submitted"));
+        assertEquals(36, a.size(), "3 layers x 6 filters, a .png and a .json each");
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(dir.resolve("local").relativize(a.get(i)), dir.resolve("submitted").relativize(b.get(i)));
+            assertArrayEquals(Files.readAllBytes(a.get(i)), Files.readAllBytes(b.get(i)), b.get(i).toString());
+        }
+        assertTrue(Files.readString(dir.resolve("submitted/index.html")).contains("18 of 18 filters rendered"));
+    }
+}
