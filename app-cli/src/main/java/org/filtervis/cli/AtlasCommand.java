@@ -119,28 +119,12 @@ final class AtlasCommand implements Callable<Integer> {
             String name = options.model != null ? options.model.getFileName().toString() : modelFile.getFileName().toString();
             AtlasSite.write(name, settings, chosen, filters, store);
             List<Atlas.Task> tasks = Atlas.tasks(chosen, filters, recipeOptions.batch);
-            Atlas.Summary s;
-            if (engine.equals("spark")) {
-                s = spark(tasks, new AtlasJob(v.provider().name(), modelFile.toAbsolutePath().toString(), options.backendOptions(), recipe,
-                        recipeOptions.batch, size, top.pluginsDirs().stream().map(p -> p.toAbsolutePath().toString()).toList(),
-                        store.site(), store.key()));
-            } else {
-                long[] lastPrint = {0};
-                s = Atlas.runLocal(model, tasks, store, recipe, size, recipeOptions.batch, (done, total, rendered, seconds) -> {
-                    if (quiet) {
-                        return;
-                    }
-                    long now = System.nanoTime();
-                    if (done < total && now - lastPrint[0] < 1_000_000_000L) {
-                        return;
-                    }
-                    lastPrint[0] = now;
-                    double rate = rendered / Math.max(seconds, 1e-9);
-                    String left = rendered == 0 ? "" : String.format(Locale.ROOT, ", %s left", duration((total - done) / rate));
-                    top.err.printf(Locale.ROOT, "%satlas: %d/%d filters, %.2f filters/s%s%s", top.terminal ? "\r" : "", done, total, rate, left,
-                            top.terminal && done < total ? "" : "\n");
-                });
-            }
+            Atlas.Progress progress = progressLine();
+            Atlas.Summary s = engine.equals("spark")
+                    ? spark(tasks, store, new AtlasJob(v.provider().name(), modelFile.toAbsolutePath().toString(), options.backendOptions(), recipe,
+                            recipeOptions.batch, size, top.pluginsDirs().stream().map(p -> p.toAbsolutePath().toString()).toList(), store.site(),
+                            store.key()), progress)
+                    : Atlas.runLocal(model, tasks, store, recipe, size, recipeOptions.batch, progress);
             AtlasSite.write(name, settings, chosen, filters, store);
             if (!quiet) {
                 top.err.printf(Locale.ROOT, "wrote %s (%d filters: %d rendered, %d already there; %.1f s, %.2f filters/s)%n", store.site().location("index.html"),
@@ -154,8 +138,26 @@ final class AtlasCommand implements Callable<Integer> {
      * The tasks as a Spark job (engine-spark, from the class path or the distribution's
      * engines/spark folder, in a class loader of its own): a failed task's own message, one line.
      */
-    private Atlas.Summary spark(List<Atlas.Task> tasks, AtlasJob job) {
-        int total = tasks.stream().mapToInt(t -> t.filters().size()).sum();
+    private Atlas.Summary spark(List<Atlas.Task> all, TileStore store, AtlasJob job, Atlas.Progress progress) throws IOException {
+        int total = all.stream().mapToInt(t -> t.filters().size()).sum();
+        // Tasks whose tiles are all stored are not sent: the driver checks, Spark runs only what is missing.
+        List<Atlas.Task> tasks = new ArrayList<>();
+        int stored = 0;
+        for (Atlas.Task t : all) {
+            boolean whole = true;
+            for (int f : t.filters()) {
+                whole &= store.has(t.layer().name(), f);
+            }
+            if (whole) {
+                stored += t.filters().size();
+            } else {
+                tasks.add(t);
+            }
+        }
+        if (tasks.isEmpty()) {
+            return new Atlas.Summary(total, 0, stored, 0);
+        }
+        int already = stored;
         // Under spark-submit the cluster comes from its --master, as the spark.master property.
         String url = master != null ? master : System.getProperty("spark.master", "local[" + Runtime.getRuntime().availableProcessors() + "]");
         long t0 = System.nanoTime();
@@ -165,11 +167,14 @@ final class AtlasCommand implements Callable<Integer> {
         thread.setContextClassLoader(loader);
         try {
             if (!quiet) {
-                top.err.printf("atlas: %d filters in %d tasks on Spark (%s)%n", total, tasks.size(), url);
+                top.err.printf("atlas: %d filters in %d task%s on Spark (%s)%s%n", total - already, tasks.size(), tasks.size() == 1 ? "" : "s", url,
+                        already > 0 ? ", " + already + " already there" : "");
             }
+            Atlas.Progress counted = (done, n, rendered, seconds) -> progress.filtersDone(already + done, total, rendered, seconds);
             int[] r = (int[]) Class.forName("org.filtervis.spark.SparkAtlasEngine", true, loader)
-                    .getMethod("run", String.class, AtlasJob.class, List.class, boolean.class).invoke(null, url, job, tasks, top.verbose);
-            return new Atlas.Summary(total, r[0], r[1], (System.nanoTime() - t0) / 1e9);
+                    .getMethod("run", String.class, AtlasJob.class, List.class, boolean.class, Atlas.Progress.class)
+                    .invoke(null, url, job, tasks, top.verbose, counted);
+            return new Atlas.Summary(total, r[0], already + r[1], (System.nanoTime() - t0) / 1e9);
         } catch (java.lang.reflect.InvocationTargetException e) {
             FiltervisException ours = Filtervis.userError(e);
             if (ours != null) {
@@ -245,6 +250,27 @@ final class AtlasCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw FiltervisException.failure("cannot read " + dir + " (" + e.getMessage() + ")", e);
         }
+    }
+
+    /** One progress line across the whole atlas, redrawn in place on a terminal, at most once a second: filters done, filters/s, time left. */
+    private Atlas.Progress progressLine() {
+        long[] lastPrint = {0};
+        return (done, total, rendered, seconds) -> {
+            if (quiet) {
+                return;
+            }
+            synchronized (lastPrint) {
+                long now = System.nanoTime();
+                if (done < total && now - lastPrint[0] < 1_000_000_000L) {
+                    return;
+                }
+                lastPrint[0] = now;
+                double rate = rendered / Math.max(seconds, 1e-9);
+                String left = rendered == 0 ? "" : String.format(Locale.ROOT, ", %s left", duration((total - done) / rate));
+                top.err.printf(Locale.ROOT, "%satlas: %d/%d filters, %.2f filters/s%s%s", top.terminal ? "\r" : "", done, total, rate, left,
+                        top.terminal && done < total ? "" : "\n");
+            }
+        };
     }
 
     static String duration(double seconds) {

@@ -105,6 +105,7 @@ class HdfsAtlasTest {
         String bySpark = root + "/atlas/spark";
         Cli s = atlas(bySpark, "--engine", "spark", "--master", "local[2]");
         assertEquals(0, s.code(), s.err());
+        assertTrue(s.err().contains("atlas: 18 filters in 6 tasks on Spark (local[2])") && s.err().contains("atlas: 18/18 filters"), s.err());
         sameAsLocalFolder(local, bySpark);
 
         // A rerun renders nothing; a lost tile is rendered again, to the same bytes.
@@ -114,6 +115,8 @@ class HdfsAtlasTest {
         assertTrue(fs.delete(new org.apache.hadoop.fs.Path(bySpark + "/" + lost), false));
         Cli resumed = atlas(bySpark, "--engine", "spark", "--master", "local[2]");
         assertTrue(resumed.err().contains("18 filters: 1 rendered, 17 already there"), resumed.err());
+        assertTrue(resumed.err().contains("atlas: 4 filters in 1 task on Spark (local[2]), 14 already there"), "only the chunk with the lost tile is sent: "
+                + resumed.err());
         sameAsLocalFolder(local, bySpark);
     }
 

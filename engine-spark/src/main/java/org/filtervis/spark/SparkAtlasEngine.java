@@ -2,6 +2,9 @@ package org.filtervis.spark;
 
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.logging.log4j.Level;
@@ -9,6 +12,8 @@ import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.filtervis.core.atlas.Atlas;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.core.atlas.AtlasJob;
@@ -45,6 +50,15 @@ public final class SparkAtlasEngine {
      * the job as that one line; Spark's logs of the failed attempts are shown only when verbose.
      */
     public static int[] run(String master, AtlasJob job, List<Atlas.Task> tasks, boolean verbose) {
+        return run(master, job, tasks, verbose, (done, total, rendered, seconds) -> {});
+    }
+
+    /**
+     * As {@link #run(String, AtlasJob, List, boolean)}, telling {@code progress} as each task
+     * ends (the first successful attempt of each: a retried or speculative one is not counted
+     * twice); {@code rendered} counts the filters of the ended tasks.
+     */
+    public static int[] run(String master, AtlasJob job, List<Atlas.Task> tasks, boolean verbose, Atlas.Progress progress) {
         SparkConf conf = new SparkConf().setMaster(master).setAppName("filtervis atlas").set("spark.ui.showConsoleProgress", "false")
                 .setIfMissing("spark.ui.enabled", "false").setIfMissing("spark.task.maxFailures", "4");
         quietLogs(verbose);
@@ -58,6 +72,7 @@ public final class SparkAtlasEngine {
             conf.setIfMissing("spark.executor.extraJavaOptions", OPENS);
         }
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+            sc.sc().addSparkListener(new ProgressListener(tasks, progress));
             JavaRDD<Atlas.Task> rdd = sc.parallelize(tasks, Math.max(1, tasks.size()));
             if (master.startsWith("local")) {
                 return rdd.mapPartitions((Iterator<Atlas.Task> it) -> List.of(job.render(it)).iterator()).reduce(SparkAtlasEngine::sum);
@@ -73,6 +88,31 @@ public final class SparkAtlasEngine {
                 throw ours;
             }
             throw e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** Counts the filters of ended tasks, on the driver (the listener bus delivers every event before the context stops). */
+    private static final class ProgressListener extends SparkListener {
+        private final int[] sizes;
+        private final int total;
+        private final Set<Integer> ended = ConcurrentHashMap.newKeySet();
+        private final AtomicInteger done = new AtomicInteger();
+        private final Atlas.Progress progress;
+        private final long t0 = System.nanoTime();
+
+        ProgressListener(List<Atlas.Task> tasks, Atlas.Progress progress) {
+            this.sizes = tasks.stream().mapToInt(t -> t.filters().size()).toArray();
+            this.total = java.util.Arrays.stream(sizes).sum();
+            this.progress = progress;
+        }
+
+        @Override
+        public void onTaskEnd(SparkListenerTaskEnd end) {
+            int index = end.taskInfo().index();
+            if (end.taskInfo().successful() && index < sizes.length && ended.add(index)) {
+                int d = done.addAndGet(sizes[index]);
+                progress.filtersDone(d, total, d, (System.nanoTime() - t0) / 1e9);
+            }
         }
     }
 
