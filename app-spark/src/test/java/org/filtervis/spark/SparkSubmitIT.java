@@ -14,7 +14,10 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.filtervis.models.ModelFiles;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,9 +27,25 @@ import org.junit.jupiter.api.io.TempDir;
  * job. The tiles are byte-identical to the same jar's local engine. Runs after the jar is built
  * (mvn verify), with -Dfiltervis.sparkCluster=true as .ci/run sets it.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SparkSubmitIT {
     @TempDir
-    Path dir;
+    static Path dir;
+
+    SparkTestCluster cluster;
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        assumeTrue(Boolean.getBoolean("filtervis.sparkCluster"), "set -Dfiltervis.sparkCluster=true (as .ci/run does) to start a Spark cluster");
+        cluster = new SparkTestCluster(Files.createDirectories(dir.resolve("cluster")), sparkClassPath(), sparkJars(), 2);
+    }
+
+    @AfterAll
+    void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
 
     /** Spark's jars alone: what a cluster's installation has (engine-spark's folder, less our own jar). */
     static List<Path> sparkJars() throws IOException {
@@ -46,12 +65,16 @@ class SparkSubmitIT {
         cmd.addAll(List.of(SparkAtlasEngine.OPENS.split(" "))); // as Spark's launch scripts open them
         cmd.addAll(List.of("-cp", classPath));
         cmd.addAll(List.of(args));
+        return run(cmd);
+    }
+
+    Run run(List<String> cmd) throws IOException, InterruptedException {
         Path log = Files.createTempFile(dir, "run", ".log");
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         if (!p.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            throw new AssertionError("no end within 10 minutes: " + String.join(" ", args) + "\n" + Files.readString(log));
+            throw new AssertionError("no end within 10 minutes: " + String.join(" ", cmd) + "\n" + Files.readString(log));
         }
         return new Run(p.exitValue(), Files.readString(log));
     }
@@ -62,14 +85,27 @@ class SparkSubmitIT {
         }
     }
 
+    static void sameTiles(Path local, Path other) throws IOException {
+        List<Path> a = tiles(local);
+        List<Path> b = tiles(other);
+        assertEquals(36, a.size(), "3 layers x 6 filters, a .png and a .json each");
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(local.relativize(a.get(i)), other.relativize(b.get(i)));
+            assertArrayEquals(Files.readAllBytes(a.get(i)), Files.readAllBytes(b.get(i)), b.get(i).toString());
+        }
+        assertTrue(Files.readString(other.resolve("index.html")).contains("18 of 18 filters rendered"));
+    }
+
+    static final List<String> ATLAS = List.of("atlas", "--size", "40", "--steps", "6", "--filters", "0-5", "--batch", "3", "--threads", "1");
+
     @Test
     void theAssembledJarRunsTheAtlasThroughSparkSubmit() throws Exception {
-        assumeTrue(Boolean.getBoolean("filtervis.sparkCluster"), "set -Dfiltervis.sparkCluster=true (as .ci/run does) to start a Spark cluster");
         String jar = System.getProperty("filtervis.sparkJar");
         assertTrue(Files.isRegularFile(Path.of(jar)), jar);
-        Path model = Files.copy(ModelFiles.demoNetwork(), dir.resolve("demo.onnx"));
-        List<String> atlas = List.of("atlas", "--model", model.toString(), "--size", "40", "--steps", "6", "--filters", "0-5", "--batch", "3",
-                "--threads", "1");
+        Path model = Files.copy(ModelFiles.demoNetwork(), dir.resolve("demo.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        List<String> atlas = new ArrayList<>(ATLAS);
+        atlas.addAll(List.of("--model", model.toString()));
 
         // The jar alone runs the local engine (no Spark on its class path): the reference.
         List<String> local = new ArrayList<>(List.of("org.filtervis.cli.Filtervis"));
@@ -78,24 +114,42 @@ class SparkSubmitIT {
         Run reference = java(jar, local.toArray(String[]::new));
         assertEquals(0, reference.code(), reference.output());
 
-        try (SparkTestCluster cluster = new SparkTestCluster(Files.createDirectories(dir.resolve("cluster")), sparkClassPath(), sparkJars(), 2)) {
-            List<String> submit = new ArrayList<>(List.of("org.apache.spark.deploy.SparkSubmit", "--master", cluster.master(), "--deploy-mode", "client",
-                    "--class", "org.filtervis.cli.Filtervis", "--conf", "spark.executor.memory=1g", jar));
-            submit.addAll(atlas);
-            submit.addAll(List.of("--engine", "spark", "--out", dir.resolve("submitted").toString()));
-            Run r = java(sparkClassPath(), submit.toArray(String[]::new));
-            assertEquals(0, r.code(), r.output());
-            assertTrue(r.output().contains("18 filters in 6 tasks on Spark (" + cluster.master() + ")"), r.output());
-            assertTrue(r.output().contains("18 filters: 18 rendered"), r.output());
+        // Spark's own SparkSubmit, as bin/spark-submit runs it, with Spark's jars alone on its class path.
+        List<String> submit = new ArrayList<>(List.of("org.apache.spark.deploy.SparkSubmit", "--master", cluster.master(), "--deploy-mode", "client",
+                "--class", "org.filtervis.cli.Filtervis", "--conf", "spark.executor.memory=1g", jar));
+        submit.addAll(atlas);
+        submit.addAll(List.of("--engine", "spark", "--out", dir.resolve("submitted").toString()));
+        Run r = java(sparkClassPath(), submit.toArray(String[]::new));
+        assertEquals(0, r.code(), r.output());
+        assertTrue(r.output().contains("18 filters in 6 tasks on Spark (" + cluster.master() + ")"), r.output());
+        assertTrue(r.output().contains("18 filters: 18 rendered"), r.output());
+        sameTiles(dir.resolve("local"), dir.resolve("submitted"));
+    }
+
+    /**
+     * The distribution's own launcher with --master spark://: the executors run filtervis from the
+     * distribution's lib/ and engines/spark/ (the same path on this one machine, as on a shared
+     * install), and get the onnx backend only as the plugin folder the job sends them.
+     */
+    @Test
+    void theDistributionRunsTheAtlasOnTheCluster() throws Exception {
+        Path launcher = Path.of(System.getProperty("filtervis.distribution"), "bin", "filtervis");
+        assertTrue(Files.isExecutable(launcher), launcher + " (built by app-cli's package)");
+        Path model = Files.copy(ModelFiles.demoNetwork(), dir.resolve("demo.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        List<String> local = new ArrayList<>(List.of(launcher.toString()));
+        local.addAll(ATLAS);
+        local.addAll(List.of("--model", model.toString(), "--out", dir.resolve("dist-local").toString()));
+        Run reference = run(local);
+        assertEquals(0, reference.code(), reference.output());
+        List<String> spark = new ArrayList<>(List.of(launcher.toString()));
+        spark.addAll(ATLAS);
+        spark.addAll(List.of("--model", model.toString(), "--engine", "spark", "--master", cluster.master(), "--out", dir.resolve("dist-cluster").toString()));
+        Run r = run(spark);
+        assertEquals(0, r.code(), r.output());
+        sameTiles(dir.resolve("dist-local"), dir.resolve("dist-cluster"));
+        try (Stream<Path> sent = Files.walk(dir.resolve("cluster"))) {
+            assertTrue(sent.anyMatch(p -> p.getFileName().toString().startsWith("filtervis-plugins-") && p.toString().contains("work")),
+                    "the executors got the plugin folder from the job");
         }
-        List<Path> a = tiles(dir.resolve("local"));
-        List<Path> b = tiles(dir.resolve("submitted"));
-        assertEquals(36, a.size(), "3 layers x 6 filters, a .png and a .json each");
-        assertEquals(a.size(), b.size());
-        for (int i = 0; i < a.size(); i++) {
-            assertEquals(dir.resolve("local").relativize(a.get(i)), dir.resolve("submitted").relativize(b.get(i)));
-            assertArrayEquals(Files.readAllBytes(a.get(i)), Files.readAllBytes(b.get(i)), b.get(i).toString());
-        }
-        assertTrue(Files.readString(dir.resolve("submitted/index.html")).contains("18 of 18 filters rendered"));
     }
 }
