@@ -13,6 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.filtervis.models.ModelFiles;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The README's spark-submit recipe, run: the assembled jar (target/filtervis-spark.jar) handed
  * to Spark's own SparkSubmit, against a standalone cluster whose Master, Workers and executors
  * have only Spark's jars; filtervis, its onnx backend and the model reach the executors with the
- * job. The tiles are byte-identical to the same jar's local engine. Runs after the jar is built
+ * job, and the site goes to HDFS (Hadoop's MiniDFSCluster). The tiles are byte-identical to the
+ * same jar's local engine. Runs after the jar is built
  * (mvn verify), with -Dfiltervis.sparkCluster=true as .ci/run sets it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -33,17 +37,25 @@ class SparkSubmitIT {
     static Path dir;
 
     SparkTestCluster cluster;
+    MiniDFSCluster hdfs;
 
     @BeforeAll
     void startCluster() throws Exception {
         assumeTrue(Boolean.getBoolean("filtervis.sparkCluster"), "set -Dfiltervis.sparkCluster=true (as .ci/run does) to start a Spark cluster");
         cluster = new SparkTestCluster(Files.createDirectories(dir.resolve("cluster")), sparkClassPath(), sparkJars(), 2);
+        Configuration conf = new Configuration();
+        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("hdfs").toString());
+        hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+        hdfs.waitActive();
     }
 
     @AfterAll
     void stopCluster() {
         if (cluster != null) {
             cluster.close();
+        }
+        if (hdfs != null) {
+            hdfs.shutdown();
         }
     }
 
@@ -118,11 +130,18 @@ class SparkSubmitIT {
         List<String> submit = new ArrayList<>(List.of("org.apache.spark.deploy.SparkSubmit", "--master", cluster.master(), "--deploy-mode", "client",
                 "--class", "org.filtervis.cli.Filtervis", "--conf", "spark.executor.memory=1g", jar));
         submit.addAll(atlas);
-        submit.addAll(List.of("--engine", "spark", "--out", dir.resolve("submitted").toString()));
+        // The site on HDFS, as on a cluster: written by the executors (JVMs of their own) and the driver.
+        String site = "hdfs://127.0.0.1:" + hdfs.getNameNodePort() + "/atlas/submitted";
+        submit.addAll(List.of("--engine", "spark", "--out", site));
         Run r = java(sparkClassPath(), submit.toArray(String[]::new));
         assertEquals(0, r.code(), r.output());
         assertTrue(r.output().contains("18 filters in 6 tasks on Spark (" + cluster.master() + ")"), r.output());
         assertTrue(r.output().contains("18 filters: 18 rendered"), r.output());
+        FileSystem fs = hdfs.getFileSystem();
+        fs.copyToLocalFile(false, new org.apache.hadoop.fs.Path(site), new org.apache.hadoop.fs.Path(dir.resolve("submitted").toUri()), true); // raw: no .crc files
+        try (Stream<Path> all = Files.walk(dir.resolve("submitted"))) {
+            assertTrue(all.noneMatch(p -> p.getFileName().toString().endsWith(".part")), "no temporary file left on HDFS");
+        }
         sameTiles(dir.resolve("local"), dir.resolve("submitted"));
     }
 
