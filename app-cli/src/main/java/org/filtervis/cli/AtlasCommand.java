@@ -50,7 +50,7 @@ final class AtlasCommand implements Callable<Integer> {
     String engine;
 
     @Option(names = "--master", paramLabel = "URL", description = "spark: the cluster, e.g. local[2], spark://HOST:7077, yarn, k8s://..."
-            + " (default: local[N] inside this process, N the cores).")
+            + " (default: spark-submit's --master when run by it, else local[N] inside this process, N the cores).")
     String master;
 
     @Option(names = "--out", defaultValue = "filtervis-atlas", paramLabel = "SITE", description = "The site's folder (default: ${DEFAULT-VALUE}),"

@@ -35,7 +35,7 @@ public final class HadoopSiteFiles implements SiteFiles {
     private final String root;
     private final TreeMap<String, String> settings;
     private transient FileSystem fs;
-    private transient Configuration conf;
+    private transient FileContext renames; // one per site: each FileContext of HDFS holds a client of its own
 
     private HadoopSiteFiles(String root, Map<String, String> settings) {
         this.root = root.replaceAll("/+$", "");
@@ -100,10 +100,11 @@ public final class HadoopSiteFiles implements SiteFiles {
 
     private synchronized FileSystem fs() throws IOException {
         if (fs == null) {
-            conf = new Configuration();
+            Configuration conf = new Configuration();
             conf.setClassLoader(HadoopSiteFiles.class.getClassLoader());
             settings.forEach(conf::set);
             fs = FileSystem.get(URI.create(root), conf);
+            renames = FileContext.getFileContext(fs.getUri(), conf);
         }
         return fs;
     }
@@ -159,7 +160,7 @@ public final class HadoopSiteFiles implements SiteFiles {
                 try (OutputStream out = fs().create(tmp, false)) {
                     out.write(bytes);
                 }
-                FileContext.getFileContext(fs().getUri(), conf).rename(tmp, target, Options.Rename.OVERWRITE);
+                renames.rename(tmp, target, Options.Rename.OVERWRITE); // atomic, replacing a tile another attempt wrote
                 renamed = true;
             } finally {
                 if (!renamed) {
