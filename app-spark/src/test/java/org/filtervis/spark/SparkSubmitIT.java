@@ -109,6 +109,13 @@ class SparkSubmitIT {
         assertTrue(Files.readString(other.resolve("index.html")).contains("18 of 18 filters rendered"));
     }
 
+    /** Whether an executor's work folder holds {@code backend}'s plugin jar, unpacked from an archive the job sent. */
+    boolean shipped(String backend) throws IOException {
+        try (Stream<Path> files = Files.walk(dir.resolve("cluster"))) {
+            return files.anyMatch(p -> p.toString().matches(".*/work\\d/app-[^/]+/\\d+/filtervis-plugins-[^/]+/" + backend + "/backend-" + backend + "-[^/]+\\.jar"));
+        }
+    }
+
     static final List<String> ATLAS = List.of("atlas", "--size", "40", "--steps", "6", "--filters", "0-5", "--batch", "3", "--threads", "1");
 
     @Test
@@ -146,6 +153,42 @@ class SparkSubmitIT {
     }
 
     /**
+     * A backend that is not in the jar (tf, from the distribution's plugin folder) given with
+     * --plugins: the driver loads it from there, and the executors, which have only Spark and the
+     * jar, get the folder with the job. Its tiles are byte-identical to the jar's local run.
+     */
+    @Test
+    void aPluginBackendTravelsWithASubmittedJob() throws Exception {
+        String jar = System.getProperty("filtervis.sparkJar");
+        Path tf = Path.of(System.getProperty("filtervis.distribution"), "plugins", "tf");
+        assertTrue(Files.isDirectory(tf), tf + " (built by app-cli's package)");
+        // A plugins folder with tf alone (the onnx backend is in the jar already; two named onnx are refused).
+        Path plugins = Files.createDirectories(dir.resolve("plugins/tf"));
+        try (Stream<Path> jars = Files.list(tf)) {
+            for (Path j : (Iterable<Path>) jars::iterator) {
+                Files.createSymbolicLink(plugins.resolve(j.getFileName()), j.toAbsolutePath());
+            }
+        }
+        Path model = Files.copy(ModelFiles.demoNetwork(), dir.resolve("demo.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        List<String> atlas = new ArrayList<>(ATLAS);
+        atlas.addAll(List.of("--plugins", plugins.getParent().toString(), "--backend", "tf", "--model", model.toString()));
+        List<String> local = new ArrayList<>(List.of("org.filtervis.cli.Filtervis"));
+        local.addAll(atlas);
+        local.addAll(List.of("--out", dir.resolve("tf-local").toString()));
+        Run reference = java(jar, local.toArray(String[]::new));
+        assertEquals(0, reference.code(), reference.output());
+        List<String> submit = new ArrayList<>(List.of("org.apache.spark.deploy.SparkSubmit", "--master", cluster.master(), "--deploy-mode", "client",
+                "--class", "org.filtervis.cli.Filtervis", "--conf", "spark.executor.memory=1g", jar));
+        submit.addAll(atlas);
+        submit.addAll(List.of("--engine", "spark", "--out", dir.resolve("tf-submitted").toString()));
+        Run r = java(sparkClassPath(), submit.toArray(String[]::new));
+        assertEquals(0, r.code(), r.output());
+        sameTiles(dir.resolve("tf-local"), dir.resolve("tf-submitted"));
+        assertTrue(Files.readString(dir.resolve("tf-submitted/index.html")).contains("backend: tf"), "rendered by tf");
+        assertTrue(shipped("tf"), "the executors got the tf plugin folder from the job");
+    }
+
+    /**
      * The distribution's own launcher with --master spark://: the executors run filtervis from the
      * distribution's lib/ and engines/spark/ (the same path on this one machine, as on a shared
      * install), and get the onnx backend only as the plugin folder the job sends them.
@@ -166,9 +209,6 @@ class SparkSubmitIT {
         Run r = run(spark);
         assertEquals(0, r.code(), r.output());
         sameTiles(dir.resolve("dist-local"), dir.resolve("dist-cluster"));
-        try (Stream<Path> sent = Files.walk(dir.resolve("cluster"))) {
-            assertTrue(sent.anyMatch(p -> p.getFileName().toString().startsWith("filtervis-plugins-") && p.toString().contains("work")),
-                    "the executors got the plugin folder from the job");
-        }
+        assertTrue(shipped("onnx"), "the executors got the onnx plugin folder from the job");
     }
 }
