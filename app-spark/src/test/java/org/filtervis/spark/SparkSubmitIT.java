@@ -118,30 +118,42 @@ class SparkSubmitIT {
 
     static final List<String> ATLAS = List.of("atlas", "--size", "40", "--steps", "6", "--filters", "0-5", "--batch", "3", "--threads", "1");
 
-    @Test
-    void theAssembledJarRunsTheAtlasThroughSparkSubmit() throws Exception {
+    static String jar() {
         String jar = System.getProperty("filtervis.sparkJar");
         assertTrue(Files.isRegularFile(Path.of(jar)), jar);
+        return jar;
+    }
+
+    /** {@code filtervis ARGS --out OUT} from the jar alone (no Spark on its class path), which must succeed. */
+    Run jarAlone(List<String> args, String out) throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of("org.filtervis.cli.Filtervis"));
+        all.addAll(args);
+        all.addAll(List.of("--out", out));
+        Run r = java(jar(), all.toArray(String[]::new));
+        assertEquals(0, r.code(), r.output());
+        return r;
+    }
+
+    /** The jar through Spark's own SparkSubmit, as bin/spark-submit runs it, with Spark's jars alone on its class path; it must succeed. */
+    Run submitted(List<String> args, String out) throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of("org.apache.spark.deploy.SparkSubmit", "--master", cluster.master(), "--deploy-mode", "client",
+                "--class", "org.filtervis.cli.Filtervis", "--conf", "spark.executor.memory=1g", jar()));
+        all.addAll(args);
+        all.addAll(List.of("--engine", "spark", "--out", out));
+        Run r = java(sparkClassPath(), all.toArray(String[]::new));
+        assertEquals(0, r.code(), r.output());
+        return r;
+    }
+
+    @Test
+    void theAssembledJarRunsTheAtlasThroughSparkSubmit() throws Exception {
         Path model = Files.copy(ModelFiles.demoNetwork(), dir.resolve("demo.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         List<String> atlas = new ArrayList<>(ATLAS);
         atlas.addAll(List.of("--model", model.toString()));
-
-        // The jar alone runs the local engine (no Spark on its class path): the reference.
-        List<String> local = new ArrayList<>(List.of("org.filtervis.cli.Filtervis"));
-        local.addAll(atlas);
-        local.addAll(List.of("--out", dir.resolve("local").toString()));
-        Run reference = java(jar, local.toArray(String[]::new));
-        assertEquals(0, reference.code(), reference.output());
-
-        // Spark's own SparkSubmit, as bin/spark-submit runs it, with Spark's jars alone on its class path.
-        List<String> submit = new ArrayList<>(List.of("org.apache.spark.deploy.SparkSubmit", "--master", cluster.master(), "--deploy-mode", "client",
-                "--class", "org.filtervis.cli.Filtervis", "--conf", "spark.executor.memory=1g", jar));
-        submit.addAll(atlas);
+        jarAlone(atlas, dir.resolve("local").toString()); // the reference
         // The site on HDFS, as on a cluster: written by the executors (JVMs of their own) and the driver.
         String site = "hdfs://127.0.0.1:" + hdfs.getNameNodePort() + "/atlas/submitted";
-        submit.addAll(List.of("--engine", "spark", "--out", site));
-        Run r = java(sparkClassPath(), submit.toArray(String[]::new));
-        assertEquals(0, r.code(), r.output());
+        Run r = submitted(atlas, site);
         assertTrue(r.output().contains("18 filters in 6 tasks on Spark (" + cluster.master() + ")"), r.output());
         assertTrue(r.output().contains("18 filters: 18 rendered"), r.output());
         FileSystem fs = hdfs.getFileSystem();
@@ -159,7 +171,6 @@ class SparkSubmitIT {
      */
     @Test
     void aPluginBackendTravelsWithASubmittedJob() throws Exception {
-        String jar = System.getProperty("filtervis.sparkJar");
         Path tf = Path.of(System.getProperty("filtervis.distribution"), "plugins", "tf");
         assertTrue(Files.isDirectory(tf), tf + " (built by app-cli's package)");
         // A plugins folder with tf alone (the onnx backend is in the jar already; two named onnx are refused).
@@ -172,17 +183,8 @@ class SparkSubmitIT {
         Path model = Files.copy(ModelFiles.demoNetwork(), dir.resolve("demo.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         List<String> atlas = new ArrayList<>(ATLAS);
         atlas.addAll(List.of("--plugins", plugins.getParent().toString(), "--backend", "tf", "--model", model.toString()));
-        List<String> local = new ArrayList<>(List.of("org.filtervis.cli.Filtervis"));
-        local.addAll(atlas);
-        local.addAll(List.of("--out", dir.resolve("tf-local").toString()));
-        Run reference = java(jar, local.toArray(String[]::new));
-        assertEquals(0, reference.code(), reference.output());
-        List<String> submit = new ArrayList<>(List.of("org.apache.spark.deploy.SparkSubmit", "--master", cluster.master(), "--deploy-mode", "client",
-                "--class", "org.filtervis.cli.Filtervis", "--conf", "spark.executor.memory=1g", jar));
-        submit.addAll(atlas);
-        submit.addAll(List.of("--engine", "spark", "--out", dir.resolve("tf-submitted").toString()));
-        Run r = java(sparkClassPath(), submit.toArray(String[]::new));
-        assertEquals(0, r.code(), r.output());
+        jarAlone(atlas, dir.resolve("tf-local").toString());
+        submitted(atlas, dir.resolve("tf-submitted").toString());
         sameTiles(dir.resolve("tf-local"), dir.resolve("tf-submitted"));
         assertTrue(Files.readString(dir.resolve("tf-submitted/index.html")).contains("backend: tf"), "rendered by tf");
         assertTrue(shipped("tf"), "the executors got the tf plugin folder from the job");
