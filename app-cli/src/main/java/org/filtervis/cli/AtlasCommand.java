@@ -74,6 +74,9 @@ final class AtlasCommand implements Callable<Integer> {
         if (out.isEmpty()) {
             throw FiltervisException.usage("--out is empty; name the site's folder");
         }
+        if (master != null) {
+            SparkMasters.check(master);
+        }
         ModelFiles.Demo demo = ModelFiles.demo();
         boolean pretrainedDemo = options.model == null && demo.filters() != null;
         String layerSpec = layers != null ? layers : pretrainedDemo ? "mixed0,mixed1,mixed2,mixed3,mixed4,mixed5" : "blocks";
@@ -100,7 +103,16 @@ final class AtlasCommand implements Callable<Integer> {
             }
             Map<String, List<Integer>> filters = new LinkedHashMap<>();
             for (Atlas.Layer l : chosen) {
-                filters.put(l.name(), filtersOf(filterSpec, l.channels()));
+                List<Integer> of = filtersOf(filterSpec, l.channels());
+                if (of.isEmpty()) {
+                    throw FiltervisException.usage("--filters " + filterSpec + " names none of layer '" + l.name() + "''s filters 0 to "
+                            + (l.channels() - 1) + "; choose filters it has");
+                }
+                filters.put(l.name(), of);
+            }
+            if (engine.equals("spark") && master != null) {
+                // An unreachable cluster is one line before the site is started, not minutes of Spark's retries.
+                SparkMasters.reachable(master);
             }
             Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("model", ModelFiles.describe(options.model));
@@ -199,7 +211,13 @@ final class AtlasCommand implements Callable<Integer> {
             return new org.filtervis.core.atlas.LocalSiteFiles(folder);
         }
         if (out.startsWith("file://")) {
-            Path folder = Path.of(java.net.URI.create(out));
+            Path folder;
+            try {
+                folder = Path.of(java.net.URI.create(out));
+            } catch (IllegalArgumentException e) {
+                throw FiltervisException.usage("--out " + out + " is not a local file URI (" + e.getMessage()
+                        + "); write file:///absolute/path or a plain folder");
+            }
             VisualizeCommand.prepareOutput(folder);
             return new org.filtervis.core.atlas.LocalSiteFiles(folder);
         }
@@ -292,8 +310,12 @@ final class AtlasCommand implements Callable<Integer> {
             }
             return out;
         }
-        for (String name : spec.split(",")) {
+        String[] names = spec.split(",", -1);
+        for (String name : names) {
             String n = name.strip();
+            if (n.isEmpty()) {
+                throw FiltervisException.usage("--layers '" + spec + "' has an empty name; give blocks, all or layer names separated by commas");
+            }
             LayerInfo found = all.stream().filter(l -> l.name().equals(n)).findFirst().orElseThrow(() -> FiltervisException.usage(
                     "unknown layer '" + n + "'; list them with: filtervis layers --model M (or use --layers blocks)"));
             if (found.shape().size() != 4) {
@@ -314,6 +336,9 @@ final class AtlasCommand implements Callable<Integer> {
             return out;
         }
         for (long[] r : Filters.parse(spec).ranges()) {
+            if (r[0] < 0) {
+                throw FiltervisException.usage("filter " + r[0] + " is out of range: filters are numbered from 0");
+            }
             for (long c = Math.max(0, r[0]); c <= Math.min(r[1], channels - 1L); c++) {
                 if (!out.contains((int) c)) {
                     out.add((int) c);

@@ -48,6 +48,9 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0")
     int threads;
 
+    @Option(names = "--device", defaultValue = "cpu", description = "Device of every backend: cpu or cuda (default: ${DEFAULT-VALUE}).")
+    String device;
+
     @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16", description = "Precision of every backend (default: ${DEFAULT-VALUE}).")
     String precision;
 
@@ -64,6 +67,13 @@ final class CompareCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (out.toString().isEmpty()) {
             throw FiltervisException.usage("--out is empty; name an output folder");
+        }
+        checkBackends();
+        if (!(toleranceCosine >= -1 && toleranceCosine <= 1)) {
+            throw FiltervisException.usage("--tolerance-cosine " + toleranceCosine + " is not a cosine from -1 to 1 (e.g. 0.9999)");
+        }
+        if (!(tolerancePsnr >= 0) || Double.isInfinite(tolerancePsnr)) {
+            throw FiltervisException.usage("--tolerance-psnr " + tolerancePsnr + " is not a finite number of dB from 0 (e.g. 40)");
         }
         org.filtervis.core.Limits.threads(threads);
         if (size != null) {
@@ -82,7 +92,7 @@ final class CompareCommand implements Callable<Integer> {
         int usedSize = -1;
         List<Integer> chosen = List.of();
         for (String name : backends) {
-            try (Visualizer v = top.visualizer(name, modelFile, new org.filtervis.api.BackendOptions("cpu", threads, precision), recipe, recipeOptions.batch)) {
+            try (Visualizer v = top.visualizer(name, modelFile, new org.filtervis.api.BackendOptions(device, threads, precision), recipe, recipeOptions.batch)) {
                 int fixed = v.model().input().height();
                 int px = recipe.lucid() != null ? recipe.lucid().networkSize(fixed)
                         : size != null ? org.filtervis.core.Limits.size(size) : fixed > 0 ? fixed : Recipe.KERAS_SIZE;
@@ -131,6 +141,28 @@ final class CompareCommand implements Callable<Integer> {
         }
         top.err.println("filtervis: backends disagree; " + summary + "; report: " + out.resolve("report.html"));
         return Filtervis.FAILED;
+    }
+
+    /** Two or more distinct backends, each installed: checked before any work. */
+    private void checkBackends() {
+        List<String> names = backends.stream().map(String::strip).toList();
+        if (names.stream().anyMatch(String::isEmpty)) {
+            throw FiltervisException.usage("--backends " + String.join(",", backends) + " has an empty name; give two or more, e.g. onnx,tf,djl");
+        }
+        if (names.size() < 2) {
+            throw FiltervisException.usage("--backends " + String.join(",", backends) + " names one backend; compare needs two or more, e.g. onnx,tf");
+        }
+        if (new java.util.HashSet<>(names).size() != names.size()) {
+            throw FiltervisException.usage("--backends " + String.join(",", backends) + " names a backend twice; a backend always agrees with"
+                    + " itself: give distinct backends");
+        }
+        java.util.Set<String> installed = top.registry().providers().keySet();
+        for (String n : names) {
+            if (!installed.contains(n)) {
+                throw FiltervisException.usage("unknown backend '" + n + "'; installed: " + String.join(", ", new java.util.TreeSet<>(installed)));
+            }
+        }
+        backends = names;
     }
 
     /** The recipe on one backend, plus the gradient of the initial images. */

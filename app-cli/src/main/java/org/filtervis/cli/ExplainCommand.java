@@ -127,28 +127,27 @@ final class ExplainCommand implements Callable<Integer> {
                         + " names; the model has " + head.classes() + " classes");
             }
             List<Integer> given = classIndices(names, head.classes());
+            if (topN != null && topN > head.classes()) {
+                throw FiltervisException.usage("--top " + topN + " is more than the model's " + head.classes() + " classes; give at most "
+                        + head.classes());
+            }
             InputRange range = range(modelFile);
             String chosenLayer = layer != null ? layer : Attributor.defaultLayer(layers, head);
-            // Every photo is decoded before anything runs or is written: a bad file stops the run with nothing written.
-            List<Photos.Photo> photos = new ArrayList<>();
-            for (Path f : files) {
-                photos.add(Photos.read(f, size));
-            }
             try (Attributor attributor = Attributor.open(model, chosenLayer, head, range, size)) {
                 if (!quiet && head.note() != null) {
                     top.err.println("filtervis: note: " + head.note());
                 }
-                List<ExplainRun.Explained> results = ExplainRun.compute(attributor, photos, methods,
+                Map<String, Object> record = record(v, attributor, head, range, size, methods, settings);
+                // Every photo is checked before anything is written; then one at a time, so memory does not grow with the folder.
+                List<ExplainRun.Explained> results = ExplainRun.run(attributor, files, size, methods,
                         new ExplainRun.Classes(given, topN != null ? topN : 1), settings, (p, m, k, done, total) -> {
                             if (!quiet) {
                                 top.err.printf("explain %d/%d: %s, %s, class %s%n", done + 1, total, p.file().getFileName(), m.cliName(), label(names, k));
                             }
-                        });
+                        }, out, names, record);
                 warnIncomplete(results);
-                Map<String, Object> record = record(v, attributor, head, range, size, methods, settings);
-                ExplainRun.write(out, results, names, attributor, record);
                 if (!quiet) {
-                    top.err.printf(Locale.ROOT, "wrote %s (%d photos, %d maps, %.1f s)%n", out.resolve("index.html"), photos.size(),
+                    top.err.printf(Locale.ROOT, "wrote %s (%d photos, %d maps, %.1f s)%n", out.resolve("index.html"), files.size(),
                             results.stream().mapToInt(r -> r.results().size()).sum(), (System.nanoTime() - t0) / 1e9);
                 }
             }
@@ -191,7 +190,12 @@ final class ExplainCommand implements Callable<Integer> {
             String t = c.strip();
             int k;
             if (t.matches("-?\\d+")) {
-                k = Integer.parseInt(t);
+                // Beyond int, it is out of range all the same.
+                java.math.BigInteger big = new java.math.BigInteger(t);
+                k = big.bitLength() < 31 ? big.intValue() : -1;
+                if (k < 0 || k >= count) {
+                    throw FiltervisException.usage("class " + t + " is out of range: the model has classes 0 to " + (count - 1));
+                }
             } else {
                 k = names == null ? -1 : names.indexOf(t);
                 if (k < 0) {

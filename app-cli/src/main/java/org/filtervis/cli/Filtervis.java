@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "filtervis", mixinStandardHelpOptions = true, versionProvider = Filtervis.Version.class,
         description = "Shows what the filters of a trained CNN respond to, by gradient ascent on the input image.",
         subcommands = {BackendsCommand.class, LayersCommand.class, VisualizeCommand.class, GradientCommand.class, ExportGradientCommand.class,
-            CompareCommand.class, ConvertCommand.class, ExplainCommand.class, AtlasCommand.class})
+            CompareCommand.class, ConvertCommand.class, ExplainCommand.class, AtlasCommand.class, CommandLine.HelpCommand.class})
 public final class Filtervis implements Callable<Integer> {
     static final int FAILED = 1;
     static final int USAGE = 2;
@@ -49,6 +49,9 @@ public final class Filtervis implements Callable<Integer> {
         top.err = err;
         top.terminal = terminal;
         CommandLine cl = new CommandLine(top);
+        // Every subcommand answers --help, -h and -V as the top command does (filtervis help CMD too).
+        cl.getSubcommands().values().stream().filter(sub -> !(sub.getCommand() instanceof CommandLine.HelpCommand))
+                .forEach(sub -> sub.getCommandSpec().mixinStandardHelpOptions(true));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         cl.setParameterExceptionHandler((e, a) -> {
@@ -113,10 +116,14 @@ public final class Filtervis implements Callable<Integer> {
 
     /** Discovers backends and reports plugins that failed to load. */
     BackendRegistry registry() {
-        BackendRegistry registry = BackendRegistry.discover(pluginsDirs());
-        registry.problems().forEach(p -> err.println("filtervis: warning: " + p));
+        if (registry == null) {
+            registry = BackendRegistry.discover(pluginsDirs());
+            registry.problems().forEach(p -> err.println("filtervis: warning: " + p));
+        }
         return registry;
     }
+
+    private BackendRegistry registry;
 
     /** Wires the chosen backend for a model through Guice; the run writes no images. */
     Visualizer visualizer(String backend, Path model, BackendOptions options, Recipe recipe, int batch) {

@@ -83,6 +83,8 @@ final class GradientCommand implements Callable<Integer> {
                 float[] objectives = new float[f.length];
                 float[] grad = new float[x.data().length];
                 gradients.compute(x.data(), f, objectives, grad);
+                requireFinite(objectives, "objective");
+                requireFinite(grad, "gradient");
                 try {
                     Npy.write(output, s, grad);
                 } catch (IOException e) {
@@ -98,5 +100,15 @@ final class GradientCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** A non-finite objective or gradient is a failure, never a file of NaNs with exit 0. */
+    private static void requireFinite(float[] values, String what) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw FiltervisException.failure("the " + what + " is " + values[i] + " at flat index " + i
+                        + " (float32 overflowed or the model made NaN); nothing written; check the objective's weights and the input");
+            }
+        }
     }
 }

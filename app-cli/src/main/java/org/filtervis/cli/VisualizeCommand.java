@@ -91,6 +91,11 @@ final class VisualizeCommand implements Callable<Integer> {
                     top.err.printf("wrote %s (%d filters, %.2f filters/s%s)%n", out.resolve("grid.png"), results.size(), run.filtersPerSecond(),
                             flagged > 0 ? ", " + flagged + " dead, NaN or without gradient: see run.json" : "");
                 }
+                List<Integer> nonFinite = results.stream().filter(r -> r.status() == FilterResult.Status.NAN).map(FilterResult::filter).toList();
+                if (!nonFinite.isEmpty()) {
+                    throw FiltervisException.failure("filters " + nonFinite + " got a non-finite (NaN or infinite) objective or gradient"
+                            + " (their tiles stop at that step, see run.json); check the objective's weights and --lr");
+                }
                 if (!noGradient.isEmpty()) {
                     throw FiltervisException.failure("filters " + noGradient + " fired but backend '" + v.provider().name()
                             + "' gave them an all-zero gradient: it lost the gradient, or they are constant near this image (tiles crossed out,"

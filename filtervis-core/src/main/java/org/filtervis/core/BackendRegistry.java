@@ -164,8 +164,8 @@ public final class BackendRegistry {
             }
             return p;
         }
-        return providers.values().stream().filter(p -> p.canOpen(model)).findFirst().orElseThrow(() -> FiltervisException.usage(
-                "no backend opens " + model.getFileName() + "; available: " + describe(providers) + " (pick one with --backend)"));
+        return providers.values().stream().filter(p -> p.canOpen(model)).findFirst().orElseThrow(() -> FiltervisException.failure(
+                "no backend opens " + model.getFileName() + " (not a model format any backend knows); available: " + describe(providers) + " (pick one with --backend)"));
     }
 
     private static String describe(Map<String, BackendProvider> providers) {

@@ -25,17 +25,7 @@ public final class Npy {
     private Npy() {}
 
     public static Array read(Path file) {
-        byte[] bytes;
-        try {
-            if (Files.size(file) > Integer.MAX_VALUE - 64) {
-                throw FiltervisException.usage(file + " is larger than 2 GB; give a smaller batch");
-            }
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw FiltervisException.usage("input file not found: " + file);
-        } catch (IOException e) {
-            throw FiltervisException.usage("cannot read " + file + ": " + e.getMessage());
-        }
+        byte[] bytes = UntrustedFiles.read(file, ".npy file", Integer.MAX_VALUE - 64);
         if (bytes.length < 10 || !Arrays.equals(Arrays.copyOf(bytes, 6), MAGIC)) {
             throw FiltervisException.usage(file + " is not a NumPy .npy file; save the batch with numpy.save");
         }
@@ -67,9 +57,10 @@ public final class Npy {
         }
         int dataStart = start + headerLen;
         long held = (bytes.length - dataStart) / 4;
+        // The product of the dimensions, stopped as soon as it passes what the file holds (so it cannot overflow).
         long n = 1;
         for (long dim : shape) {
-            if (dim < 0 || (dim > 0 && n > held / dim + 1)) {
+            if (dim < 0 || (dim > 0 && n > held / dim)) {
                 throw FiltervisException.usage(file + " declares shape " + Arrays.toString(shape) + " but holds " + held
                         + " floats; the file is corrupt or truncated");
             }

@@ -24,6 +24,10 @@ public final class ObjectiveParser {
             "direction(L, V.npy)", "direction_cosine(L, V.npy, p)", "diversity(L)", "channel_interpolate(L, c1[, L2], c2)",
             "alignment(L[, decay])", "l1()", "l2()", "tv()");
 
+    /** The largest weight of a term; the most terms in one objective. */
+    static final double MAX_WEIGHT = 1e6;
+    static final int MAX_TERMS = 256;
+
     private final String text;
     private int pos;
 
@@ -40,6 +44,9 @@ public final class ObjectiveParser {
             sign = p.next() == '-' ? -1 : 1;
         }
         while (true) {
+            if (terms.size() == MAX_TERMS) {
+                throw FiltervisException.usage("objective: at position " + p.pos + ": more than " + MAX_TERMS + " terms; write a shorter objective");
+            }
             terms.add(p.term(sign));
             p.skipSpaces();
             if (p.pos == text.length()) {
@@ -71,6 +78,11 @@ public final class ObjectiveParser {
                 weight = Double.parseDouble(text.substring(start, pos));
             } catch (NumberFormatException e) {
                 throw error(start, "a number");
+            }
+            // A weight the objective's float32 sum cannot hold would make it infinite or NaN, silently.
+            if (!(Math.abs(weight) <= MAX_WEIGHT)) {
+                throw FiltervisException.usage("objective: at position " + start + ": weight " + text.substring(start, pos)
+                        + " is out of range; use a finite weight up to " + (long) MAX_WEIGHT + " in size");
             }
             skipSpaces();
             if (next() != '*') {
@@ -209,7 +221,13 @@ public final class ObjectiveParser {
             throw FiltervisException.usage(file + " has shape " + java.util.Arrays.toString(v.shape()) + "; " + name
                     + " needs a float32 .npy of one value per channel, shape (C,)");
         }
-        return v.data();
+        float[] d = v.data();
+        for (int i = 0; i < d.length; i++) {
+            if (!Float.isFinite(d[i])) {
+                throw FiltervisException.usage(file + " holds " + d[i] + " at index " + i + "; " + name + " needs a vector of finite numbers");
+            }
+        }
+        return d;
     }
 
     /** A finite number in [min, max]. */

@@ -45,9 +45,21 @@ public final class PngSinks {
         };
     }
 
-    /** A layer name made safe as a file name: '/' and other unsafe characters become '_'. */
+    /**
+     * A layer name (or an objective) made safe as a file name: '/' and other unsafe characters
+     * become '_', no leading dot; a name over 80 characters is cut and ends with a hash of the whole,
+     * so two long names stay apart and every file system takes it.
+     */
     public static String fileName(String layer) {
         String s = layer.replaceAll("[^A-Za-z0-9._-]", "_").replaceAll("^[._]+", "");
+        if (s.length() > 80) {
+            try {
+                byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(layer.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                s = s.substring(0, 64) + "-" + java.util.HexFormat.of().formatHex(h, 0, 6);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
         return s.isEmpty() ? "layer" : s;
     }
 

@@ -55,6 +55,7 @@ public final class ModelFiles {
         if (model == null) {
             return demo().model();
         }
+        checkKind(model);
         try {
             if (KerasH5.isH5(model)) {
                 return imported(KerasH5.read(model));
@@ -70,6 +71,29 @@ public final class ModelFiles {
             throw FiltervisException.failure(model + " is not a Keras model filtervis can read (" + why + "); is the file damaged?", e);
         }
         return model;
+    }
+
+    /**
+     * A model is a regular file or a folder with something in it: a device or FIFO would be read
+     * for ever or block, an empty folder holds no model. Said in content words (exit 1); a path
+     * that does not exist is a usage error.
+     */
+    static void checkKind(Path model) {
+        if (!Files.exists(model)) {
+            throw FiltervisException.usage("model file not found: " + model);
+        }
+        if (Files.isDirectory(model)) {
+            try (java.util.stream.Stream<Path> s = Files.list(model)) {
+                if (s.findAny().isEmpty()) {
+                    throw FiltervisException.failure("model folder " + model + " is empty; give a model file (.onnx, .h5, .pt, .pb) or a"
+                            + " SavedModel or TF.js folder");
+                }
+            } catch (java.io.IOException e) {
+                throw FiltervisException.failure("cannot list model folder " + model + " (" + org.filtervis.core.IoMessages.describe(e) + ")");
+            }
+        } else if (!Files.isRegularFile(model)) {
+            throw FiltervisException.failure("model " + model + " is not a regular file (a device, FIFO or socket); give a model file or folder");
+        }
     }
 
     /** ONNX metadata keys under which a converted model records what its pixels should be. */
@@ -121,15 +145,9 @@ public final class ModelFiles {
      * lines of 1,000 characters.
      */
     public static java.util.List<String> readLabels(Path file) {
-        java.util.List<String> lines;
-        try {
-            if (Files.size(file) > 100_000_000L) {
-                throw FiltervisException.usage("labels file " + file + " is larger than 100 MB; give one class name per line");
-            }
-            lines = new java.util.ArrayList<>(Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8));
-        } catch (java.io.IOException e) {
-            throw FiltervisException.usage("cannot read labels file " + file + " (" + org.filtervis.core.IoMessages.describe(e) + "); give a text file, one class name per line");
-        }
+        byte[] bytes = org.filtervis.core.UntrustedFiles.read(file, "labels file", 100_000_000L);
+        java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of(
+                new String(bytes, java.nio.charset.StandardCharsets.UTF_8).split("\\r?\\n", -1)));
         while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
             lines.remove(lines.size() - 1);
         }

@@ -16,14 +16,18 @@ import org.filtervis.core.PngSinks;
  * The atlas's tiles on disk: {@code SITE/tiles/<layer>/<key>/<filter>.png} and {@code .json} (its
  * status and objective curve), where the key is a hash of every setting that shapes the image, so
  * a rerun with the same settings finds its tiles and one with other settings renders its own.
- * Each file is written whole (a temporary file, then a rename), the .json last: a tile is there
- * when its .json is.
+ * Each file is written whole (a temporary file, then a rename), the .json last, holding the PNG's
+ * SHA-256: a tile is there only when its .json reads and its PNG has that hash, so a deleted,
+ * truncated or replaced file makes the tile render again on resume.
  */
 public final class TileStore {
     /** One stored tile: its status and objective before each step. */
     public record Tile(int filter, String status, float[] objectives) {}
 
     private static final Pattern STATUS = Pattern.compile("\"status\": \"([A-Z_]+)\"");
+    private static final Pattern PNG_SHA256 = Pattern.compile("\"png_sha256\": \"([0-9a-f]{64})\"");
+    /** A tile's PNG is far below this; a larger file is not one of ours. */
+    private static final int MAX_PNG_BYTES = 200_000_000;
     private static final Pattern OBJECTIVES = Pattern.compile("\"objectives\": \\[([^\\]]*)\\]");
 
     private final SiteFiles site;
@@ -57,6 +61,14 @@ public final class TileStore {
         return safe.replaceAll("^[._]+", "") + "-" + key(Map.of("layer", layer)).substring(0, 6);
     }
 
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The tile folder of a layer, relative to the site. */
     public String folder(String layer) {
         return "tiles/" + slug(layer) + "/" + key;
@@ -66,18 +78,21 @@ public final class TileStore {
         return site;
     }
 
-    public boolean has(String layer, int filter) throws IOException {
-        return site.exists(folder(layer) + "/" + filter + ".json");
+    /** Whether the tile is stored whole: its .json readable and its PNG the one the .json names. */
+    public boolean has(String layer, int filter) {
+        return read(layer, filter) != null;
     }
 
     public void write(FilterResult r) throws IOException {
         String dir = folder(r.layer()) + "/";
-        site.write(dir + r.filter() + ".png", PngSinks.encode(r.image()));
+        byte[] png = PngSinks.encode(r.image());
+        site.write(dir + r.filter() + ".png", png);
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("layer", r.layer());
         meta.put("filter", r.filter());
         meta.put("status", r.status().name());
         meta.put("objectives", r.objectives());
+        meta.put("png_sha256", sha256(png));
         byte[] bytes = Json.write(meta).getBytes(StandardCharsets.UTF_8);
         site.write(dir + r.filter() + ".json", bytes);
     }
@@ -92,7 +107,12 @@ public final class TileStore {
             String text = new String(bytes, StandardCharsets.UTF_8);
             Matcher s = STATUS.matcher(text);
             Matcher o = OBJECTIVES.matcher(text);
-            if (!s.find() || !o.find()) {
+            Matcher h = PNG_SHA256.matcher(text);
+            if (!s.find() || !o.find() || !h.find()) {
+                return null;
+            }
+            byte[] png = site.read(folder(layer) + "/" + filter + ".png", MAX_PNG_BYTES);
+            if (png == null || !sha256(png).equals(h.group(1))) {
                 return null;
             }
             List<String> parts = o.group(1).isBlank() ? List.of() : List.of(o.group(1).split(","));

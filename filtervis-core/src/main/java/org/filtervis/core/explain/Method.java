@@ -64,6 +64,10 @@ public enum Method {
             }
             out.add(found);
         }
+        if (out.isEmpty()) {
+            throw FiltervisException.usage("no method in '" + list + "'; name at least one: " + String.join(", ",
+                    java.util.Arrays.stream(values()).map(m -> m.cliName).toList()) + " or all");
+        }
         return List.copyOf(out);
     }
 }

@@ -24,9 +24,23 @@ public record InputRange(double lo, double hi, double[] mean, double[] std) impl
                 throw FiltervisException.usage("--mean " + Arrays.toString(mean) + " has a value that is not a finite number");
             }
         }
+        // float32 inputs far beyond any model's range overflow to infinity in the first layers: refused, not run.
+        for (int c = 0; c < Math.max(1, Math.max(mean.length, std.length)); c++) {
+            double m = mean.length == 0 ? 0 : mean[Math.min(c, mean.length - 1)];
+            double sd = std.length == 0 ? 1 : std[Math.min(c, std.length - 1)];
+            double largest = Math.max(Math.abs(lo - m), Math.abs(hi - m)) / sd;
+            if (!(largest <= MAX_INPUT)) {
+                throw FiltervisException.usage("input range " + fmt(lo) + ":" + fmt(hi) + (mean.length > 0 ? ", mean " + Arrays.toString(mean) : "")
+                        + (std.length > 0 ? ", std " + Arrays.toString(std) : "") + " makes inputs as large as " + (float) largest
+                        + "; give a range, mean and std whose inputs stay within " + (long) MAX_INPUT);
+            }
+        }
         mean = mean.clone();
         std = std.clone();
     }
+
+    /** The largest input value a preprocessing may make: far beyond any model's, far below float32's overflow. */
+    static final double MAX_INPUT = 1e6;
 
     /** Pixels in [0, 1], as they are. */
     public static final InputRange UNIT = new InputRange(0, 1, new double[0], new double[0]);
@@ -125,6 +139,6 @@ public record InputRange(double lo, double hi, double[] mean, double[] std) impl
     }
 
     private static String fmt(double v) {
-        return v == Math.rint(v) ? String.valueOf((long) v) : String.format(Locale.ROOT, "%s", v);
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.format(Locale.ROOT, "%s", v);
     }
 }
