@@ -80,6 +80,10 @@ class TfCliTest {
     @Test
     void aFolderThatIsNotASavedModelIsNamed() throws IOException {
         Path empty = Files.createDirectories(dir.resolve("empty"));
+        Cli none = Cli.run("layers", "--backend", "tf", "--model", empty.toString());
+        assertEquals(1, none.code());
+        assertTrue(none.oneLineError() && none.err().contains("model folder " + empty + " is empty"), none.err());
+        Files.writeString(empty.resolve("notes.txt"), "not a model");
         Cli r = Cli.run("layers", "--backend", "tf", "--model", empty.toString());
         assertEquals(2, r.code());
         assertTrue(r.oneLineError() && r.err().contains("folder without saved_model.pb"), r.err());

@@ -147,6 +147,9 @@ public final class Objectives {
             });
         } else if (o instanceof Objective.TotalVariation) {
             imageTerm(b, weight, values, imageGradient, (x, g, off, per) -> totalVariation(b.input(), x, g, off));
+        } else {
+            // Never a silent 0: an objective added to the API without its evaluation here stops at the first call.
+            throw new IllegalStateException("objective " + o.getClass().getSimpleName() + " has no evaluation; add it to Objectives.evaluate");
         }
     }
 

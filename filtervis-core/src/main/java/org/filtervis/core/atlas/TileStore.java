@@ -108,7 +108,9 @@ public final class TileStore {
             Matcher s = STATUS.matcher(text);
             Matcher o = OBJECTIVES.matcher(text);
             Matcher h = PNG_SHA256.matcher(text);
-            if (!s.find() || !o.find() || !h.find()) {
+            // The .json must be this tile's: its layer and filter, not another's copied here.
+            boolean ours = text.contains("\"filter\": " + filter + ",") && text.contains("\"layer\": " + Json.write(layer).strip() + ",");
+            if (!ours || !s.find() || !o.find() || !h.find()) {
                 return null;
             }
             byte[] png = site.read(folder(layer) + "/" + filter + ".png", MAX_PNG_BYTES);
