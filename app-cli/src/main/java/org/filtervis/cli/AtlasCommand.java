@@ -87,7 +87,8 @@ final class AtlasCommand implements Callable<Integer> {
         try (Visualizer v = top.visualizer(options.backend, modelFile, options.backendOptions(), recipe, recipeOptions.batch)) {
             Model model = v.model();
             int size = recipe.lucid() != null ? recipe.lucid().networkSize(model.input().height()) : options.size(model.input());
-            List<Atlas.Layer> chosen = chooseLayers(v.layers(size, size), layerSpec);
+            List<LayerInfo> all = v.layers(size, size);
+            List<Atlas.Layer> chosen = chooseLayers(all, layerSpec);
             if (redirect > 0) {
                 boolean can;
                 try (org.filtervis.api.GradientProvider g = model.gradients(chosen.get(0).name(), size, size)) {
@@ -110,6 +111,8 @@ final class AtlasCommand implements Callable<Integer> {
                 }
                 filters.put(l.name(), of);
             }
+            int mostAtOnce = Math.min(recipeOptions.batch, filters.values().stream().mapToInt(List::size).max().orElse(1));
+            org.filtervis.core.Limits.activations(mostAtOnce, all, size);
             if (engine.equals("spark") && master != null) {
                 // An unreachable cluster is one line before the site is started, not minutes of Spark's retries.
                 SparkMasters.reachable(master);

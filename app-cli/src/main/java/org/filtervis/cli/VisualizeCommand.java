@@ -79,6 +79,7 @@ final class VisualizeCommand implements Callable<Integer> {
                                 + " filters that do not fire on noise may stay dead (--backend onnx redirects)");
                     }
                 }
+                org.filtervis.core.Limits.activations(Math.min(batch, chosen.size()), v.layers(size, size), size);
                 // Sessions are built (and a batch that cannot fit refused) before the output folder exists; run() finds them built.
                 RunEngine.prepare(gradients, recipe, batch, chosen.size());
                 prepareOutput(out);

@@ -242,6 +242,15 @@ class HostileInputTest {
         }
     }
 
+    // 21
+    @Test
+    void theLimitsBoundTheNativeMemoryTheyAllow() {
+        List<String> big = atlas("--batch", "12");
+        big.set(big.indexOf("0-2"), "0-11");
+        big.set(big.indexOf("24"), "4096");
+        assertRefused(run(big), 2, "12 images of 4096 px at a time need about", "for the network's activations", "lower --batch");
+    }
+
     // 4
     @Test
     void atlasResumeRendersAgainWhatIsMissingDamagedOrChanged() throws IOException {

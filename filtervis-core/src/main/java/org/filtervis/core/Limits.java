@@ -1,6 +1,8 @@
 package org.filtervis.core;
 
+import java.util.List;
 import org.filtervis.api.FiltervisException;
+import org.filtervis.api.LayerInfo;
 
 /**
  * Bounds on the numbers a run takes, checked before anything is allocated or started: a typo
@@ -46,6 +48,36 @@ public final class Limits {
                     "%d images of %d values at a time need %.1f GB per array; lower --batch (or --size)", batch, elements,
                     batch * elements * 4 / 1e9));
         }
+    }
+
+    /**
+     * The network's activations for {@code batch} images at once, forward and backward (counted as
+     * three floats for every value of every layer, an upper bound: the run needs only the layers up
+     * to its cut), within half of this machine's memory. This bounds what the backend allocates
+     * natively, which {@link #images} does not see.
+     */
+    public static void activations(int batch, List<LayerInfo> layers, int size) {
+        long perImage = 0;
+        for (LayerInfo l : layers) {
+            long n = 1;
+            for (int i = 1; i < l.shape().size(); i++) {
+                n = Math.multiplyExact(n, Math.max(1, l.shape().get(i)));
+            }
+            perImage += n;
+        }
+        long bytes = Math.multiplyExact(perImage, 12L * batch);
+        long budget = memory() / 2;
+        if (bytes > budget) {
+            throw FiltervisException.usage(String.format(java.util.Locale.ROOT,
+                    "%d images of %d px at a time need about %.1f GB for the network's activations, more than half of this machine's %.1f GB;"
+                            + " lower --batch (1 needs about %.1f GB) or --size", batch, size, bytes / 1e9, memory() / 1e9, bytes / batch / 1e9));
+        }
+    }
+
+    /** This machine's physical memory in bytes (the JVM's view of it, container limits included). */
+    static long memory() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getTotalMemorySize() : 8L << 30;
     }
 
     /** Steps 1 to {@link #MAX_STEPS}, a finite positive step length, redirection for 0 or more steps. */
