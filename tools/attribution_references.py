@@ -10,7 +10,7 @@ that float32 rounding flips no ReLU that matters: see stable_input), and for the
 OUT_DIR/attr_NAME_METHOD.npy for gradcam, gradcampp, hirescam, layercam, scorecam (at the layer's
 resolution), saliency and integrated-gradients (64 uniform midpoints, black baseline; at the image's).
 OUT_DIR/attr_NAME.json names the layer's tensor, k, the logits and the float32 sensitivity.
-The definitions are filtervis's (README, "Attribution"); the code is an independent implementation.
+The definitions are filtervis's (docs/explain.md); the code is an independent implementation.
 """
 import copy
 import json

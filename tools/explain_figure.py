@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The README's explain figure: the photo and every method's overlay in one row, each titled.
+"""docs/explain.md's figure: the photo and every method's overlay in one row, each titled.
 
 Usage: ./filtervis explain --image chelsea.png --method all --out OUT && /usr/bin/python3 tools/explain_figure.py OUT/chelsea K FIGURE.png
 """

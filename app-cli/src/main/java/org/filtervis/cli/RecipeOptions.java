@@ -22,7 +22,7 @@ final class RecipeOptions {
     String layer;
 
     @Option(names = "--objective", paramLabel = "EXPR", description = "What to maximize instead of a layer's channel, e.g. "
-            + "\"channel(mixed4, f) - 0.01 * tv()\" (see the README for every objective; f is each image's filter).")
+            + "\"channel(mixed4, f) - 0.01 * tv()\" (docs/visualize.md lists every objective; f is each image's filter).")
     String objective;
 
     @Option(names = "--filters", paramLabel = "LIST", description = "Filters, e.g. 0-63 or 0,5,9 (default: visualize the first 64, 16 for the InceptionV3 demo; compare 0-7).")

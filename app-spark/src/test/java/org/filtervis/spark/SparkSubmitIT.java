@@ -24,7 +24,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's spark-submit recipe, run: the assembled jar (target/filtervis-spark.jar) handed
+ * docs/atlas.md's spark-submit recipe, run: the assembled jar (target/filtervis-spark.jar) handed
  * to Spark's own SparkSubmit, against a standalone cluster whose Master, Workers and executors
  * have only Spark's jars; filtervis, its onnx backend and the model reach the executors with the
  * job, and the site goes to HDFS (Hadoop's MiniDFSCluster). The tiles are byte-identical to the

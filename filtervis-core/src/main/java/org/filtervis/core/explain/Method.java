@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import org.filtervis.api.FiltervisException;
 
-/** The attribution methods, by the name {@code --method} takes; the README defines each. */
+/** The attribution methods, by the name {@code --method} takes; docs/explain.md defines each. */
 public enum Method {
     GRADCAM("gradcam", true),
     GRADCAM_PP("gradcam++", true),
