@@ -77,7 +77,13 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--noise", defaultValue = "0.15", description = "smoothgrad: noise sd as a fraction of the input's range (default: ${DEFAULT-VALUE}).")
     double noise;
 
-    @Option(names = "--steps", defaultValue = "256", description = "integrated-gradients: gradients on the path (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--ig-steps", paramLabel = "N", description = "integrated-gradients: gradients on the path (default: 256).")
+    Integer igSteps;
+
+    /** The old name of --ig-steps (visualize's --steps means ascent steps): kept for one release. */
+    @Option(names = "--steps", hidden = true)
+    Integer oldSteps;
+
     int steps;
 
     @Option(names = "--baseline", defaultValue = "black", paramLabel = "black|blur|noise", description = "integrated-gradients: the"
@@ -108,6 +114,13 @@ final class ExplainCommand implements Callable<Integer> {
         if (topN != null && topN < 1) {
             throw FiltervisException.usage("--top " + topN + " must be 1 or more");
         }
+        if (igSteps != null && oldSteps != null) {
+            throw FiltervisException.usage("give --ig-steps, not both it and --steps (its old name)");
+        }
+        if (oldSteps != null && !quiet) {
+            top.err.println("filtervis: note: explain's --steps is now --ig-steps (--steps means ascent steps elsewhere); the old name goes in the next release");
+        }
+        steps = igSteps != null ? igSteps : oldSteps != null ? oldSteps : 256;
         List<Method> methods = Method.parse(method);
         Attributor.Settings settings = new Attributor.Settings(samples, noise, steps, baseline, pathRule, seed);
         Path modelFile = modelFile();
@@ -162,7 +175,7 @@ final class ExplainCommand implements Callable<Integer> {
                 Object error = r.details().get("completeness_error");
                 if (error instanceof Double d && d > 0.05 && !quiet) {
                     top.err.printf(Locale.ROOT, "filtervis: note: integrated-gradients on %s, class %d: the attributions miss S(x) - S(baseline) by %.1f%%;"
-                            + " raise --steps (now %d)%n", e.photo().file().getFileName(), r.classIndex(), 100 * d, steps);
+                            + " raise --ig-steps (now %d)%n", e.photo().file().getFileName(), r.classIndex(), 100 * d, steps);
                 }
             }
         }

@@ -175,7 +175,7 @@ public final class Filtervis implements Callable<Integer> {
         @Option(names = "--threads", defaultValue = "0", description = "Compute threads (default: the framework's choice).")
         int threads;
 
-        @Option(names = "--size", paramLabel = "PX", description = "Image height and width (default: the model's own size if fixed, else 180).")
+        @Option(names = "--size", paramLabel = "PX", description = "Image height and width (default: the model's own size if fixed, else 180; explain 224).")
         Integer size;
 
         @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16", description = "bf16: the network's convolutions and matrix"

@@ -41,7 +41,7 @@ class ExplainCliTest {
         ImageIO.write(drawn(70, 90, 1), "jpg", photos.resolve("disc.jpg").toFile());
         Files.writeString(photos.resolve("notes.txt"), "not a photo: skipped in a folder");
         model = ModelFiles.demoNetwork();
-        first = explain("onnx", dir.resolve("a"), "--method", "all", "--top", "2", "--samples", "4", "--steps", "16");
+        first = explain("onnx", dir.resolve("a"), "--method", "all", "--top", "2", "--samples", "4", "--ig-steps", "16");
     }
 
     /**
@@ -107,7 +107,7 @@ class ExplainCliTest {
 
     @Test
     void sameBytesEveryRun() throws IOException {
-        Cli again = explain("onnx", dir.resolve("b"), "--method", "all", "--top", "2", "--samples", "4", "--steps", "16");
+        Cli again = explain("onnx", dir.resolve("b"), "--method", "all", "--top", "2", "--samples", "4", "--steps", "16"); // the old name of --ig-steps: the same bytes
         assertEquals(0, again.code(), again.err());
         try (Stream<Path> s = Files.walk(dir.resolve("a"))) {
             for (Path f : s.filter(Files::isRegularFile).toList()) {
@@ -124,7 +124,7 @@ class ExplainCliTest {
     void backendsGiveTheSameMaps() throws IOException {
         for (String backend : List.of("tf", "djl")) {
             Path out = dir.resolve(backend);
-            Cli r = explain(backend, out, "--method", "gradcam,hirescam,saliency,integrated-gradients", "--class", "3", "--steps", "16",
+            Cli r = explain(backend, out, "--method", "gradcam,hirescam,saliency,integrated-gradients", "--class", "3", "--ig-steps", "16",
                     "--path-rule", "uniform");
             assertEquals(0, r.code(), r.err());
             for (String photo : List.of("stripes", "disc")) {
@@ -141,7 +141,7 @@ class ExplainCliTest {
     private float[] onnxMap(String photo, String m) throws IOException {
         Path out = dir.resolve("onnx-class3");
         if (!Files.exists(out)) {
-            Cli r = explain("onnx", out, "--method", "gradcam,hirescam,saliency,integrated-gradients", "--class", "3", "--steps", "16",
+            Cli r = explain("onnx", out, "--method", "gradcam,hirescam,saliency,integrated-gradients", "--class", "3", "--ig-steps", "16",
                     "--path-rule", "uniform");
             assertEquals(0, r.code(), r.err());
         }

@@ -51,7 +51,7 @@ class ExplainPhotosTest {
     @Test
     void neutralPhotosAndCompleteAttributions() throws IOException {
         Path out = dir.resolve("adaptive512");
-        Cli r = explain(out, "--method", "gradcam,scorecam,integrated-gradients", "--steps", "512");
+        Cli r = explain(out, "--method", "gradcam,scorecam,integrated-gradients", "--ig-steps", "512");
         assertEquals(0, r.code(), r.err());
         for (String photo : List.of("astronaut", "chelsea", "coffee")) {
             String json = Files.readString(out.resolve(photo).resolve("explain.json"));
@@ -66,8 +66,8 @@ class ExplainPhotosTest {
         // At 64 gradients, the adaptive rule is closer than the uniform one on these photos (measured 4.9%/1.9%/12.6% vs 21%/6.6%/14%).
         Path a64 = dir.resolve("adaptive64");
         Path u64 = dir.resolve("uniform64");
-        assertEquals(0, explain(a64, "--method", "integrated-gradients", "--steps", "64").code());
-        assertEquals(0, explain(u64, "--method", "integrated-gradients", "--steps", "64", "--path-rule", "uniform").code());
+        assertEquals(0, explain(a64, "--method", "integrated-gradients", "--ig-steps", "64").code());
+        assertEquals(0, explain(u64, "--method", "integrated-gradients", "--ig-steps", "64", "--path-rule", "uniform").code());
         double adaptiveSum = completeness(a64).stream().mapToDouble(Double::doubleValue).sum();
         double uniformSum = completeness(u64).stream().mapToDouble(Double::doubleValue).sum();
         assertTrue(adaptiveSum < uniformSum, "adaptive " + completeness(a64) + " vs uniform " + completeness(u64));
