@@ -18,7 +18,7 @@ import org.filtervis.api.FiltervisException;
 import org.filtervis.api.LayerInfo;
 import org.filtervis.api.Model;
 import org.filtervis.core.Recipe;
-import org.filtervis.core.Visualizer;
+import org.filtervis.core.Session;
 import org.filtervis.core.atlas.Atlas;
 import org.filtervis.core.atlas.AtlasJob;
 import org.filtervis.core.atlas.AtlasSite;
@@ -84,7 +84,7 @@ final class AtlasCommand implements Callable<Integer> {
         int redirect = recipeOptions.redirectSteps(options.model, demo);
         Path modelFile = ModelFiles.resolve(options.model);
         Recipe recipe = recipeOptions.recipe(redirect, options.size, recipeOptions.lucid() ? ModelFiles.inputRange(modelFile) : Optional.empty());
-        try (Visualizer v = top.visualizer(options.backend, modelFile, options.backendOptions(), recipe, recipeOptions.batch)) {
+        try (Session v = top.session(options.backend, modelFile, options.backendOptions(), recipe, recipeOptions.batch)) {
             Model model = v.model();
             int size = recipe.lucid() != null ? recipe.lucid().networkSize(model.input().height()) : options.size(model.input());
             List<LayerInfo> all = v.layers(size, size);
@@ -210,7 +210,7 @@ final class AtlasCommand implements Callable<Integer> {
     private org.filtervis.core.atlas.SiteFiles site() {
         if (!out.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
             Path folder = Path.of(out);
-            VisualizeCommand.prepareOutput(folder);
+            org.filtervis.core.RunChoices.prepareOutput(folder);
             return new org.filtervis.core.atlas.LocalSiteFiles(folder);
         }
         if (out.startsWith("file://")) {
@@ -221,7 +221,7 @@ final class AtlasCommand implements Callable<Integer> {
                 throw FiltervisException.usage("--out " + out + " is not a local file URI (" + e.getMessage()
                         + "); write file:///absolute/path or a plain folder");
             }
-            VisualizeCommand.prepareOutput(folder);
+            org.filtervis.core.RunChoices.prepareOutput(folder);
             return new org.filtervis.core.atlas.LocalSiteFiles(folder);
         }
         ClassLoader loader = sparkLoader();
@@ -338,7 +338,7 @@ final class AtlasCommand implements Callable<Integer> {
             }
             return out;
         }
-        for (long[] r : Filters.parse(spec).ranges()) {
+        for (long[] r : org.filtervis.core.FilterList.parse(spec).ranges()) {
             if (r[0] < 0) {
                 throw FiltervisException.usage("filter " + r[0] + " is out of range: filters are numbered from 0");
             }

@@ -20,7 +20,7 @@ import org.filtervis.core.ImageMath;
 import org.filtervis.api.Objective;
 import org.filtervis.core.Recipe;
 import org.filtervis.core.RunEngine;
-import org.filtervis.core.Visualizer;
+import org.filtervis.core.Session;
 import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -86,13 +86,13 @@ final class CompareCommand implements Callable<Integer> {
         // Backends are compared on the recipe as given: the demo's redirected ReLU (onnx only) applies only when asked for.
         Recipe recipe = recipeOptions.recipe(recipeOptions.redirect != null ? recipeOptions.redirect : 0, size,
                 recipeOptions.lucid() ? ModelFiles.inputRange(modelFile) : Optional.empty());
-        Filters.Spec listed = Filters.parse(recipeOptions.filters == null ? "0-7" : recipeOptions.filters);
+        org.filtervis.core.FilterList.Spec listed = org.filtervis.core.FilterList.parse(recipeOptions.filters == null ? "0-7" : recipeOptions.filters);
         List<Comparison.Run> runs = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         int usedSize = -1;
         List<Integer> chosen = List.of();
         for (String name : backends) {
-            try (Visualizer v = top.visualizer(name, modelFile, new org.filtervis.api.BackendOptions(device, threads, precision), recipe, recipeOptions.batch)) {
+            try (Session v = top.session(name, modelFile, new org.filtervis.api.BackendOptions(device, threads, precision), recipe, recipeOptions.batch)) {
                 int fixed = v.model().input().height();
                 int px = recipe.lucid() != null ? recipe.lucid().networkSize(fixed)
                         : size != null ? org.filtervis.core.Limits.size(size) : fixed > 0 ? fixed : Recipe.KERAS_SIZE;
@@ -101,7 +101,7 @@ final class CompareCommand implements Callable<Integer> {
                     if (recipe.redirectSteps() > 0 && gradients.redirectedRelu().isEmpty()) {
                         throw FiltervisException.usage("backend '" + name + "' cannot redirect ReLU gradients for this model; run without --redirect-relu");
                     }
-                    chosen = Filters.distinct(listed, gradients.channels(), layerName);
+                    chosen = org.filtervis.core.FilterList.distinct(listed, gradients.channels(), layerName);
                     runs.add(run(v, gradients, layerName, chosen, recipe));
                 }
             } catch (RuntimeException e) {
@@ -118,7 +118,7 @@ final class CompareCommand implements Callable<Integer> {
         if (runs.size() < 2) {
             throw FiltervisException.failure("fewer than two backends ran (" + runs.size() + "); nothing to compare");
         }
-        VisualizeCommand.prepareOutput(out);
+        org.filtervis.core.RunChoices.prepareOutput(out);
         List<Comparison.Pair> pairs = Comparison.pairs(runs);
         Comparison.Tolerance tolerance = new Comparison.Tolerance(toleranceCosine, tolerancePsnr);
         Map<String, Object> settings = new LinkedHashMap<>();
@@ -166,7 +166,7 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     /** The recipe on one backend, plus the gradient of the initial images. */
-    private static Comparison.Run run(Visualizer v, GradientProvider gradients, String layer, List<Integer> filters, Recipe recipe) {
+    private static Comparison.Run run(Session v, GradientProvider gradients, String layer, List<Integer> filters, Recipe recipe) {
         InputSpec spec = gradients.input();
         int per = spec.elements();
         Map<Integer, float[]> step0 = new HashMap<>();

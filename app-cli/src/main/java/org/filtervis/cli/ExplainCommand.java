@@ -16,7 +16,7 @@ import org.filtervis.api.LayerInfo;
 import org.filtervis.api.Model;
 import org.filtervis.core.IoMessages;
 import org.filtervis.core.Recipe;
-import org.filtervis.core.Visualizer;
+import org.filtervis.core.Session;
 import org.filtervis.core.explain.Attributor;
 import org.filtervis.core.explain.ExplainRun;
 import org.filtervis.core.explain.Method;
@@ -126,7 +126,7 @@ final class ExplainCommand implements Callable<Integer> {
         Path modelFile = modelFile();
         List<Path> files = images(image);
         long t0 = System.nanoTime();
-        try (Visualizer v = top.visualizer(options.backend, modelFile, options.backendOptions(), Recipe.keras(), 1)) {
+        try (Session v = top.session(options.backend, modelFile, options.backendOptions(), Recipe.keras(), 1)) {
             Model model = v.model();
             if (model.input().channels() != 3) {
                 throw FiltervisException.usage("the model takes " + model.input().channels() + " channels; explain reads RGB photos (3 channels)");
@@ -260,7 +260,7 @@ final class ExplainCommand implements Callable<Integer> {
         return List.of(given);
     }
 
-    private Map<String, Object> record(Visualizer v, Attributor a, Attributor.Head head, InputRange range, int size, List<Method> methods,
+    private Map<String, Object> record(Session v, Attributor a, Attributor.Head head, InputRange range, int size, List<Method> methods,
             Attributor.Settings s) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", ModelFiles.describe(options.model == null ? modelFile() : options.model));
@@ -279,7 +279,7 @@ final class ExplainCommand implements Callable<Integer> {
         if (methods.contains(Method.SMOOTHGRAD) || methods.contains(Method.INTEGRATED_GRADIENTS)) {
             r.put("seed", s.seed());
         }
-        r.put("filtervis_version", new Filtervis.Version().getVersion()[0]);
+        r.put("filtervis_version", Filtervis.version());
         return r;
     }
 }

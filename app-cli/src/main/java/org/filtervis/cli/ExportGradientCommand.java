@@ -5,7 +5,7 @@ import java.util.concurrent.Callable;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.Model;
 import org.filtervis.core.Recipe;
-import org.filtervis.core.Visualizer;
+import org.filtervis.core.Session;
 import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,7 +34,7 @@ final class ExportGradientCommand implements Callable<Integer> {
         if (batch < 1) {
             throw FiltervisException.usage("--batch must be positive");
         }
-        try (Visualizer v = top.visualizer(options.backend, ModelFiles.resolve(options.model), options.backendOptions(),
+        try (Session v = top.session(options.backend, ModelFiles.resolve(options.model), options.backendOptions(),
                 Recipe.keras(), batch)) {
             Model model = v.model();
             int size = options.size(model.input());

@@ -13,7 +13,7 @@ import org.filtervis.core.BackendRegistry;
 import org.filtervis.core.Recipe;
 import org.filtervis.core.RunModule;
 import org.filtervis.core.RunSettings;
-import org.filtervis.core.Visualizer;
+import org.filtervis.core.Session;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -126,8 +126,13 @@ public final class Filtervis implements Callable<Integer> {
     private BackendRegistry registry;
 
     /** Wires the chosen backend for a model through Guice; the run writes no images. */
-    Visualizer visualizer(String backend, Path model, BackendOptions options, Recipe recipe, int batch) {
-        return visualizer(backend, model, options, recipe, batch, null);
+    Session session(String backend, Path model, BackendOptions options, Recipe recipe, int batch) {
+        return session(backend, model, options, recipe, batch, null);
+    }
+
+    /** filtervis's version, as the run records say it. */
+    static String version() {
+        return new Version().getVersion()[0];
     }
 
     /**
@@ -135,12 +140,12 @@ public final class Filtervis implements Callable<Integer> {
      * with the chosen backend and, when {@code out} is given, the standard sinks writing there.
      * compare runs several backends, so it asks for several children.
      */
-    Visualizer visualizer(String backend, Path model, BackendOptions options, Recipe recipe, int batch, Path out) {
+    Session session(String backend, Path model, BackendOptions options, Recipe recipe, int batch, Path out) {
         org.filtervis.core.Limits.threads(options.threads());
         org.filtervis.core.Limits.batch(batch);
         org.filtervis.core.Limits.recipe(recipe);
         RunSettings settings = new RunSettings(backend, model, options, recipe, batch, out);
-        return injector().createChildInjector(new RunModule(settings)).getInstance(Visualizer.class);
+        return injector().createChildInjector(new RunModule(settings)).getInstance(Session.class);
     }
 
     private Injector injector;

@@ -15,7 +15,7 @@ import org.filtervis.core.ObjectiveGradients;
 import org.filtervis.core.ObjectiveParser;
 import org.filtervis.core.Npy;
 import org.filtervis.core.Recipe;
-import org.filtervis.core.Visualizer;
+import org.filtervis.core.Session;
 import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,7 +51,7 @@ final class GradientCommand implements Callable<Integer> {
             throw FiltervisException.usage("give --layer or --objective (one of them)");
         }
         Objective parsed = objective != null ? ObjectiveParser.parse(objective) : null;
-        Filters.Spec listed = Filters.parse(filters);
+        org.filtervis.core.FilterList.Spec listed = org.filtervis.core.FilterList.parse(filters);
         Npy.Array x = Npy.read(input);
         float[] values = x.data();
         for (int i = 0; i < values.length; i++) {
@@ -59,7 +59,7 @@ final class GradientCommand implements Callable<Integer> {
                 throw FiltervisException.usage(input + " holds " + values[i] + " at flat index " + i + "; gradients need finite inputs");
             }
         }
-        try (Visualizer v = top.visualizer(options.backend, ModelFiles.resolve(options.model), options.backendOptions(),
+        try (Session v = top.session(options.backend, ModelFiles.resolve(options.model), options.backendOptions(),
                 Recipe.keras(), 1)) {
             Model model = v.model();
             InputSpec spec = model.input();
@@ -78,7 +78,7 @@ final class GradientCommand implements Callable<Integer> {
             }
             try (GradientProvider gradients = parsed != null ? v.gradients(parsed, (int) height, (int) width)
                     : v.gradients(layer, (int) height, (int) width)) {
-                List<Integer> chosen = Filters.each(listed, gradients.channels(), layer != null ? layer : objective);
+                List<Integer> chosen = org.filtervis.core.FilterList.each(listed, gradients.channels(), layer != null ? layer : objective);
                 int[] f = chosen.stream().mapToInt(Integer::intValue).toArray();
                 float[] objectives = new float[f.length];
                 float[] grad = new float[x.data().length];

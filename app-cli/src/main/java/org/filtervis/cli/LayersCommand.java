@@ -4,7 +4,7 @@ import java.util.concurrent.Callable;
 import org.filtervis.api.LayerInfo;
 import org.filtervis.api.Model;
 import org.filtervis.core.Recipe;
-import org.filtervis.core.Visualizer;
+import org.filtervis.core.Session;
 import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,7 +20,7 @@ final class LayersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Visualizer v = top.visualizer(options.backend, ModelFiles.resolve(options.model), options.backendOptions(),
+        try (Session v = top.session(options.backend, ModelFiles.resolve(options.model), options.backendOptions(),
                 Recipe.keras(), 1)) {
             Model model = v.model();
             int size = options.size(model.input());

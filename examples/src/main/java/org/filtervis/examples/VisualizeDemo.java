@@ -11,7 +11,7 @@ import org.filtervis.core.GradientAscent;
 import org.filtervis.core.Recipe;
 import org.filtervis.core.RunEngine;
 import org.filtervis.core.RunSettings;
-import org.filtervis.core.Visualizer;
+import org.filtervis.core.Session;
 import org.filtervis.graph.DemoNetwork;
 import org.filtervis.graph.OnnxFormat;
 
@@ -27,7 +27,7 @@ public final class VisualizeDemo {
         Path model = Files.write(Files.createDirectories(out).resolve("demo.onnx"), OnnxFormat.write(DemoNetwork.build()));
         RunSettings settings = new RunSettings("onnx", model, new BackendOptions("cpu", 2), Recipe.keras(), 16, out);
         List<Integer> filters = IntStream.range(0, 12).boxed().toList();
-        try (Visualizer v = Visualizer.open(settings, List.of());
+        try (Session v = Session.open(settings, List.of());
                 GradientProvider layer = v.gradients(DemoNetwork.FIRST_LAYER, 64, 64)) {
             return v.run(layer, DemoNetwork.FIRST_LAYER, filters, Map.of("model", model.toString()), new GradientAscent.Listener() {});
         }

@@ -22,6 +22,11 @@ public record Recipe(int steps, float lr, long seed, int redirectSteps, org.filt
     public static final int KERAS_SIZE = 180;
     public static final int KERAS_CROP = 25;
 
+    /** The same recipe with redirected ReLU for {@code steps} first steps. */
+    public Recipe withRedirectSteps(int steps) {
+        return new Recipe(this.steps, lr, seed, steps, lucid);
+    }
+
     public static Recipe keras() {
         return new Recipe(30, 10f, 0, 0);
     }

@@ -92,8 +92,8 @@ class RunModuleTest {
     @Test
     void eachRunIsAChildOfOneInjectorWithItsOwnBackend() {
         Injector root = root();
-        try (Visualizer a = root.createChildInjector(new RunModule(settings("a", null))).getInstance(Visualizer.class);
-                Visualizer b = root.createChildInjector(new RunModule(settings(null, null))).getInstance(Visualizer.class)) {
+        try (Session a = root.createChildInjector(new RunModule(settings("a", null))).getInstance(Session.class);
+                Session b = root.createChildInjector(new RunModule(settings(null, null))).getInstance(Session.class)) {
             assertEquals("a", a.provider().name());
             assertEquals("b", b.provider().name(), "without --backend, the one that opens the file");
             assertTrue(a.sinks().isEmpty(), "no output folder, no sinks");
@@ -109,7 +109,7 @@ class RunModuleTest {
                 Multibinder.newSetBinder(binder(), ImageSink.class).addBinding().toInstance(mine);
             }
         };
-        try (Visualizer v = root().createChildInjector(new RunModule(settings("a", dir.resolve("out"))), extra).getInstance(Visualizer.class)) {
+        try (Session v = root().createChildInjector(new RunModule(settings("a", dir.resolve("out"))), extra).getInstance(Session.class)) {
             List<ImageSink> sinks = v.sinks();
             assertEquals(4, sinks.size(), sinks.toString());
             assertTrue(sinks.get(2) instanceof RunJsonSink, "per-filter PNGs, the grid, then run.json");

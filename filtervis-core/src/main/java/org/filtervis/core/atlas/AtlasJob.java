@@ -8,7 +8,7 @@ import java.util.List;
 import org.filtervis.api.BackendOptions;
 import org.filtervis.core.Recipe;
 import org.filtervis.core.RunSettings;
-import org.filtervis.core.Visualizer;
+import org.filtervis.core.Session;
 
 /**
  * What any engine needs to render atlas tasks somewhere else (a Spark executor): the backend,
@@ -35,7 +35,7 @@ public record AtlasJob(String backend, String model, BackendOptions options, Rec
         }
         List<Path> plugins = pluginDirs.stream().map(Path::of).toList();
         RunSettings settings = new RunSettings(backend, Path.of(model), options, recipe, batch);
-        try (Visualizer v = Visualizer.open(settings, plugins)) {
+        try (Session v = Session.open(settings, plugins)) {
             Atlas.Summary s = Atlas.runLocal(v.model(), mine, new TileStore(site, key), recipe, size, batch, (d, t, r, sec) -> {});
             return new int[] {s.rendered(), s.alreadyStored()};
         } catch (java.io.IOException e) {

@@ -1,4 +1,4 @@
-package org.filtervis.cli;
+package org.filtervis.core;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,18 +9,18 @@ import org.filtervis.api.FiltervisException;
  * checked against the layer's channels before anything is expanded, so {@code 0-99999999} is a
  * one-line error, not gigabytes of integers.
  */
-final class Filters {
-    private Filters() {}
+public final class FilterList {
+    private FilterList() {}
 
     /** The ranges of a list, in the order given, not yet checked against a layer. */
-    record Spec(String text, List<long[]> ranges) {
+    public record Spec(String text, List<long[]> ranges) {
         /** How many entries the list names, repeats included. */
-        long entries() {
+        public long entries() {
             return ranges.stream().mapToLong(r -> r[1] - r[0] + 1).sum();
         }
     }
 
-    static Spec parse(String text) {
+    public static Spec parse(String text) {
         List<long[]> ranges = new ArrayList<>();
         for (String part : text.split(",", -1)) {
             String p = part.trim();
@@ -40,12 +40,12 @@ final class Filters {
     }
 
     /** Every filter once, in the order first named (visualize and compare draw each filter once). */
-    static List<Integer> distinct(Spec spec, int channels, String layer) {
+    public static List<Integer> distinct(Spec spec, int channels, String layer) {
         return entries(spec, channels, layer).distinct().boxed().toList();
     }
 
     /** One entry per filter named, repeats kept (gradient: one image per entry). */
-    static List<Integer> each(Spec spec, int channels, String layer) {
+    public static List<Integer> each(Spec spec, int channels, String layer) {
         return entries(spec, channels, layer).boxed().toList();
     }
 

@@ -23,13 +23,13 @@ import org.filtervis.api.Objective;
  *
  * <pre>{@code
  * RunSettings s = new RunSettings("onnx", modelFile, new BackendOptions("cpu", 2), Recipe.keras(), 16, outDir);
- * try (Visualizer v = Visualizer.open(s, List.of());
+ * try (Session v = Session.open(s, List.of());
  *         GradientProvider g = v.gradients("conv1", 64, 64)) {
  *     RunEngine.Result r = v.run(g, "conv1", List.of(0, 1, 2), Map.of(), new GradientAscent.Listener() {});
  * }
  * }</pre>
  */
-public final class Visualizer implements AutoCloseable {
+public final class Session implements AutoCloseable {
     private final BackendProvider provider;
     private final ModelBackend backend;
     private final RunSettings settings;
@@ -37,7 +37,7 @@ public final class Visualizer implements AutoCloseable {
     private Model model;
 
     @Inject
-    Visualizer(BackendProvider provider, ModelBackend backend, RunSettings settings, Set<ImageSink> sinks) {
+    Session(BackendProvider provider, ModelBackend backend, RunSettings settings, Set<ImageSink> sinks) {
         this.provider = provider;
         this.backend = backend;
         this.settings = settings;
@@ -50,11 +50,11 @@ public final class Visualizer implements AutoCloseable {
      * format; the standard sinks when the settings name an output folder; {@code extra} modules may
      * bind more sinks (a {@code Multibinder} of {@link ImageSink}).
      */
-    public static Visualizer open(RunSettings settings, List<Path> pluginsDirs, Module... extra) {
+    public static Session open(RunSettings settings, List<Path> pluginsDirs, Module... extra) {
         BackendRegistry registry = BackendRegistry.discover(pluginsDirs);
         List<Module> modules = new ArrayList<>(List.of(new RunModule(settings)));
         modules.addAll(List.of(extra));
-        return Guice.createInjector(new BackendModule(registry.providers())).createChildInjector(modules).getInstance(Visualizer.class);
+        return Guice.createInjector(new BackendModule(registry.providers())).createChildInjector(modules).getInstance(Session.class);
     }
 
     /** The run's image sinks, in the order they were bound. */
@@ -114,6 +114,20 @@ public final class Visualizer implements AutoCloseable {
         RunEngine.prepare(gradients, settings.recipe(), settings.batch(), filters.size());
         double setup = setupSeconds + (System.nanoTime() - t0) / 1e9;
         return RunEngine.run(gradients, name, filters, settings.recipe(), settings.batch(), record, setup, sinks, listener);
+    }
+
+    /** Builds what a run of {@code filters} with {@code recipe} needs, before the clock starts (see {@link RunEngine#prepare}). */
+    public void prepare(GradientProvider gradients, Recipe recipe, int filters) {
+        RunEngine.prepare(gradients, recipe, settings.batch(), filters);
+    }
+
+    /**
+     * Runs {@code recipe} (the settings' one, or the one a job settled on) on {@code filters}
+     * after {@link #prepare}: the set-up is not done again.
+     */
+    public RunEngine.Result runPrepared(GradientProvider gradients, String name, List<Integer> filters, Recipe recipe, Map<String, Object> record,
+            double setupSeconds, GradientAscent.Listener listener) {
+        return RunEngine.run(gradients, name, filters, recipe, settings.batch(), record, setupSeconds, sinks, listener);
     }
 
     /** As {@link #run(GradientProvider, String, List, Map, double, GradientAscent.Listener)}, with no earlier set-up. */
