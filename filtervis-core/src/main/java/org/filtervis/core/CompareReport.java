@@ -49,7 +49,11 @@ public final class CompareReport {
             Comparison.Tolerance tolerance) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("settings", settings);
-        root.put("tolerance", Map.of("cosine", tolerance.cosine(), "psnr_db", tolerance.psnr()));
+        // Ordered maps: Map.of's order changes from one JVM to the next, and the file must not.
+        Map<String, Object> limits = new LinkedHashMap<>();
+        limits.put("cosine", tolerance.cosine());
+        limits.put("psnr_db", tolerance.psnr());
+        root.put("tolerance", limits);
         root.put("skipped", skipped);
         List<Object> backends = new ArrayList<>();
         for (Comparison.Run r : runs) {
@@ -89,7 +93,10 @@ public final class CompareReport {
         Comparison.Pair worst = Comparison.worst(pairs);
         root.put("agree", pairs.stream().allMatch(p -> Comparison.agrees(p, tolerance)));
         if (worst != null) {
-            root.put("worst", Map.of("pair", worst.a() + "/" + worst.b(), "filter", worst.filter()));
+            Map<String, Object> w = new LinkedHashMap<>();
+            w.put("pair", worst.a() + "/" + worst.b());
+            w.put("filter", worst.filter());
+            root.put("worst", w);
         }
         return root;
     }
