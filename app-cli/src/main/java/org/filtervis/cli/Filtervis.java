@@ -64,7 +64,7 @@ public final class Filtervis implements Callable<Integer> {
             }
             FiltervisException fe = userError(e);
             if (fe != null) {
-                err.println("filtervis: " + fe.getMessage());
+                err.println("filtervis: " + FlagWords.of(fe.getMessage()));
                 return fe.usage() ? USAGE : FAILED;
             }
             Throwable root = e;

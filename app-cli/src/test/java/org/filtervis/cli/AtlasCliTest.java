@@ -108,8 +108,8 @@ class AtlasCliTest {
     void badInputWritesNothing() {
         String[][] cases = {{"--layers", "nosuch"}, {"--layers", "logits"}, {"--engine", "flink"}, {"--layer", "gabor_relu"},
             {"--engine", "spark", "--layers", "nosuch"}, {"--master", "local[2]"}};
-        String[] expected = {"unknown layer 'nosuch'", "has no height and width", "--engine flink is not local or spark", "atlas takes --layers",
-            "unknown layer 'nosuch'", "--master belongs to --engine spark"};
+        String[] expected = {"unknown layer 'nosuch'", "has no height and width", "unknown engine 'flink'; installed: local, spark", "atlas takes --layers",
+            "unknown layer 'nosuch'", "--master belongs to an engine that runs elsewhere"};
         for (int i = 0; i < cases.length; i++) {
             Path out = dir.resolve("bad" + i);
             Cli r = atlas(out, cases[i]);

@@ -76,7 +76,7 @@ public final class HadoopSiteFiles implements SiteFiles {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         m = m.lines().findFirst().orElse(m).replaceAll(";? *For more details see:.*", "").strip();
         if (e instanceof org.apache.hadoop.fs.UnsupportedFileSystemException || m.contains("No FileSystem for scheme") || m.contains("ClassNotFoundException")) {
-            m = m + " (the file system's connector is not installed: add its jars, e.g. hadoop-aws and its AWS SDK for s3a, to engines/spark"
+            m = m + " (the file system's connector is not installed: add its jars, e.g. hadoop-aws and its AWS SDK for s3a, to plugins/spark"
                     + " or to spark-submit --jars)";
         }
         return m;
@@ -86,7 +86,7 @@ public final class HadoopSiteFiles implements SiteFiles {
         T call() throws IOException;
     }
 
-    /** Hadoop finds its file systems through the context class loader: make it ours (engines/spark), not the host's. */
+    /** Hadoop finds its file systems through the context class loader: make it ours (plugins/spark), not the host's. */
     private <T> T call(IoCall<T> c) throws IOException {
         Thread t = Thread.currentThread();
         ClassLoader before = t.getContextClassLoader();

@@ -33,13 +33,13 @@ public final class SparkAtlasEngine {
 
     private SparkAtlasEngine() {}
 
-    /** This JVM's class path and, in the distribution, its lib/ and engines/spark/ folders: what an executor needs. */
+    /** This JVM's class path and, in the distribution, its lib/ and plugins/spark/ folders: what an executor needs. */
     static String executorClassPath() {
         java.util.List<String> parts = new java.util.ArrayList<>(java.util.List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)));
         String home = System.getProperty("filtervis.home");
         if (home != null) {
             parts.add(java.nio.file.Path.of(home, "lib", "*").toString());
-            parts.add(java.nio.file.Path.of(home, "engines", "spark", "*").toString());
+            parts.add(java.nio.file.Path.of(home, "plugins", "spark", "*").toString());
         }
         return String.join(java.io.File.pathSeparator, parts);
     }

@@ -19,12 +19,15 @@ import org.filtervis.api.FiltervisException;
 import org.filtervis.api.ModelBackend;
 
 /**
- * Every backend found on the class path and in the plugins folder (one class loader per
- * sub-folder, jars in name order). A broken jar or provider is reported in {@link #problems()}
- * and skipped; the others still load. Two providers with one name are an error naming both jars.
+ * Every plugin found on the class path and in the plugins folder (one class loader per
+ * sub-folder, jars in name order): backends ({@link BackendProvider}) and atlas engines
+ * ({@link org.filtervis.core.atlas.AtlasEngine}). A broken jar or provider is reported in
+ * {@link #problems()} and skipped; the others still load. Two providers with one name are an
+ * error naming both jars.
  */
 public final class BackendRegistry {
     private final Map<String, BackendProvider> providers = new LinkedHashMap<>();
+    private final Map<String, org.filtervis.core.atlas.AtlasEngine> engines = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
 
     private BackendRegistry() {}
@@ -43,6 +46,7 @@ public final class BackendRegistry {
         BackendRegistry registry = new BackendRegistry();
         ClassLoader host = BackendProvider.class.getClassLoader();
         registry.load(ServiceLoader.load(BackendProvider.class, host), "class path");
+        registry.loadEngines(host, "class path");
         java.util.Set<Path> seen = new java.util.HashSet<>();
         for (Path pluginsDir : pluginsDirs) {
             if (pluginsDir == null || !Files.isDirectory(pluginsDir)) {
@@ -86,7 +90,46 @@ public final class BackendRegistry {
             return;
         }
         PluginClassLoader loader = new PluginClassLoader("plugin-" + folder.getFileName(), jars.toArray(URL[]::new), host);
+        int before = providers.size() + engines.size();
         load(ServiceLoader.load(BackendProvider.class, loader), folder.toString());
+        loadEngines(loader, folder.toString());
+        if (providers.size() + engines.size() == before && problems.stream().noneMatch(p -> p.contains(folder.toString()))) {
+            problems.add("plugin folder " + folder + " holds no backend or engine (no META-INF/services entry in its jars); skipped it");
+        }
+    }
+
+    /** The atlas engines among the loader's services; the first of a name wins over none, two are an error. */
+    private void loadEngines(ClassLoader loader, String where) {
+        Iterator<org.filtervis.core.atlas.AtlasEngine> it = ServiceLoader.load(org.filtervis.core.atlas.AtlasEngine.class, loader).iterator();
+        while (true) {
+            org.filtervis.core.atlas.AtlasEngine e;
+            String name;
+            try {
+                if (!it.hasNext()) {
+                    return;
+                }
+                e = it.next();
+                name = e.name();
+            } catch (ServiceConfigurationError | LinkageError | RuntimeException ex) {
+                problems.add("an engine in " + where + " failed to load (" + ex.getMessage() + "); skipped it");
+                continue;
+            }
+            org.filtervis.core.atlas.AtlasEngine earlier = engines.get(name);
+            if (earlier != null) {
+                // The same engine reached twice (an executor has it on its class path and in a plugins folder): the first stays.
+                if (!earlier.getClass().getName().equals(e.getClass().getName())) {
+                    throw FiltervisException.failure("two atlas engines are named '" + name + "': " + earlier.getClass().getName() + " and "
+                            + e.getClass().getName() + " in " + where + "; remove one of them");
+                }
+                continue;
+            }
+            engines.put(name, e);
+        }
+    }
+
+    /** The atlas engines by name (as {@code --engine} takes them). */
+    public Map<String, org.filtervis.core.atlas.AtlasEngine> engines() {
+        return java.util.Collections.unmodifiableMap(engines);
     }
 
     private void load(ServiceLoader<BackendProvider> loader, String where) {

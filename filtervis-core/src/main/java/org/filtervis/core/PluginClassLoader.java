@@ -4,9 +4,11 @@ import java.net.URL;
 import java.net.URLClassLoader;
 
 /**
- * The class loader of one plugin folder: its jars, over the platform loader. Only the SPI
- * package ({@code org.filtervis.api}) comes from the application, so a plugin's own libraries
- * (ONNX Runtime, Guice, ...) never clash with the host's or another plugin's.
+ * The class loader of one plugin folder: its jars, over the platform loader. The SPI package
+ * ({@code org.filtervis.api}) always comes from the application, so a plugin's own libraries
+ * (ONNX Runtime, Guice, Spark, ...) never clash with the host's or another plugin's. Other
+ * filtervis classes a plugin does not bundle come from the application too: an engine plugin
+ * works on the host's atlas classes (core), while a backend keeps the graph library it ships.
  */
 final class PluginClassLoader extends URLClassLoader {
     private static final String API_PACKAGE = "org.filtervis.api.";
@@ -22,6 +24,15 @@ final class PluginClassLoader extends URLClassLoader {
         if (name.startsWith(API_PACKAGE)) {
             return apiLoader.loadClass(name);
         }
-        return super.loadClass(name, resolve);
+        try {
+            return super.loadClass(name, resolve);
+        } catch (ClassNotFoundException e) {
+            if (name.startsWith(OURS)) {
+                return apiLoader.loadClass(name);
+            }
+            throw e;
+        }
     }
+
+    private static final String OURS = "org.filtervis.";
 }

@@ -63,7 +63,9 @@ public record VisualizeJob(String name, Objective objective, String filters, Str
             String spec = filters != null ? filters : defaultFilters != null ? defaultFilters : "0-" + (Math.min(64, gradients.channels()) - 1);
             List<Integer> chosen = FilterList.distinct(FilterList.parse(spec), gradients.channels(), name);
             Recipe used = RunChoices.redirect(recipe, redirectRequested, gradients, session.provider().name(), notes);
-            Limits.activations(Math.min(session.settings().batch(), chosen.size()), session.layers(px, px), px);
+            int atOnce = Math.max(1, Math.min(Math.min(session.settings().batch(), gradients.maxBatch()), chosen.size()));
+            Limits.images(atOnce, gradients.input().elements());
+            Limits.activations(atOnce, session.layers(px, px), px);
             // Sessions are built (and a batch that cannot fit refused) before the output folder exists.
             session.prepare(gradients, used, chosen.size());
             RunChoices.prepareOutput(out);

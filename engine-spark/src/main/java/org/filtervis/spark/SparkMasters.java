@@ -1,4 +1,4 @@
-package org.filtervis.cli;
+package org.filtervis.spark;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 import org.filtervis.api.FiltervisException;
 
 /**
- * {@code --master} checked before any work: the forms Spark accepts (a malformed one is a usage
+ * A Spark master URL checked before any work: the forms Spark accepts (a malformed one is a usage
  * error), and a standalone master that answers (an unreachable one is one line, where Spark
  * would retry for a minute and print its stack traces).
  */
@@ -27,7 +27,7 @@ final class SparkMasters {
         if (local.matches()) {
             String threads = local.group(2);
             if (threads != null && !threads.equals("*") && (threads.length() > 6 || Integer.parseInt(threads) < 1)) {
-                throw FiltervisException.usage("--master " + master + " asks for " + threads + " threads; use local[N] with N from 1, or local[*]");
+                throw FiltervisException.usage("Spark master " + master + " asks for " + threads + " threads; use local[N] with N from 1, or local[*]");
             }
             return;
         }
@@ -40,13 +40,13 @@ final class SparkMasters {
             port(master, standalone.group(2));
             return;
         }
-        throw FiltervisException.usage("--master " + master + " is not a Spark master URL; use local[N], spark://HOST:PORT, yarn or k8s://...");
+        throw FiltervisException.usage("Spark master " + master + " is not a Spark master URL; use local[N], spark://HOST:PORT, yarn or k8s://...");
     }
 
     private static int port(String master, String text) {
         int port = text.length() > 5 ? -1 : Integer.parseInt(text);
         if (port < 1 || port > 65535) {
-            throw FiltervisException.usage("--master " + master + " has port " + text + "; a port is 1 to 65535");
+            throw FiltervisException.usage("Spark master " + master + " has port " + text + "; a port is 1 to 65535");
         }
         return port;
     }
@@ -63,7 +63,7 @@ final class SparkMasters {
             s.connect(new InetSocketAddress(host, port), CONNECT_MILLIS);
         } catch (IOException e) {
             throw FiltervisException.failure("cannot reach the Spark master at " + host + ":" + port + " (" + e.getMessage()
-                    + "); start the cluster or check --master");
+                    + "); start the cluster or check the master URL");
         }
     }
 }

@@ -1,0 +1,45 @@
+package org.filtervis.cli;
+
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The library says what is wrong in its own words ("the output folder", "cosine tolerance"); the
+ * command line says it with the flag that sets it, so the fix is plain at the prompt.
+ */
+final class FlagWords {
+    private FlagWords() {}
+
+    private record Rule(Pattern library, String cli) {}
+
+    private static final List<Rule> RULES = List.of(
+            rule("^the output folder is empty; name one", "--out is empty; name an output folder"),
+            rule("^the site's folder is empty; name one", "--out is empty; name the site's folder"),
+            rule("^site (\\S+) is ", "--out $1 is "),
+            rule("^cosine tolerance ", "--tolerance-cosine "),
+            rule("^PSNR tolerance ", "--tolerance-psnr "),
+            rule("^backends ", "--backends "),
+            rule("^Spark master ", "--master "),
+            rule("^a cluster belongs to an engine that runs elsewhere, not to the local one", "--master belongs to an engine that runs elsewhere"
+                    + " (--engine spark), not to --engine local"),
+            rule("^filters (\\S+) name none ", "--filters $1 names none "),
+            rule("^layers '", "--layers '"),
+            rule("run without redirection", "run without --redirect-relu"),
+            rule("check with another backend", "check with another --backend"),
+            rule("check the master URL", "check --master"),
+            rule("and the step length$", "and --lr"));
+
+    private static Rule rule(String library, String cli) {
+        return new Rule(Pattern.compile(library), Matcher.quoteReplacement(cli).replace("\\$", "$"));
+    }
+
+    /** The message with the library's words for a setting replaced by the flag that sets it. */
+    static String of(String message) {
+        String m = message;
+        for (Rule r : RULES) {
+            m = r.library().matcher(m).replaceAll(r.cli());
+        }
+        return m;
+    }
+}
