@@ -13,6 +13,7 @@ import org.filtervis.core.lucid.LucidRecipe;
 import org.filtervis.core.lucid.Transforms;
 import org.filtervis.graph.DemoNetwork;
 import org.filtervis.models.ModelFiles;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** What to maximize and how: the options {@code visualize} and {@code compare} share, read and checked one way. */
@@ -52,19 +53,8 @@ final class RecipeOptions {
     @Option(names = "--optimizer", paramLabel = "adam|normalized-sgd", description = "lucid: Adam (default) or the Keras step.")
     String optimizer;
 
-    @Option(names = "--input-range", paramLabel = "LO:HI", description = "lucid: the model's pixel range: 0:1, -1:1 or 0:255 (default: the"
-            + " model's own where it records one, else 0:1).")
-    String inputRange;
-
-    @Option(names = "--mean", split = ",", paramLabel = "R,G,B", description = "lucid: per-channel mean subtracted after the range.")
-    double[] mean;
-
-    @Option(names = "--std", split = ",", paramLabel = "R,G,B", description = "lucid: per-channel deviation divided by after the mean.")
-    double[] std;
-
-    @Option(names = "--preprocess", paramLabel = "NAME", description = "lucid: torchvision, keras-inception, caffe or none, instead of"
-            + " --input-range/--mean/--std.")
-    String preprocess;
+    @Mixin
+    InputRangeOptions input = new InputRangeOptions();
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial noise (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -117,7 +107,7 @@ final class RecipeOptions {
         if (!lucid()) {
             List<String> given = new ArrayList<>();
             for (Object[] o : new Object[][] {{"--param", param}, {"--decorrelate", decorrelate}, {"--transforms", transforms},
-                {"--optimizer", optimizer}, {"--input-range", inputRange}, {"--mean", mean}, {"--std", std}, {"--preprocess", preprocess}}) {
+                {"--optimizer", optimizer}, {"--input-range", input.inputRange}, {"--mean", input.mean}, {"--std", input.std}, {"--preprocess", input.preprocess}}) {
                 if (o[1] != null) {
                     given.add((String) o[0]);
                 }
@@ -144,6 +134,6 @@ final class RecipeOptions {
 
     /** --preprocess, or --input-range with --mean/--std, or the model's own, or 0:1. */
     private InputRange range(Optional<InputRange> declared) {
-        return InputRange.choose(preprocess, inputRange, mean, std, declared);
+        return InputRange.choose(input.preprocess, input.inputRange, input.mean, input.std, declared);
     }
 }
