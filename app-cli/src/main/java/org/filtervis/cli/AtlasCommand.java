@@ -14,17 +14,10 @@ import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 @Command(name = "atlas", description = "Renders every chosen filter of a network into a static site to browse: index.html, a page per layer"
         + " and per filter. Resumable: a rerun with the same settings renders only what is missing.")
-final class AtlasCommand implements Callable<Integer> {
-    @ParentCommand
-    Filtervis top;
-
-    @Mixin
-    Filtervis.ModelOptions options;
-
+final class AtlasCommand extends ModelCommand implements Callable<Integer> {
     @Mixin
     RecipeOptions recipeOptions;
 
@@ -40,15 +33,9 @@ final class AtlasCommand implements Callable<Integer> {
             + " (default: spark-submit's --master when run by it, else local[N] inside this process, N the cores).")
     String master;
 
-    @Option(names = "--out", defaultValue = "filtervis-atlas", paramLabel = "SITE", description = "The site's folder (default: ${DEFAULT-VALUE}),"
-            + " or a Hadoop path such as hdfs://namenode:8020/atlas or s3a://bucket/atlas (written through the Spark engine's Hadoop libraries).")
-    String out;
-
-    @Option(names = "--quiet", description = "No progress output.")
-    boolean quiet;
-
     @Override
     public Integer call() throws IOException {
+        String out = output.location("filtervis-atlas");
         if (recipeOptions.layer != null || recipeOptions.objective != null) {
             throw FiltervisException.usage("atlas takes --layers (blocks, all or a list), not --layer or --objective");
         }
@@ -63,12 +50,12 @@ final class AtlasCommand implements Callable<Integer> {
                 ModelFiles.describe(options.model), top.pluginsDirs().stream().map(p -> p.toAbsolutePath().toString()).toList(), top.verbose);
         try (Session s = top.session(options.backend, modelFile, options.backendOptions(), recipe, recipeOptions.batch)) {
             AtlasRun.Result r = run.run(s, top.registry().engines(), progressLine(), line -> {
-                if (!quiet) {
+                if (!output.quiet) {
                     top.err.println(line);
                 }
             });
             Atlas.Summary sum = r.summary();
-            if (!quiet) {
+            if (!output.quiet) {
                 top.err.printf(Locale.ROOT, "wrote %s (%d filters: %d rendered, %d already there; %.1f s, %.2f filters/s)%n", r.index(), sum.total(),
                         sum.rendered(), sum.alreadyStored(), sum.seconds(), sum.rendered() / Math.max(sum.seconds(), 1e-9));
             }
@@ -80,7 +67,7 @@ final class AtlasCommand implements Callable<Integer> {
     private Atlas.Progress progressLine() {
         long[] lastPrint = {0};
         return (done, total, rendered, seconds) -> {
-            if (quiet) {
+            if (output.quiet) {
                 return;
             }
             synchronized (lastPrint) {

@@ -15,19 +15,12 @@ import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 @Command(name = "compare", description = "Runs the same recipe from the same initial images on several backends and reports how far they"
         + " agree: writes compare.json, compare.png and report.html; exits non-zero when a pair disagrees.")
-final class CompareCommand implements Callable<Integer> {
-    @ParentCommand
-    Filtervis top;
-
+final class CompareCommand extends ModelCommand implements Callable<Integer> {
     @Option(names = "--backends", required = true, split = ",", paramLabel = "A,B,...", description = "Backends to compare, e.g. onnx,tf,djl.")
     List<String> backends;
-
-    @Mixin
-    Filtervis.ModelOptions options;
 
     @Mixin
     RecipeOptions recipeOptions;
@@ -38,11 +31,9 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--tolerance-psnr", defaultValue = "40", description = "Least final-image PSNR in dB (default: ${DEFAULT-VALUE}).")
     double tolerancePsnr;
 
-    @Option(names = "--out", defaultValue = "filtervis-compare", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE}).")
-    Path out;
-
     @Override
     public Integer call() {
+        Path out = output.folder("filtervis-compare");
         if (options.backend != null) {
             throw FiltervisException.usage("compare runs the backends of --backends; --backend belongs to the other commands");
         }
@@ -64,7 +55,11 @@ final class CompareCommand implements Callable<Integer> {
         }
         BackendOptions backendOptions = options.backendOptions();
         CompareJob.Result r = job.run(name -> top.session(name, modelFile, backendOptions, recipe, recipeOptions.batch),
-                note -> top.err.println("filtervis: " + note));
+                note -> {
+                    if (!output.quiet) {
+                        top.err.println("filtervis: " + FlagWords.of(note));
+                    }
+                });
         Comparison.Pair worst = r.worst();
         String summary = String.format(Locale.ROOT, "worst: filter %d, %s/%s: step-0 gradient cosine %.6f, final image PSNR %.1f dB",
                 worst.filter(), worst.a(), worst.b(), worst.cosine(), worst.psnr());

@@ -27,26 +27,25 @@ final class ConvertCommand implements Callable<Integer> {
     @ParentCommand
     Filtervis top;
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "The model to convert.")
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = Help.MODEL)
     Path model;
 
     @Option(names = "--to", required = true, paramLabel = "FORMAT", description = "Format to write: onnx (from Keras: TF.js layers or .h5), savedmodel (from ONNX).")
     String format;
 
-    @Option(names = "--output", required = true, paramLabel = "PATH", description = "Where to write it (a SavedModel folder must not exist yet; an ONNX file is replaced whole).")
+    @Option(names = "--output", required = true, paramLabel = "PATH", description = Help.OUTPUT)
     Path output;
 
-    @Option(names = "--backend", paramLabel = "NAME", description = "Backend that writes it (default: the one that opens the target format).")
+    @Option(names = "--backend", paramLabel = "NAME", description = Help.BACKEND)
     String backend;
 
-    @Option(names = "--size", paramLabel = "PX", description = "Image size the converted graph is built for, where the model does not fix it (default: 180).")
+    @Option(names = "--size", paramLabel = "PX", description = Help.SIZE)
     Integer size;
 
-    @Option(names = "--input-range", paramLabel = "LO:HI", description = "--to onnx: record the pixel range the model expects (e.g. -1:1 for"
-            + " Keras InceptionV3 and MobileNetV2), which --recipe lucid then uses.")
+    @Option(names = "--input-range", paramLabel = "LO:HI", description = Help.INPUT_RANGE)
     String inputRange;
 
-    @Option(names = "--labels", paramLabel = "FILE", description = "--to onnx: record the class names (a text file, one per line), which explain then shows.")
+    @Option(names = "--labels", paramLabel = "FILE", description = Help.LABELS)
     Path labels;
 
     @Override

@@ -17,21 +17,14 @@ import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 @Command(name = "explain", description = "Shows which part of a photo made a classifier choose a class: Grad-CAM and its family,"
         + " saliency, SmoothGrad, Integrated Gradients. Writes overlays, heat maps, .npy maps, explain.json and index.html.")
-final class ExplainCommand implements Callable<Integer> {
-    @ParentCommand
-    Filtervis top;
-
-    @Mixin
-    Filtervis.ModelOptions options;
-
+final class ExplainCommand extends ModelCommand implements Callable<Integer> {
     @Option(names = "--image", required = true, paramLabel = "FILE|DIR", description = "A PNG or JPEG photo, or a folder of them.")
     Path image;
 
-    @Option(names = "--layer", paramLabel = "NAME", description = "Layer of the class activation maps (default: the last layer with height and width before the head).")
+    @Option(names = "--layer", paramLabel = "NAME", description = Help.LAYER)
     String layer;
 
     @Option(names = "--class", split = ",", paramLabel = "K", description = "Classes to explain, by index or name (default: the top class).")
@@ -44,7 +37,7 @@ final class ExplainCommand implements Callable<Integer> {
             + " saliency, smoothgrad, integrated-gradients, a comma-separated list, or all (default: ${DEFAULT-VALUE}).")
     String method;
 
-    @Option(names = "--labels", paramLabel = "FILE", description = "Class names, one per line (default: the names the model records, if any).")
+    @Option(names = "--labels", paramLabel = "FILE", description = Help.LABELS)
     Path labels;
 
     @Mixin
@@ -71,24 +64,19 @@ final class ExplainCommand implements Callable<Integer> {
             + " the gradients go on the path: adaptive (to the intervals that break completeness most) or uniform midpoints (default: ${DEFAULT-VALUE}).")
     String pathRule;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of smoothgrad's and the noise baseline's draws (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "0", description = Help.SEED)
     long seed;
-
-    @Option(names = "--out", defaultValue = "explain-out", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE}).")
-    Path out;
-
-    @Option(names = "--quiet", description = "No progress output.")
-    boolean quiet;
 
     @Override
     public Integer call() {
+        Path out = output.folder("explain-out");
         if (classes != null && topN != null) {
             throw FiltervisException.usage("give --class or --top, not both");
         }
         if (igSteps != null && oldSteps != null) {
             throw FiltervisException.usage("give --ig-steps, not both it and --steps (its old name)");
         }
-        if (oldSteps != null && !quiet) {
+        if (oldSteps != null && !output.quiet) {
             top.err.println("filtervis: note: explain's --steps is now --ig-steps (--steps means ascent steps elsewhere); the old name goes in the next release");
         }
         int steps = igSteps != null ? igSteps : oldSteps != null ? oldSteps : 256;
@@ -102,11 +90,11 @@ final class ExplainCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (Session s = top.session(options.backend, modelFile, options.backendOptions(), Recipe.keras(), 1)) {
             List<ExplainRun.Explained> results = job.run(s, note -> {
-                if (!quiet) {
+                if (!output.quiet) {
                     top.err.println("filtervis: note: " + FlagWords.of(note));
                 }
             }, (p, m, k, done, total) -> {
-                if (!quiet) {
+                if (!output.quiet) {
                     top.err.printf("explain %d/%d: %s, %s, class %s%n", done + 1, total, p.file().getFileName(), m.cliName(),
                             names != null ? names.get(k) + " (" + k + ")" : String.valueOf(k));
                 }
@@ -114,13 +102,13 @@ final class ExplainCommand implements Callable<Integer> {
             for (ExplainRun.Explained e : results) {
                 for (Attributor.Result r : e.results()) {
                     // Integrated Gradients whose attributions miss S(x) - S(b) by more than 5%: said, not hidden.
-                    if (r.details().get("completeness_error") instanceof Double d && d > 0.05 && !quiet) {
+                    if (r.details().get("completeness_error") instanceof Double d && d > 0.05 && !output.quiet) {
                         top.err.printf(Locale.ROOT, "filtervis: note: integrated-gradients on %s, class %d: the attributions miss S(x) - S(baseline)"
                                 + " by %.1f%%; raise --ig-steps (now %d)%n", e.photo().file().getFileName(), r.classIndex(), 100 * d, steps);
                     }
                 }
             }
-            if (!quiet) {
+            if (!output.quiet) {
                 top.err.printf(Locale.ROOT, "wrote %s (%d photos, %d maps, %.1f s)%n", out.resolve("index.html"), results.size(),
                         results.stream().mapToInt(r -> r.results().size()).sum(), (System.nanoTime() - t0) / 1e9);
             }

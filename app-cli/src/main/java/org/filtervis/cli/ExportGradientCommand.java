@@ -20,13 +20,13 @@ final class ExportGradientCommand implements Callable<Integer> {
     @Mixin
     Filtervis.ModelOptions options;
 
-    @Option(names = "--layer", required = true, paramLabel = "NAME")
+    @Option(names = "--layer", required = true, paramLabel = "NAME", description = Help.LAYER)
     String layer;
 
-    @Option(names = "--batch", defaultValue = "1", description = "Images per run of the exported model (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "1", description = Help.BATCH)
     int batch;
 
-    @Option(names = "--output", required = true, paramLabel = "G.onnx")
+    @Option(names = "--output", required = true, paramLabel = "PATH", description = Help.OUTPUT)
     Path output;
 
     @Override

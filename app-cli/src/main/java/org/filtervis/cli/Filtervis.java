@@ -168,10 +168,10 @@ public final class Filtervis implements Callable<Integer> {
 
     /** Options shared by the commands that open a model. */
     static final class ModelOptions {
-        @Option(names = "--model", paramLabel = "FILE", description = "Model file (default: the embedded demo network).")
+        @Option(names = "--model", paramLabel = "FILE", description = Help.MODEL)
         Path model;
 
-        @Option(names = "--backend", paramLabel = "NAME", description = "Backend to use (default: the one that opens the model's format).")
+        @Option(names = "--backend", paramLabel = "NAME", description = Help.BACKEND)
         String backend;
 
         @Option(names = "--device", defaultValue = "cpu", description = "Device: cpu or cuda (default: ${DEFAULT-VALUE}).")
@@ -180,7 +180,7 @@ public final class Filtervis implements Callable<Integer> {
         @Option(names = "--threads", defaultValue = "0", description = "Compute threads (default: the framework's choice).")
         int threads;
 
-        @Option(names = "--size", paramLabel = "PX", description = "Image height and width (default: the model's own size if fixed, else 180; explain 224).")
+        @Option(names = "--size", paramLabel = "PX", description = Help.SIZE)
         Integer size;
 
         @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16", description = "bf16: the network's convolutions and matrix"

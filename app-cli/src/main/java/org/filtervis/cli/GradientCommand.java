@@ -30,19 +30,19 @@ final class GradientCommand implements Callable<Integer> {
     @Mixin
     Filtervis.ModelOptions options;
 
-    @Option(names = "--layer", paramLabel = "NAME", description = "The layer whose channel means are the objectives (or --objective).")
+    @Option(names = "--layer", paramLabel = "NAME", description = Help.LAYER)
     String layer;
 
-    @Option(names = "--objective", paramLabel = "EXPR", description = "What to differentiate instead, e.g. \"neuron(mixed4, f) - l2()\".")
+    @Option(names = "--objective", paramLabel = "EXPR", description = Help.OBJECTIVE)
     String objective;
 
-    @Option(names = "--filters", required = true, paramLabel = "LIST", description = "One filter per image, repeats allowed, e.g. 3,7,7.")
+    @Option(names = "--filters", required = true, paramLabel = "LIST", description = Help.FILTERS)
     String filters;
 
     @Option(names = "--input", required = true, paramLabel = "X.npy", description = "float32 batch in the model's input layout.")
     Path input;
 
-    @Option(names = "--output", required = true, paramLabel = "G.npy")
+    @Option(names = "--output", required = true, paramLabel = "PATH", description = Help.OUTPUT)
     Path output;
 
     @Override

@@ -10,8 +10,7 @@ final class InputRangeOptions {
             + " instead of --input-range/--mean/--std (visualize: --recipe lucid only).")
     String preprocess;
 
-    @Option(names = "--input-range", paramLabel = "LO:HI", description = "The model's pixel range: 0:1, -1:1 or 0:255 (default: the model's own"
-            + " where it records one, else 0:1; visualize: --recipe lucid only).")
+    @Option(names = "--input-range", paramLabel = "LO:HI", description = Help.INPUT_RANGE)
     String inputRange;
 
     @Option(names = "--mean", split = ",", paramLabel = "R,G,B", description = "Per-channel mean subtracted after the range.")

@@ -11,22 +11,19 @@ import org.filtervis.core.Recipe;
 import org.filtervis.core.lucid.InputRange;
 import org.filtervis.core.lucid.LucidRecipe;
 import org.filtervis.core.lucid.Transforms;
-import org.filtervis.graph.DemoNetwork;
 import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** What to maximize and how: the options {@code visualize} and {@code compare} share, read and checked one way. */
 final class RecipeOptions {
-    @Option(names = "--layer", paramLabel = "NAME", description = "Layer to visualize (required with --model; the demo's default is mixed4 of InceptionV3, or "
-            + DemoNetwork.FIRST_LAYER + " of the generated network).")
+    @Option(names = "--layer", paramLabel = "NAME", description = Help.LAYER)
     String layer;
 
-    @Option(names = "--objective", paramLabel = "EXPR", description = "What to maximize instead of a layer's channel, e.g. "
-            + "\"channel(mixed4, f) - 0.01 * tv()\" (docs/visualize.md lists every objective; f is each image's filter).")
+    @Option(names = "--objective", paramLabel = "EXPR", description = Help.OBJECTIVE)
     String objective;
 
-    @Option(names = "--filters", paramLabel = "LIST", description = "Filters, e.g. 0-63 or 0,5,9 (default: visualize the first 64, 16 for the InceptionV3 demo; compare 0-7).")
+    @Option(names = "--filters", paramLabel = "LIST", description = Help.FILTERS)
     String filters;
 
     @Option(names = "--recipe", defaultValue = "keras", paramLabel = "keras|lucid", description = "keras: pixels, 30 steps of length 10 along the"
@@ -56,7 +53,7 @@ final class RecipeOptions {
     @Mixin
     InputRangeOptions input = new InputRangeOptions();
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial noise (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "0", description = Help.SEED)
     long seed;
 
     @Option(names = "--redirect-relu", paramLabel = "STEPS", arity = "0..1", fallbackValue = "10",
@@ -64,7 +61,7 @@ final class RecipeOptions {
                     + " alone: 10 steps; default: off, the Keras recipe; on for the InceptionV3 demo).")
     Integer redirect;
 
-    @Option(names = "--batch", defaultValue = "16", description = "Filters per batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "16", description = Help.BATCH)
     int batch;
 
     /** What the run maximizes, checked: the parsed objective, or null for the channel of {@link #layerName}. */

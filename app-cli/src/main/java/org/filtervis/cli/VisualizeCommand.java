@@ -12,27 +12,15 @@ import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 @Command(name = "visualize", description = "Runs the gradient-ascent recipe and writes grid.png, filters/*.png and run.json.")
-final class VisualizeCommand implements Callable<Integer> {
-    @ParentCommand
-    Filtervis top;
-
-    @Mixin
-    Filtervis.ModelOptions options;
-
+final class VisualizeCommand extends ModelCommand implements Callable<Integer> {
     @Mixin
     RecipeOptions recipeOptions;
 
-    @Option(names = "--out", defaultValue = "filtervis-out", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE}).")
-    Path out;
-
-    @Option(names = "--quiet", description = "No progress output.")
-    boolean quiet;
-
     @Override
     public Integer call() {
+        Path out = output.folder("filtervis-out");
         Objective parsed = recipeOptions.objective(options.model);
         ModelFiles.Demo demo = ModelFiles.demo();
         Path modelFile = ModelFiles.resolve(options.model);
@@ -43,11 +31,11 @@ final class VisualizeCommand implements Callable<Integer> {
                 recipe, recipeOptions.redirect != null, options.size, out, ModelFiles.describe(options.model), Filtervis.version());
         try (Session s = top.session(options.backend, modelFile, options.backendOptions(), recipe, recipeOptions.batch, out)) {
             VisualizeJob.Result r = job.run(s, note -> {
-                if (!quiet) {
+                if (!output.quiet) {
                     top.err.println("filtervis: note: " + note);
                 }
-            }, new ConsoleProgress(top.err, top.terminal, quiet));
-            if (!quiet) {
+            }, new ConsoleProgress(top.err, top.terminal, output.quiet));
+            if (!output.quiet) {
                 top.err.printf("wrote %s (%d filters, %.2f filters/s%s)%n", out.resolve("grid.png"), r.filters().size(), r.run().filtersPerSecond(),
                         r.flagged() > 0 ? ", " + r.flagged() + " dead, NaN or without gradient: see run.json" : "");
             }
