@@ -3,15 +3,12 @@ package org.filtervis.examples;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.IntStream;
 import org.filtervis.api.BackendOptions;
-import org.filtervis.api.GradientProvider;
 import org.filtervis.core.GradientAscent;
 import org.filtervis.core.Recipe;
-import org.filtervis.core.RunEngine;
 import org.filtervis.core.RunSettings;
 import org.filtervis.core.Session;
+import org.filtervis.core.VisualizeJob;
 import org.filtervis.graph.DemoNetwork;
 import org.filtervis.graph.OnnxFormat;
 
@@ -23,19 +20,19 @@ import org.filtervis.graph.OnnxFormat;
 public final class VisualizeDemo {
     private VisualizeDemo() {}
 
-    public static RunEngine.Result run(Path out) throws Exception {
+    /** The same job the command line runs for {@code visualize --backend onnx --layer gabor_relu --filters 0-11 --size 64 --threads 2}. */
+    public static VisualizeJob.Result run(Path out) throws Exception {
         Path model = Files.write(Files.createDirectories(out).resolve("demo.onnx"), OnnxFormat.write(DemoNetwork.build()));
-        RunSettings settings = new RunSettings("onnx", model, new BackendOptions("cpu", 2), Recipe.keras(), 16, out);
-        List<Integer> filters = IntStream.range(0, 12).boxed().toList();
-        try (Session v = Session.open(settings, List.of());
-                GradientProvider layer = v.gradients(DemoNetwork.FIRST_LAYER, 64, 64)) {
-            return v.run(layer, DemoNetwork.FIRST_LAYER, filters, Map.of("model", model.toString()), new GradientAscent.Listener() {});
+        Recipe recipe = Recipe.keras();
+        VisualizeJob job = new VisualizeJob(DemoNetwork.FIRST_LAYER, null, "0-11", null, recipe, false, 64, out, model.toString(), "example");
+        try (Session s = Session.open(new RunSettings("onnx", model, new BackendOptions("cpu", 2), recipe, 16, out), List.of())) {
+            return job.run(s, note -> System.err.println("note: " + note), new GradientAscent.Listener() {});
         }
     }
 
     public static void main(String[] args) throws Exception {
-        RunEngine.Result result = run(Path.of(args.length > 0 ? args[0] : "example-out"));
-        System.out.printf("%d filters at %.2f filters/s; statuses %s%n", result.filters().size(), result.filtersPerSecond(),
+        VisualizeJob.Result result = run(Path.of(args.length > 0 ? args[0] : "example-out"));
+        System.out.printf("%d filters at %.2f filters/s; statuses %s%n", result.filters().size(), result.run().filtersPerSecond(),
                 result.filters().stream().map(f -> f.status().name()).distinct().toList());
     }
 }

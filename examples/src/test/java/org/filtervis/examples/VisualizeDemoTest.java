@@ -22,5 +22,8 @@ class VisualizeDemoTest {
         }
         assertTrue(java.nio.file.Files.readString(dir.resolve("run.json")).contains("\"filters_per_second\""), "and the run record");
         VisualizeDemo.main(new String[] {dir.resolve("main").toString()});
+        // The same job twice: the same bytes.
+        assertTrue(java.util.Arrays.equals(java.nio.file.Files.readAllBytes(dir.resolve("grid.png")),
+                java.nio.file.Files.readAllBytes(dir.resolve("main/grid.png"))), "main wrote the same grid");
     }
 }
