@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.filtervis.api.BackendOptions;
 import org.filtervis.api.FiltervisException;
+import org.filtervis.api.Objective;
 import org.filtervis.core.CompareJob;
 import org.filtervis.core.Comparison;
 import org.filtervis.core.Limits;
@@ -41,11 +42,12 @@ final class CompareCommand extends ModelCommand implements Callable<Integer> {
         if (options.size != null) {
             Limits.size(options.size);
         }
+        Objective objective = recipeOptions.objective(options.model);
         Path modelFile = ModelFiles.resolve(options.model);
         // Backends are compared on the recipe as given: the demo's redirected ReLU (onnx only) applies only when asked for.
         Recipe recipe = recipeOptions.recipe(recipeOptions.redirect != null ? recipeOptions.redirect : 0, options.size,
                 recipeOptions.lucid() ? ModelFiles.inputRange(modelFile) : Optional.empty());
-        CompareJob job = new CompareJob(recipeOptions.layerName(ModelFiles.demo()), recipeOptions.objective(options.model), recipeOptions.filters,
+        CompareJob job = new CompareJob(recipeOptions.layerName(ModelFiles.demo()), objective, recipeOptions.filters,
                 recipe, options.size, backends, new Comparison.Tolerance(toleranceCosine, tolerancePsnr), out, ModelFiles.describe(options.model));
         for (String name : job.backends()) {
             if (!top.registry().providers().containsKey(name)) {

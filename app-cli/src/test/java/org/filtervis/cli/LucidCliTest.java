@@ -68,7 +68,7 @@ class LucidCliTest {
         Cli r = Cli.run("compare", "--recipe", "lucid", "--backends", "onnx,tf,djl", "--steps", "8", "--size", "40", "--filters", "0,1",
                 "--out", out.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(Files.readString(out.resolve("compare.json")).contains("lucid: 40 px, param fft"));
+        assertTrue(Files.readString(out.resolve("compare.json")).contains("\"lucid\": \"40 px, param fft"), "the recipe recorded as visualize records it");
     }
 
     @Test
