@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.filtervis.api.FiltervisException;
-import org.filtervis.core.Recipe;
+import org.filtervis.core.ascent.Recipe;
 import org.filtervis.core.Session;
 import org.filtervis.core.atlas.Atlas;
 import org.filtervis.core.atlas.AtlasRun;
@@ -49,7 +49,7 @@ final class AtlasCommand extends ModelCommand implements Callable<Integer> {
                 options.size, engine, master, out, modelFile, (options.model != null ? options.model : modelFile).getFileName().toString(),
                 ModelFiles.describe(options.model), top.pluginsDirs().stream().map(p -> p.toAbsolutePath().toString()).toList(), top.verbose);
         try (Session s = top.session(options.backend, modelFile, options.backendOptions(), recipe, recipeOptions.batch)) {
-            AtlasRun.Result r = run.run(s, top.registry().engines(), progressLine(), line -> {
+            AtlasRun.Result r = run.run(s, org.filtervis.core.atlas.AtlasEngines.of(top.registry()), progressLine(), line -> {
                 if (!output.quiet) {
                     top.err.println(line);
                 }

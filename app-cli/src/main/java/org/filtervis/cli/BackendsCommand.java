@@ -3,8 +3,8 @@ package org.filtervis.cli;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.filtervis.api.BackendProvider;
-import org.filtervis.core.BackendRegistry;
-import org.filtervis.core.CpuFeatures;
+import org.filtervis.core.plugin.BackendRegistry;
+import org.filtervis.core.plugin.CpuFeatures;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 

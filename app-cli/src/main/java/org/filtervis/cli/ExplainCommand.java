@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.filtervis.api.FiltervisException;
-import org.filtervis.core.Recipe;
+import org.filtervis.core.ascent.Recipe;
 import org.filtervis.core.Session;
 import org.filtervis.core.explain.Attributor;
 import org.filtervis.core.explain.ExplainJob;

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.Model;
-import org.filtervis.core.Recipe;
+import org.filtervis.core.ascent.Recipe;
 import org.filtervis.core.Session;
 import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;

@@ -3,7 +3,7 @@ package org.filtervis.cli;
 import java.util.concurrent.Callable;
 import org.filtervis.api.LayerInfo;
 import org.filtervis.api.Model;
-import org.filtervis.core.Recipe;
+import org.filtervis.core.ascent.Recipe;
 import org.filtervis.core.Session;
 import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;

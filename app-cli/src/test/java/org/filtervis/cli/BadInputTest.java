@@ -12,7 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import org.filtervis.core.Npy;
+import org.filtervis.core.io.Npy;
 import org.filtervis.graph.Attribute;
 import org.filtervis.graph.DemoNetwork;
 import org.filtervis.graph.GraphBuilder;

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.filtervis.core.Npy;
+import org.filtervis.core.io.Npy;
 
 /** Runs the CLI in this JVM and captures what it prints. */
 record Cli(int code, String out, String err) {

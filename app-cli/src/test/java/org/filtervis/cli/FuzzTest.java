@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import org.filtervis.core.Npy;
+import org.filtervis.core.io.Npy;
 import org.filtervis.graph.Attribute;
 import org.filtervis.graph.DemoNetwork;
 import org.filtervis.graph.Graph;

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.filtervis.core.Npy;
+import org.filtervis.core.io.Npy;
 import org.filtervis.graph.keras.JsLiteral;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.filtervis.core.Npy;
+import org.filtervis.core.io.Npy;
 import org.filtervis.graph.Attribute;
 import org.filtervis.graph.GraphBuilder;
 import org.filtervis.graph.OnnxFormat;

@@ -131,7 +131,7 @@ class PluginTest {
     void theToyIsLoadedInItsOwnClassLoader() throws IOException {
         Path plugins = dir.resolve("plugins");
         toyJar(plugins.resolve("toy/toy-backend.jar"));
-        var registry = org.filtervis.core.BackendRegistry.discover(plugins);
+        var registry = org.filtervis.core.plugin.BackendRegistry.discover(plugins);
         var toy = registry.providers().get("toy");
         assertTrue(toy.getClass().getName().equals("org.filtervis.examples.toy.ToyProvider"), toy.getClass().getName());
         assertTrue(toy.getClass().getClassLoader() != PluginTest.class.getClassLoader(), "not the class path's loader");

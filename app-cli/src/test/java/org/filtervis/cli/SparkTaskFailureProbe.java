@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.filtervis.api.BackendOptions;
 import org.filtervis.api.FiltervisException;
-import org.filtervis.core.Recipe;
+import org.filtervis.core.ascent.Recipe;
 import org.filtervis.core.atlas.Atlas;
 import org.filtervis.core.atlas.AtlasJob;
 import org.filtervis.core.atlas.LocalSiteFiles;

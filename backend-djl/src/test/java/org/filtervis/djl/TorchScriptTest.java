@@ -10,7 +10,7 @@ import org.filtervis.api.FiltervisException;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.LayerInfo;
 import org.filtervis.api.Model;
-import org.filtervis.core.Npy;
+import org.filtervis.core.io.Npy;
 import org.filtervis.testkit.BackendTesting;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

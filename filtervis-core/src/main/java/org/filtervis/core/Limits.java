@@ -1,5 +1,6 @@
 package org.filtervis.core;
 
+import org.filtervis.core.ascent.Recipe;
 import java.util.List;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.LayerInfo;

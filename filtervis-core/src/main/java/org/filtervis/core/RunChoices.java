@@ -1,5 +1,7 @@
 package org.filtervis.core;
 
+import org.filtervis.core.ascent.Recipe;
+import org.filtervis.core.io.IoMessages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package org.filtervis.core;
 
+import org.filtervis.core.ascent.GradientAscent;
+import org.filtervis.core.ascent.Recipe;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;

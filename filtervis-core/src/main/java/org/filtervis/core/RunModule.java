@@ -1,5 +1,8 @@
 package org.filtervis.core;
 
+import org.filtervis.core.io.PngSinks;
+import org.filtervis.core.io.RunJsonSink;
+import org.filtervis.core.plugin.BackendRegistry;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;

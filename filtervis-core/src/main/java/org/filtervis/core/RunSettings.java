@@ -1,5 +1,6 @@
 package org.filtervis.core;
 
+import org.filtervis.core.ascent.Recipe;
 import java.nio.file.Path;
 import org.filtervis.api.BackendOptions;
 

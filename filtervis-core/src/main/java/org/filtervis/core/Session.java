@@ -1,5 +1,10 @@
 package org.filtervis.core;
 
+import org.filtervis.core.ascent.GradientAscent;
+import org.filtervis.core.ascent.Recipe;
+import org.filtervis.core.objective.ObjectiveGradients;
+import org.filtervis.core.plugin.BackendModule;
+import org.filtervis.core.plugin.BackendRegistry;
 import com.google.inject.Guice;
 import com.google.inject.Module;
 import jakarta.inject.Inject;

@@ -1,5 +1,7 @@
 package org.filtervis.core;
 
+import org.filtervis.core.ascent.GradientAscent;
+import org.filtervis.core.ascent.Recipe;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;

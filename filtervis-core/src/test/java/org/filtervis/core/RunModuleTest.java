@@ -1,5 +1,8 @@
 package org.filtervis.core;
 
+import org.filtervis.core.ascent.Recipe;
+import org.filtervis.core.io.RunJsonSink;
+import org.filtervis.core.plugin.BackendModule;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;

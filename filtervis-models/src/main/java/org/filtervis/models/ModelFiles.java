@@ -7,7 +7,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import org.filtervis.api.FiltervisException;
-import org.filtervis.core.AtomicFiles;
+import org.filtervis.core.io.AtomicFiles;
 import org.filtervis.core.lucid.InputRange;
 import org.filtervis.graph.DemoNetwork;
 import org.filtervis.graph.OnnxFormat;
@@ -89,7 +89,7 @@ public final class ModelFiles {
                             + " SavedModel or TF.js folder");
                 }
             } catch (java.io.IOException e) {
-                throw FiltervisException.failure("cannot list model folder " + model + " (" + org.filtervis.core.IoMessages.describe(e) + ")");
+                throw FiltervisException.failure("cannot list model folder " + model + " (" + org.filtervis.core.io.IoMessages.describe(e) + ")");
             }
         } else if (!Files.isRegularFile(model)) {
             throw FiltervisException.failure("model " + model + " is not a regular file (a device, FIFO or socket); give a model file or folder");
@@ -145,7 +145,7 @@ public final class ModelFiles {
      * lines of 1,000 characters.
      */
     public static java.util.List<String> readLabels(Path file) {
-        byte[] bytes = org.filtervis.core.UntrustedFiles.read(file, "labels file", 100_000_000L);
+        byte[] bytes = org.filtervis.core.io.UntrustedFiles.read(file, "labels file", 100_000_000L);
         java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of(
                 new String(bytes, java.nio.charset.StandardCharsets.UTF_8).split("\\r?\\n", -1)));
         while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {

@@ -12,7 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.filtervis.api.Model;
 import org.filtervis.api.ModelBackend;
-import org.filtervis.core.Npy;
+import org.filtervis.core.io.Npy;
 import org.filtervis.core.explain.Attributor;
 import org.filtervis.core.explain.Method;
 import org.filtervis.core.lucid.InputRange;

@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.Model;
 import org.filtervis.api.Objective;
-import org.filtervis.core.ObjectiveGradients;
+import org.filtervis.core.objective.ObjectiveGradients;
 import org.filtervis.graph.Attribute;
 import org.filtervis.graph.GraphBuilder;
 import org.filtervis.graph.OnnxModel;

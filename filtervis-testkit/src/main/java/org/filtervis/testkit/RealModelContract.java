@@ -16,7 +16,7 @@ import org.filtervis.api.GradientProvider;
 import org.filtervis.api.LayerInfo;
 import org.filtervis.api.Model;
 import org.filtervis.api.Objective;
-import org.filtervis.core.Npy;
+import org.filtervis.core.io.Npy;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -169,7 +169,7 @@ public abstract class RealModelContract {
                 Matcher m = Pattern.compile("\"" + e.getKey() + "\": \\[([^\\]]*)]").matcher(json);
                 assertTrue(m.find(), e.getKey() + " in " + name + "_objectives.json");
                 double[] want = java.util.Arrays.stream(m.group(1).split(",")).mapToDouble(t -> Double.parseDouble(t.strip())).toArray();
-                try (org.filtervis.core.ObjectiveGradients p = org.filtervis.core.ObjectiveGradients.open(model, e.getValue(), size, size)) {
+                try (org.filtervis.core.objective.ObjectiveGradients p = org.filtervis.core.objective.ObjectiveGradients.open(model, e.getValue(), size, size)) {
                     float[] values = new float[2];
                     float[] grad = new float[x.data().length];
                     p.compute(x.data(), FILTERS, values, grad);

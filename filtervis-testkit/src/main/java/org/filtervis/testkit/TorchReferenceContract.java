@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.Model;
-import org.filtervis.core.Npy;
+import org.filtervis.core.io.Npy;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 

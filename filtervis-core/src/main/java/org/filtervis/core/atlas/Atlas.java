@@ -8,8 +8,8 @@ import org.filtervis.api.FilterResult;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.ImageSink;
 import org.filtervis.api.Model;
-import org.filtervis.core.GradientAscent;
-import org.filtervis.core.Recipe;
+import org.filtervis.core.ascent.GradientAscent;
+import org.filtervis.core.ascent.Recipe;
 import org.filtervis.core.RunEngine;
 
 /**

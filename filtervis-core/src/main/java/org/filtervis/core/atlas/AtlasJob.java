@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.filtervis.api.BackendOptions;
-import org.filtervis.core.Recipe;
+import org.filtervis.core.ascent.Recipe;
 import org.filtervis.core.RunSettings;
 import org.filtervis.core.Session;
 

@@ -18,7 +18,7 @@ import org.filtervis.api.LayerInfo;
 import org.filtervis.api.Model;
 import org.filtervis.core.FilterList;
 import org.filtervis.core.Limits;
-import org.filtervis.core.Recipe;
+import org.filtervis.core.ascent.Recipe;
 import org.filtervis.core.RunChoices;
 import org.filtervis.core.Session;
 

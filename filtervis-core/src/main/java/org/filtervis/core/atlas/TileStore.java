@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.filtervis.api.FilterResult;
-import org.filtervis.core.Json;
-import org.filtervis.core.PngSinks;
+import org.filtervis.core.io.Json;
+import org.filtervis.core.io.PngSinks;
 
 /**
  * The atlas's tiles on disk: {@code SITE/tiles/<layer>/<key>/<filter>.png} and {@code .json} (its

@@ -12,11 +12,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.filtervis.api.FiltervisException;
-import org.filtervis.core.AtomicFiles;
-import org.filtervis.core.IoMessages;
-import org.filtervis.core.Json;
-import org.filtervis.core.Npy;
-import org.filtervis.core.PngSinks;
+import org.filtervis.core.io.AtomicFiles;
+import org.filtervis.core.io.IoMessages;
+import org.filtervis.core.io.Json;
+import org.filtervis.core.io.Npy;
+import org.filtervis.core.io.PngSinks;
 
 /**
  * The explain job, one photo at a time so that memory is bounded by one photo, not the folder:

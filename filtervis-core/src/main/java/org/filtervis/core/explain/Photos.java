@@ -12,7 +12,7 @@ import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.InputSpec;
-import org.filtervis.core.IoMessages;
+import org.filtervis.core.io.IoMessages;
 import org.filtervis.core.lucid.InputRange;
 
 /**

@@ -1,0 +1,39 @@
+package org.filtervis.core.ascent;
+
+/**
+ * The gradient-ascent recipe of the Keras example "Visualizing what convnets learn" (see
+ * shared/design/recipe.md): noise in [-0.125, 0.125), 30 steps of size 10 along the gradient
+ * normalised per image, then a contrast stretch and a 25-pixel crop (at 180 px).
+ *
+ * @param steps number of gradient steps
+ * @param lr    step length: each step moves the image by lr in L2 norm
+ * @param seed  seed of the initial noise; filter f's noise depends only on (seed, f)
+ * @param redirectSteps for this many first steps, ReLU gradients are redirected (Lucid's fix
+ *              for filters that do not fire on noise); 0 keeps the Keras recipe exactly
+ * @param lucid the parameterization, transformations and optimizer of Lucid's recipe, or null
+ *              for the Keras recipe (pixels, no transformations, normalized steps)
+ */
+public record Recipe(int steps, float lr, long seed, int redirectSteps, org.filtervis.core.lucid.LucidRecipe lucid) implements java.io.Serializable {
+    /** The Keras recipe with these numbers. */
+    public Recipe(int steps, float lr, long seed, int redirectSteps) {
+        this(steps, lr, seed, redirectSteps, null);
+    }
+
+    public static final int KERAS_SIZE = 180;
+    public static final int KERAS_CROP = 25;
+
+    /** The same recipe with redirected ReLU for {@code steps} first steps. */
+    public Recipe withRedirectSteps(int steps) {
+        return new Recipe(this.steps, lr, seed, steps, lucid);
+    }
+
+    public static Recipe keras() {
+        return new Recipe(30, 10f, 0, 0);
+    }
+
+    /** Crop per side for an image side: 25 px at 180 px, in proportion for other sizes. */
+    public static int crop(int side) {
+        int crop = Math.round(side * (float) KERAS_CROP / KERAS_SIZE);
+        return side - 2 * crop >= 1 ? crop : 0;
+    }
+}
