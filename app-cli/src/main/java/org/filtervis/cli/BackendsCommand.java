@@ -26,6 +26,8 @@ final class BackendsCommand implements Callable<Integer> {
                     repeatable.isEmpty() ? "not promised" : String.join(",", repeatable) + " (same seed and --threads)");
         }
         top.out.println();
+        top.out.println("Atlas engines: local (this process)" + org.filtervis.core.atlas.AtlasEngines.of(registry).keySet().stream()
+                .map(e -> ", " + e).collect(java.util.stream.Collectors.joining()) + " (atlas --engine NAME)");
         top.out.println("CPU: " + cpu.describe() + (cpu.bf16() ? ": bfloat16 arithmetic (--precision bf16 where a backend offers it)"
                 : ": no bfloat16 arithmetic, so fp32 only"));
         return 0;

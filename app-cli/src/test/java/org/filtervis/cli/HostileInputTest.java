@@ -96,6 +96,34 @@ class HostileInputTest {
         assertTrue(Files.isRegularFile(out().resolve("index.html")), "index.html is the page, not a photo's folder");
     }
 
+    // 6
+    @Test
+    void photosAreExplainedOneAtATimeAndOnlyTheirSummariesKept() throws IOException {
+        Path many = Files.createDirectories(dir.resolve("many"));
+        for (int i = 0; i < 40; i++) {
+            java.awt.image.BufferedImage one = new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_INT_RGB);
+            one.setRGB(0, 0, 0x102030 * (i + 1));
+            ImageIO.write(one, "png", many.resolve(String.format("p%02d.png", i)).toFile());
+        }
+        Path model = ModelFiles.demoNetwork();
+        org.filtervis.core.ascent.Recipe recipe = org.filtervis.core.ascent.Recipe.keras();
+        org.filtervis.core.explain.ExplainJob job = new org.filtervis.core.explain.ExplainJob(many, null, List.of(), 1,
+                List.of(org.filtervis.core.explain.Method.GRADCAM, org.filtervis.core.explain.Method.SALIENCY), null,
+                org.filtervis.core.lucid.InputRange.UNIT, org.filtervis.core.explain.Attributor.Settings.defaults(), 96, out(), "demo", "test");
+        try (org.filtervis.core.Session s = org.filtervis.core.Session.open(new org.filtervis.core.RunSettings("onnx", model,
+                new org.filtervis.api.BackendOptions("cpu", 1), recipe, 1), List.of())) {
+            List<org.filtervis.core.explain.ExplainRun.Explained> results = job.run(s, note -> { }, (p, m, k, done, total) -> { });
+            assertEquals(40, results.size());
+            for (var e : results) {
+                assertEquals(0, e.photo().rgb().length, "the photo's pixels are not kept once written");
+                assertTrue(e.results().stream().allMatch(r -> r.map().length == 0 && r.upsampled().length == 0), "nor its maps");
+                assertTrue(Files.isRegularFile(out().resolve(e.folder()).resolve("0_gradcam.npy")) || Files.list(out().resolve(e.folder()))
+                        .anyMatch(f -> f.getFileName().toString().endsWith("_gradcam.npy")), "they are on disk");
+            }
+        }
+        assertTrue(Files.isRegularFile(out().resolve("index.html")));
+    }
+
     // 13, 19, 12
     @Test
     void explainOptionsOutOfRangeAreUsageErrors() throws IOException {
