@@ -51,6 +51,17 @@ public final class Atlas {
         return tasks;
     }
 
+    /** The task's filters whose tiles are not stored whole: what a run renders, on any engine. */
+    public static List<Integer> missing(Task t, TileStore store) {
+        List<Integer> missing = new ArrayList<>();
+        for (int f : t.filters()) {
+            if (!store.has(t.layer().name(), f)) {
+                missing.add(f);
+            }
+        }
+        return missing;
+    }
+
     /** Runs the tasks in this process (the local engine), one layer's gradients open at a time. */
     public static Summary runLocal(Model model, List<Task> tasks, TileStore store, Recipe recipe, int size, int batch, Progress progress)
             throws IOException {
@@ -63,12 +74,7 @@ public final class Atlas {
         String openLayer = null;
         try {
             for (Task t : tasks) {
-                List<Integer> missing = new ArrayList<>();
-                for (int f : t.filters()) {
-                    if (!store.has(t.layer().name(), f)) {
-                        missing.add(f);
-                    }
-                }
+                List<Integer> missing = missing(t, store);
                 if (missing.isEmpty()) {
                     stored += t.filters().size();
                     done[0] += t.filters().size();

@@ -138,8 +138,7 @@ public record AtlasRun(String layers, String filters, Recipe recipe, boolean red
         List<Atlas.Task> tasks = new ArrayList<>();
         int stored = 0;
         for (Atlas.Task t : all) {
-            boolean whole = t.filters().stream().allMatch(f -> store.has(t.layer().name(), f));
-            if (whole) {
+            if (Atlas.missing(t, store).isEmpty()) {
                 stored += t.filters().size();
             } else {
                 tasks.add(t);
