@@ -32,6 +32,18 @@ final class FlagWords {
             rule("give the model's preprocessing or input range", "give --preprocess torchvision|keras-inception|caffe or --input-range"),
             rule("run without redirection", "run without --redirect-relu"),
             rule("check with another backend", "check with another --backend"),
+            rule("^threads (\\S+) is not 0", "--threads $1 is not 0"),
+            rule("^image size (\\S+) is not 1 to", "--size $1 is not 1 to"),
+            rule("^batch (\\S+) is not 1 to", "--batch $1 is not 1 to"),
+            rule("^steps (\\S+) is not 1 to", "--steps $1 is not 1 to"),
+            rule("^step length (\\S+) is not a finite", "--lr $1 is not a finite"),
+            rule("^redirected ReLU steps must be 0 or more", "--redirect-relu must be 0 or more steps"),
+            rule("lower the batch \\(or the image size\\)", "lower --batch (or --size)"),
+            rule("lower the batch \\(1 needs about ([^)]*)\\) or the image size", "lower --batch (1 needs about $1) or --size"),
+            rule("^std (\\[[^\\]]*\\]) has", "--std $1 has"),
+            rule("^mean (\\[[^\\]]*\\]) has", "--mean $1 has"),
+            rule("^input range (\\S+) is not LO:HI", "--input-range $1 is not LO:HI"),
+            rule("^the mean and std need ", "--mean and --std need "),
             rule("check the master URL", "check --master"),
             rule("and the step length$", "and --lr"));
 

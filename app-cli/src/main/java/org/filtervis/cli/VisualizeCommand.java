@@ -11,7 +11,6 @@ import org.filtervis.core.VisualizeJob;
 import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 @Command(name = "visualize", description = "Runs the gradient-ascent recipe and writes grid.png, filters/*.png and run.json.")
 final class VisualizeCommand extends ModelCommand implements Callable<Integer> {

@@ -22,7 +22,7 @@ public final class Limits {
     public static int threads(int threads) {
         int cores = Runtime.getRuntime().availableProcessors();
         if (threads < 0 || threads > 4 * cores) {
-            throw FiltervisException.usage("--threads " + threads + " is not 0 (the framework's choice) or 1 to " + 4 * cores
+            throw FiltervisException.usage("threads " + threads + " is not 0 (the framework's choice) or 1 to " + 4 * cores
                     + " (4 per core of this machine's " + cores + ")");
         }
         return threads;
@@ -30,14 +30,14 @@ public final class Limits {
 
     public static int size(int size) {
         if (size < 1 || size > MAX_SIZE) {
-            throw FiltervisException.usage("--size " + size + " is not 1 to " + MAX_SIZE + " pixels");
+            throw FiltervisException.usage("image size " + size + " is not 1 to " + MAX_SIZE + " pixels");
         }
         return size;
     }
 
     public static int batch(int batch) {
         if (batch < 1 || batch > MAX_BATCH) {
-            throw FiltervisException.usage("--batch " + batch + " is not 1 to " + MAX_BATCH);
+            throw FiltervisException.usage("batch " + batch + " is not 1 to " + MAX_BATCH);
         }
         return batch;
     }
@@ -46,7 +46,7 @@ public final class Limits {
     public static void images(int batch, long elements) {
         if (batch * elements > (1L << 28)) {
             throw FiltervisException.usage(String.format(java.util.Locale.ROOT,
-                    "%d images of %d values at a time need %.1f GB per array; lower --batch (or --size)", batch, elements,
+                    "%d images of %d values at a time need %.1f GB per array; lower the batch (or the image size)", batch, elements,
                     batch * elements * 4 / 1e9));
         }
     }
@@ -71,7 +71,7 @@ public final class Limits {
         if (bytes > budget) {
             throw FiltervisException.usage(String.format(java.util.Locale.ROOT,
                     "%d images of %d px at a time need about %.1f GB for the network's activations, more than half of this machine's %.1f GB;"
-                            + " lower --batch (1 needs about %.1f GB) or --size", batch, size, bytes / 1e9, memory() / 1e9, bytes / batch / 1e9));
+                            + " lower the batch (1 needs about %.1f GB) or the image size", batch, size, bytes / 1e9, memory() / 1e9, bytes / batch / 1e9));
         }
     }
 
@@ -84,13 +84,13 @@ public final class Limits {
     /** Steps 1 to {@link #MAX_STEPS}, a finite positive step length, redirection for 0 or more steps. */
     public static Recipe recipe(Recipe r) {
         if (r.steps() < 1 || r.steps() > MAX_STEPS) {
-            throw FiltervisException.usage("--steps " + r.steps() + " is not 1 to " + MAX_STEPS);
+            throw FiltervisException.usage("steps " + r.steps() + " is not 1 to " + MAX_STEPS);
         }
         if (!(r.lr() > 0) || Float.isInfinite(r.lr())) {
-            throw FiltervisException.usage("--lr " + r.lr() + " is not a finite positive number");
+            throw FiltervisException.usage("step length " + r.lr() + " is not a finite positive number");
         }
         if (r.redirectSteps() < 0) {
-            throw FiltervisException.usage("--redirect-relu must be 0 or more steps");
+            throw FiltervisException.usage("redirected ReLU steps must be 0 or more");
         }
         return r;
     }

@@ -16,12 +16,12 @@ public record InputRange(double lo, double hi, double[] mean, double[] std) impl
         }
         for (double s : std) {
             if (!(s > 0) || !Double.isFinite(s)) {
-                throw FiltervisException.usage("--std " + Arrays.toString(std) + " has a value that is not a finite positive number");
+                throw FiltervisException.usage("std " + Arrays.toString(std) + " has a value that is not a finite positive number");
             }
         }
         for (double m : mean) {
             if (!Double.isFinite(m)) {
-                throw FiltervisException.usage("--mean " + Arrays.toString(mean) + " has a value that is not a finite number");
+                throw FiltervisException.usage("mean " + Arrays.toString(mean) + " has a value that is not a finite number");
             }
         }
         // float32 inputs far beyond any model's range overflow to infinity in the first layers: refused, not run.
@@ -67,7 +67,7 @@ public record InputRange(double lo, double hi, double[] mean, double[] std) impl
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw FiltervisException.usage("--input-range " + range + " is not LO:HI; use e.g. 0:1, -1:1 or 0:255");
+        throw FiltervisException.usage("input range " + range + " is not LO:HI; use e.g. 0:1, -1:1 or 0:255");
     }
 
     /**
@@ -90,7 +90,7 @@ public record InputRange(double lo, double hi, double[] mean, double[] std) impl
     /** Checks that mean and std have one value per channel (or none). */
     public InputRange forChannels(int channels) {
         if (mean.length != 0 && mean.length != channels || std.length != 0 && std.length != channels) {
-            throw FiltervisException.usage("--mean and --std need " + channels + " values each for this model (one per channel); got "
+            throw FiltervisException.usage("the mean and std need " + channels + " values each for this model (one per channel); got "
                     + mean.length + " and " + std.length);
         }
         return this;
