@@ -155,19 +155,31 @@ class FuzzTest {
         // Random damage: bytes flipped, or the file cut, anywhere.
         SplittableRandom r = new SplittableRandom(SEED);
         for (int i = 0; i < 40; i++) {
-            byte[] b = model.clone();
-            int flips = 1 + r.nextInt(8);
-            for (int k = 0; k < flips; k++) {
-                b[r.nextInt(b.length)] ^= (byte) (1 << r.nextInt(8));
-            }
-            if (i % 4 == 3) {
-                b = Arrays.copyOf(b, r.nextInt(b.length));
-            }
-            Path p = write("onnx/random-" + i + ".onnx", b);
+            Path p = write("onnx/random-" + i + ".onnx", damaged(model, r, 8, model.length, i % 4 == 3));
             named.add(new Case("random onnx " + i + " --backend " + List.of("onnx", "tf", "djl").get(i % 3), -1, null,
                     onnxRun(p, List.of("onnx", "tf", "djl").get(i % 3))));
         }
         return named.stream().map(Arguments::of);
+    }
+
+    /** {@code source} with 1 to {@code maxFlips} random bits flipped among its first {@code within} bytes, then cut short when {@code cut}. */
+    static byte[] damaged(byte[] source, SplittableRandom r, int maxFlips, int within, boolean cut) {
+        byte[] b = source.clone();
+        int flips = 1 + r.nextInt(maxFlips);
+        for (int k = 0; k < flips; k++) {
+            b[r.nextInt(within)] ^= (byte) (1 << r.nextInt(8));
+        }
+        return cut ? Arrays.copyOf(b, r.nextInt(b.length)) : b;
+    }
+
+    /** {@code source} with 1 to 3 random characters replaced by {@code symbols}. */
+    static String edited(String source, String symbols, SplittableRandom r) {
+        char[] c = source.toCharArray();
+        int edits = 1 + r.nextInt(3);
+        for (int j = 0; j < edits; j++) {
+            c[r.nextInt(c.length)] = symbols.charAt(r.nextInt(symbols.length()));
+        }
+        return new String(c);
     }
 
     static void replaceAll(byte[] b, String from, String to) {
@@ -219,11 +231,8 @@ class FuzzTest {
         byte[] bytes = Files.readAllBytes(valid);
         SplittableRandom r = new SplittableRandom(SEED + 1);
         for (int i = 0; i < 20; i++) {
-            byte[] b = bytes.clone();
             // Damage the header and magic mostly: that is where parsing happens.
-            for (int k = 0; k < 1 + r.nextInt(4); k++) {
-                b[r.nextInt(i % 2 == 0 ? 128 : b.length)] ^= (byte) (1 << r.nextInt(8));
-            }
+            byte[] b = damaged(bytes, r, 4, i % 2 == 0 ? 128 : bytes.length, false);
             cases.add(new Case("random npy " + i, -1, null, gradientRun(write("npy/random-" + i + ".npy", b))));
         }
         return cases.stream().map(Arguments::of);
@@ -266,26 +275,15 @@ class FuzzTest {
         SplittableRandom r = new SplittableRandom(SEED + 2);
         String symbols = "{}[]\",:0123456789-.eE aZ";
         for (int k = 0; k < 25; k++) {
-            char[] c = json.toCharArray();
-            for (int j = 0; j < 1 + r.nextInt(3); j++) {
-                c[r.nextInt(c.length)] = symbols.charAt(r.nextInt(symbols.length()));
-            }
             Path m = dir.resolve("keras/random-" + k);
             Files.createDirectories(m);
-            Files.writeString(m.resolve("model.json"), new String(c));
+            Files.writeString(m.resolve("model.json"), edited(json, symbols, r));
             Files.write(m.resolve(shardName), shard);
             cases.add(new Case("random model.json " + k, -1, null, kerasRun(m)));
         }
         byte[] h5 = Files.readAllBytes(source.resolve("tiny.h5"));
         for (int k = 0; k < 25; k++) {
-            byte[] b = h5.clone();
-            for (int j = 0; j < 1 + r.nextInt(6); j++) {
-                b[r.nextInt(b.length)] ^= (byte) (1 << r.nextInt(8));
-            }
-            if (k % 5 == 4) {
-                b = Arrays.copyOf(b, r.nextInt(b.length));
-            }
-            cases.add(new Case("random h5 " + k, -1, null, kerasRun(write("h5/random-" + k + ".h5", b))));
+            cases.add(new Case("random h5 " + k, -1, null, kerasRun(write("h5/random-" + k + ".h5", damaged(h5, r, 6, h5.length, k % 5 == 4)))));
         }
         return cases.stream().map(Arguments::of);
     }
@@ -359,13 +357,8 @@ class FuzzTest {
         cases.add(new Case("empty png", 2, "cannot decode image", explainRun(write("photos/empty.png", new byte[0]))));
         SplittableRandom r = new SplittableRandom(SEED + 3);
         for (int i = 0; i < 30; i++) {
-            byte[] b = (i % 2 == 0 ? png : jpg).clone();
-            for (int k = 0; k < 1 + r.nextInt(6); k++) {
-                b[r.nextInt(b.length)] ^= (byte) (1 << r.nextInt(8));
-            }
-            if (i % 5 == 4) {
-                b = Arrays.copyOf(b, r.nextInt(b.length));
-            }
+            byte[] source = i % 2 == 0 ? png : jpg;
+            byte[] b = damaged(source, r, 6, source.length, i % 5 == 4);
             cases.add(new Case("random photo " + i, -1, null, explainRun(write("photos/random-" + i + (i % 2 == 0 ? ".png" : ".jpg"), b))));
         }
         return cases.stream().map(Arguments::of);
@@ -392,25 +385,9 @@ class FuzzTest {
         SplittableRandom r = new SplittableRandom(SEED + 4);
         String symbols = "()*+-.,'eE0123456789 abcfl_";
         for (int k = 0; k < 30; k++) {
-            char[] c = valid.toCharArray();
-            for (int j = 0; j < 1 + r.nextInt(3); j++) {
-                c[r.nextInt(c.length)] = symbols.charAt(r.nextInt(symbols.length()));
-            }
-            cases.add(new Case("random objective " + k, -1, null, objectiveRun(new String(c), i++)));
+            cases.add(new Case("random objective " + k, -1, null, objectiveRun(edited(valid, symbols, r), i++)));
         }
         return cases.stream().map(Arguments::of);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("photoCases")
-    void hostilePhotos(Case c) {
-        check(c);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("objectiveCases")
-    void hostileObjectives(Case c) {
-        check(c);
     }
 
     /** Tiles damaged at random between runs (bytes flipped, cut, deleted, swapped): the rerun renders them again, whole. */
@@ -459,21 +436,10 @@ class FuzzTest {
         }
     }
 
+    /** Every case of the corpus: models on every backend, .npy batches, Keras files, photos, objectives. */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("onnxCases")
-    void brokenOnnxModels(Case c) {
-        check(c);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("npyCases")
-    void brokenNpyBatches(Case c) {
-        check(c);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("kerasCases")
-    void brokenKerasModels(Case c) {
+    @MethodSource({"onnxCases", "npyCases", "kerasCases", "photoCases", "objectiveCases"})
+    void hostileInput(Case c) {
         check(c);
     }
 }
