@@ -113,13 +113,14 @@ def direction_vector(channels):
 def objective_references(model, mid, x, out, name):
     """Values and d(sum)/dx in float64 of filtervis's general objectives at the block output, for
     the batch and filters of the gradient references: per image deepdream(mid), neuron(mid, f)
-    (the centre), direction(mid, v) and direction_cosine(mid, v, 1); for the batch (one value)
+    (the centre), direction(mid, v) and direction_cosine(mid, v, 1), channel(mid, f) (Lucid's mean
+    over every position, no border); for the batch (one value)
     diversity(mid), alignment(mid) and channel_interpolate(mid, 1, 5), as Lucid defines them."""
     model64 = copy.deepcopy(model).double()
     captured = {}
     hook = model64.get_submodule(mid).register_forward_hook(lambda m, i, o: captured.__setitem__("mid", o))
     record = {}
-    for key in ("deepdream", "neuron", "direction", "direction_cosine", "diversity", "alignment", "channel_interpolate"):
+    for key in ("deepdream", "neuron", "direction", "direction_cosine", "channel", "diversity", "alignment", "channel_interpolate"):
         xd = x.double().detach().requires_grad_(True)
         model64(xd)
         a = captured["mid"]
@@ -133,6 +134,8 @@ def objective_references(model, mid, x, out, name):
         elif key == "direction":
             np.save(f"{out}/{name}_direction_v.npy", direction_vector(c))
             obj = (a * v.view(1, -1, 1, 1)).mean(dim=(1, 2, 3))
+        elif key == "channel":
+            obj = a[torch.arange(n), torch.tensor(FILTERS)].mean(dim=(1, 2))
         elif key == "direction_cosine":
             dot = (a * v.view(1, -1, 1, 1)).sum(dim=1)
             cos = dot / ((1e-4 + a.norm(dim=1)) * (1e-4 + v.norm()))

@@ -45,7 +45,7 @@ final class CompareCommand extends ModelCommand implements Callable<Integer> {
         Objective objective = recipeOptions.objective(options.model);
         Path modelFile = ModelFiles.resolve(options.model);
         // Backends are compared on the recipe as given: the demo's redirected ReLU (onnx only) applies only when asked for.
-        Recipe recipe = recipeOptions.recipe(recipeOptions.redirect != null ? recipeOptions.redirect : 0, options.size,
+        Recipe recipe = recipeOptions.recipe(recipeOptions.askedRedirectSteps(), options.size,
                 recipeOptions.lucid() ? ModelFiles.inputRange(modelFile) : Optional.empty());
         CompareJob job = new CompareJob(recipeOptions.layerName(ModelFiles.demo()), objective, recipeOptions.filters,
                 recipe, options.size, backends, new Comparison.Tolerance(toleranceCosine, tolerancePsnr), out, ModelFiles.describe(options.model));

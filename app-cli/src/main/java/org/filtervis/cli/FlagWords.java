@@ -37,6 +37,7 @@ final class FlagWords {
             rule("^batch (\\S+) is not 1 to", "--batch $1 is not 1 to"),
             rule("^steps (\\S+) is not 1 to", "--steps $1 is not 1 to"),
             rule("^step length (\\S+) is not a finite", "--lr $1 is not a finite"),
+            rule("^border (\\S+) is not 0 to", "--border $1 is not 0 to"),
             rule("^redirected ReLU steps must be 0 or more", "--redirect-relu must be 0 or more steps"),
             rule("lower the batch \\(or the image size\\)", "lower --batch (or --size)"),
             rule("lower the batch \\(1 needs about ([^)]*)\\) or the image size", "lower --batch (1 needs about $1) or --size"),

@@ -10,7 +10,8 @@ final class Help {
 
     static final String MODEL = "Model file (default: the embedded demo network; convert: required).";
     static final String BACKEND = "Backend to use (default: the one that opens the model's format; convert: the one that writes the target format).";
-    static final String SIZE = "Image height and width (default: the model's own size if fixed, else 180; explain 224).";
+    static final String SIZE = "Image height and width (default: the model's own size if fixed, else 180; explain 224; spectrum 512, the side"
+            + " the photos are prepared at).";
     static final String LAYER = "Layer: the one whose filters to visualize or differentiate (required with --model; the demo's default is mixed4 of"
             + " InceptionV3, or gabor_relu of the generated network); in explain, the class activation maps' (default: the last layer with height"
             + " and width before the head).";
@@ -23,7 +24,7 @@ final class Help {
             + " (default: ${DEFAULT-VALUE}).";
     static final String OUT = "Output folder (default: visualize filtervis-out, compare filtervis-compare, explain explain-out, atlas"
             + " filtervis-atlas); atlas also takes a Hadoop path such as hdfs://namenode:8020/atlas or"
-            + " s3a://bucket/atlas (written through the Spark engine's Hadoop libraries).";
+            + " s3a://bucket/atlas (written through the Spark engine's Hadoop libraries); spectrum: the .npy file to write.";
     static final String OUTPUT = "Where to write the result: gradient's .npy, export-gradient's .onnx, or convert's model (a SavedModel folder"
             + " must not exist yet; an ONNX file is replaced whole).";
     static final String INPUT_RANGE = "The model's pixel range: 0:1, -1:1 or 0:255 (default: the model's own where it records one, else 0:1;"

@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 
 /** Where a command writes and whether it says so as it goes: declared once for every command that writes a folder. */
 final class OutputOptions {
-    @Option(names = "--out", paramLabel = "DIR", description = Help.OUT)
+    @Option(names = "--out", paramLabel = "PATH", description = Help.OUT)
     String out;
 
     @Option(names = "--quiet", description = "No progress output.")

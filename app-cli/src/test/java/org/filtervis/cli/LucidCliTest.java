@@ -90,6 +90,6 @@ class LucidCliTest {
         assertEquals(2, keras.code());
         assertTrue(keras.oneLineError() && keras.err().contains("--transforms belong to the Lucid recipe; add --recipe lucid"), keras.err());
         Cli recipe = Cli.run("visualize", "--recipe", "deepdream", "--out", dir.resolve("r").toString());
-        assertTrue(recipe.code() == 2 && recipe.err().contains("--recipe deepdream is not keras or lucid"), recipe.err());
+        assertTrue(recipe.code() == 2 && recipe.err().contains("--recipe deepdream is not keras, lucid or maco"), recipe.err());
     }
 }

@@ -11,21 +11,26 @@ import org.filtervis.core.io.Npy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** {@code --objective} on the command line, through the general differentiation path of every backend. */
 class ObjectiveCliTest {
     @TempDir
     Path dir;
 
+    /**
+     * --layer L is channel_interior(L, f) with the Keras recipe (the example's border) and
+     * channel(L, f) with --border 0 (every position): each draws what its objective draws.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"onnx", "tf", "djl"})
-    void theChannelObjectiveThroughTheGeneralPathDrawsWhatTheLayerDraws(String backend) throws IOException {
-        Path a = dir.resolve("layer");
-        Path b = dir.resolve("objective");
-        Cli byLayer = Cli.run("visualize", "--backend", backend, "--layer", "gabor_relu", "--filters", "0-3", "--size", "64", "--quiet", "--out",
-                a.toString());
-        Cli byObjective = Cli.run("visualize", "--backend", backend, "--objective", "channel(gabor_relu, f)", "--filters", "0-3", "--size", "64",
+    @CsvSource({"onnx, 2", "tf, 2", "djl, 2", "onnx, 0", "tf, 0", "djl, 0"})
+    void theChannelObjectiveThroughTheGeneralPathDrawsWhatTheLayerDraws(String backend, int border) throws IOException {
+        Path a = dir.resolve("layer" + border);
+        Path b = dir.resolve("objective" + border);
+        String objective = border == 0 ? "channel(gabor_relu, f)" : "channel_interior(gabor_relu, f)";
+        Cli byLayer = Cli.run("visualize", "--backend", backend, "--layer", "gabor_relu", "--border", Integer.toString(border), "--filters", "0-3",
+                "--size", "64", "--quiet", "--out", a.toString());
+        Cli byObjective = Cli.run("visualize", "--backend", backend, "--objective", objective, "--filters", "0-3", "--size", "64",
                 "--quiet", "--out", b.toString());
         assertEquals(0, byLayer.code(), byLayer.err());
         assertEquals(0, byObjective.code(), byObjective.err());
@@ -33,7 +38,21 @@ class ObjectiveCliTest {
         var gb = ImageIO.read(b.resolve("grid.png").toFile());
         int worst = Cli.maxLevelDifference(ga, gb);
         assertTrue(worst <= 2, backend + ": the two paths differ only by float rounding; worst level difference " + worst);
-        assertTrue(Files.readString(b.resolve("run.json")).contains("\"objective\": \"channel(gabor_relu, f)\""));
+        assertTrue(Files.readString(b.resolve("run.json")).contains("\"objective\": \"" + objective + "\""));
+        String layerJson = Files.readString(a.resolve("run.json"));
+        assertTrue(layerJson.contains("\"objective\": \"" + objective + "\"") && layerJson.contains("\"border\": " + border), layerJson);
+    }
+
+    /** The two borders give different images (gabor_relu at 64 px is far larger than 4 x 4), so the test above tells them apart. */
+    @Test
+    void theBorderChangesTheImages() throws IOException {
+        Cli inner = Cli.run("visualize", "--layer", "gabor_relu", "--filters", "0-3", "--size", "64", "--quiet", "--out", dir.resolve("b2").toString());
+        Cli all = Cli.run("visualize", "--layer", "gabor_relu", "--border", "0", "--filters", "0-3", "--size", "64", "--quiet", "--out",
+                dir.resolve("b0").toString());
+        assertEquals(0, inner.code(), inner.err());
+        assertEquals(0, all.code(), all.err());
+        int worst = Cli.maxLevelDifference(ImageIO.read(dir.resolve("b2/grid.png").toFile()), ImageIO.read(dir.resolve("b0/grid.png").toFile()));
+        assertTrue(worst > 10, "border 2 and border 0 draw different images; worst level difference " + worst);
     }
 
     @Test

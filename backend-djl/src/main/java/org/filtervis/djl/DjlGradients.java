@@ -23,11 +23,14 @@ class DjlGradients extends BackendGradients {
 
     private final DjlBackend backend;
     private final Forward forward;
+    private final int border;
 
-    DjlGradients(DjlBackend backend, InputSpec input, int channels, Forward forward) {
+    /** @param border positions left out on every side of the channel mean ({@link GradientGraph#spatialWeights}) */
+    DjlGradients(DjlBackend backend, InputSpec input, int channels, int border, Forward forward) {
         super(input, channels, Integer.MAX_VALUE);
         this.backend = backend;
         this.forward = forward;
+        this.border = border;
     }
 
     @Override
@@ -50,7 +53,7 @@ class DjlGradients extends BackendGradients {
             maskShape[1] = s[1];
             NDArray seed = scope.create(oneHot, new Shape(maskShape));
             if (s.length > 2) {
-                var spatial = GradientGraph.spatialWeights(s);
+                var spatial = GradientGraph.spatialWeights(s, border);
                 seed = seed.mul(scope.create(spatial.floats(), new Shape(spatial.shape())));
             }
             int[] axes = new int[s.length - 1];

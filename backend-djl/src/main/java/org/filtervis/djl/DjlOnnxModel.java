@@ -58,6 +58,12 @@ final class DjlOnnxModel implements Model {
 
     @Override
     public GradientProvider gradients(String layer, int height, int width) {
+        return gradients(layer, height, width, KERAS_BORDER);
+    }
+
+    @Override
+    public GradientProvider gradients(String layer, int height, int width, int border) {
+        org.filtervis.graph.kit.BackendGradients.requireBorder(border);
         if (height < 1 || width < 1) {
             throw FiltervisException.usage("image size " + height + "x" + width + " is not positive; use --size with a positive number");
         }
@@ -69,7 +75,7 @@ final class DjlOnnxModel implements Model {
         OnnxModel cut = prepared.cut(1, height, width, Set.of(tensor));
         NDManager weights = backend.root().newSubManager();
         DjlGraph graph = new DjlGraph(cut.graph, weights);
-        return new DjlGradients(backend, prepared.input().withSize(height, width), (int) shape[1],
+        return new DjlGradients(backend, prepared.input().withSize(height, width), (int) shape[1], border,
                 (x, scope) -> graph.run(prepared.input().name(), x, scope).get(tensor)) {
             @Override
             public void close() {

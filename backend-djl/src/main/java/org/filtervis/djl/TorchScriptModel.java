@@ -76,6 +76,12 @@ final class TorchScriptModel implements Model {
 
     @Override
     public GradientProvider gradients(String layer, int height, int width) {
+        return gradients(layer, height, width, KERAS_BORDER);
+    }
+
+    @Override
+    public GradientProvider gradients(String layer, int height, int width, int border) {
+        org.filtervis.graph.kit.BackendGradients.requireBorder(border);
         int index;
         try {
             index = Integer.parseInt(layer);
@@ -87,7 +93,7 @@ final class TorchScriptModel implements Model {
         LayerInfo info = layers.stream().filter(l -> l.name().equals(Integer.toString(chosen))).findFirst().orElseThrow(() ->
                 FiltervisException.usage("unknown layer '" + layer + "': a TorchScript model's layers are its outputs, here "
                         + layers.stream().map(LayerInfo::name).toList() + " (--layer 0 is the first)"));
-        return new DjlGradients(backend, input.withSize(height, width), info.channels(), (x, scope) -> forward(x).get(chosen));
+        return new DjlGradients(backend, input.withSize(height, width), info.channels(), border, (x, scope) -> forward(x).get(chosen));
     }
 
     @Override

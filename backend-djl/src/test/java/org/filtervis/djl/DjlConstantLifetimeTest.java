@@ -66,7 +66,7 @@ class DjlConstantLifetimeTest {
         PreparedModel prepared = PreparedModel.of(model);
         DjlGraph graph = new DjlGraph(prepared.cut(1, 6, 6, Set.of(layer)).graph, weights);
         int channels = layer.equals("g") ? 4 : 3;
-        return new DjlGradients(backend, prepared.input().withSize(6, 6), channels, (x, scope) -> {
+        return new DjlGradients(backend, prepared.input().withSize(6, 6), channels, 2, (x, scope) -> {
             var out = graph.run(prepared.input().name(), x, scope).get(layer);
             if (churn) {
                 BackendTesting.churnMemory();

@@ -37,10 +37,12 @@ final class ChannelGradientModel {
 
     private final Backward b;
     private final Lowering lowering;
+    private final int border;
 
-    private ChannelGradientModel(Backward b, Lowering lowering) {
+    private ChannelGradientModel(Backward b, Lowering lowering, int border) {
         this.b = b;
         this.lowering = lowering;
+        this.border = border;
     }
 
     /**
@@ -49,13 +51,14 @@ final class ChannelGradientModel {
      * @param forward a prepared model ({@link GraphPrep#prepare}) cut to {@code layer} for the size
      * @param layer   the target tensor
      * @param shapes  the shape of every tensor of {@code forward} for that size
+     * @param border   positions left out on every side of the channel mean ({@link GradientGraph#spatialWeights})
      * @param lowering a new {@link OrtLowering} (or {@link Lowering#PLAIN}, which the tests also run)
      */
-    static OnnxModel build(OnnxModel forward, String layer, Map<String, long[]> shapes, boolean redirectRelu, Lowering lowering) {
+    static OnnxModel build(OnnxModel forward, String layer, Map<String, long[]> shapes, boolean redirectRelu, int border, Lowering lowering) {
         OnnxModel m = forward.copy();
         ValueInfo image = GraphPrep.imageInput(m.graph);
         Backward b = Backward.over(m, image.name(), image.dims().stream().mapToLong(d -> (Long) d).toArray(), shapes, redirectRelu, lowering);
-        ChannelGradientModel c = new ChannelGradientModel(b, lowering);
+        ChannelGradientModel c = new ChannelGradientModel(b, lowering, border);
         String selected = c.selectChannel(layer);
         String target = selected != null ? selected : layer;
         b.seed(target, selected != null ? c.selectedSeed(selected) : c.objective(layer));
@@ -89,7 +92,7 @@ final class ChannelGradientModel {
         maskShape[1] = c;
         String seed = b.reshape(oneHot, maskShape);
         if (s.length > 2) {
-            seed = b.op("Mul", List.of(seed, b.constant(GradientGraph.spatialWeights(s))));
+            seed = b.op("Mul", List.of(seed, b.constant(GradientGraph.spatialWeights(s, border))));
         }
         long[] axes = new long[s.length - 1];
         Arrays.setAll(axes, i -> i + 1);
@@ -187,7 +190,7 @@ final class ChannelGradientModel {
     /** The objective of a selected [N, 1, H, W] layer (its spatial mean); returns the backward seed. */
     private String selectedSeed(String selected) {
         long[] s = b.shape(selected);
-        String seed = b.op("Expand", List.of(b.constant(GradientGraph.spatialWeights(s)), b.constant(Tensor.vector(s))));
+        String seed = b.op("Expand", List.of(b.constant(GradientGraph.spatialWeights(s, border)), b.constant(Tensor.vector(s))));
         b.graph().nodes.add(Node.of("ReduceSum", "fv/objective", List.of(b.op("Mul", List.of(selected, seed)), b.constant(Tensor.vector(1, 2, 3))),
                 List.of(OBJECTIVES), Attribute.of("keepdims", 0L)));
         return lowering.seed(b, seed, s);

@@ -99,24 +99,34 @@ final class OnnxModelHandle implements Model {
 
     /** The gradient model for a layer, batch and size, with the shapes it was built from. */
     OnnxModel gradientModel(String layer, int batch, int height, int width) {
-        return gradientModel(layer, batch, height, width, false);
+        return gradientModel(layer, batch, height, width, false, KERAS_BORDER);
     }
 
-    private OnnxModel gradientModel(String layer, int batch, int height, int width, boolean redirectRelu) {
+    private OnnxModel gradientModel(String layer, int batch, int height, int width, boolean redirectRelu, int border) {
         String tensor = GraphPrep.resolveLayer(prepared.graph, layer);
         OnnxModel cut = GraphPrep.cut(prepared, imageDims(batch, height, width), Set.of(tensor));
         GraphPrep.foldBatchNorm(cut.graph, Set.of(tensor));
         Map<String, long[]> shapes = probe(new LinkedHashSet<>(GraphPrep.allNodeOutputs(cut.graph)), batch, height, width);
         ConstantFolder.fold(cut.graph, shapes);
-        OnnxModel gradient = ChannelGradientModel.build(cut, tensor, shapes, redirectRelu, backend.lowering());
+        OnnxModel gradient = ChannelGradientModel.build(cut, tensor, shapes, redirectRelu, border, backend.lowering());
         gradient.metadata.put("filtervis.gradient.channels", Long.toString(shapes.get(tensor)[1]));
         return gradient;
     }
 
     @Override
     public GradientProvider gradients(String layer, int height, int width) {
+        return gradients(layer, height, width, KERAS_BORDER);
+    }
+
+    @Override
+    public GradientProvider gradients(String layer, int height, int width, int border) {
         checkSize(height, width);
+        org.filtervis.graph.kit.BackendGradients.requireBorder(border);
         if (storedLayer != null) {
+            if (border != KERAS_BORDER) {
+                throw FiltervisException.usage("this gradient model was exported with the Keras example's 2-position border; use --border 2,"
+                        + " or the model it was exported from");
+            }
             if (!layer.equals(storedLayer)) {
                 throw FiltervisException.usage("unknown layer '" + layer + "'; this gradient model was built for layer '" + storedLayer + "'");
             }
@@ -133,21 +143,21 @@ final class OnnxModelHandle implements Model {
         int fixed = (int) image.dim(0);
         // Building the gradient model once here reports an unknown size or an unsupported
         // operator before the caller writes anything.
-        OnnxModel check = gradientModel(tensor, Math.max(fixed, 1), height, width);
+        OnnxModel check = gradientModel(tensor, Math.max(fixed, 1), height, width, false, border);
         int channels = Integer.parseInt(check.metadata.get("filtervis.gradient.channels"));
         int maxBatch = fixed > 0 && !runsAtOtherBatch(tensor, fixed, height, width) ? fixed : Integer.MAX_VALUE;
-        return providerFor(tensor, height, width, channels, maxBatch, false);
+        return providerFor(tensor, height, width, channels, maxBatch, false, border);
     }
 
     /** One session per batch size and thread count, built on first use (by whichever thread needs it first). */
-    private OnnxGradients providerFor(String tensor, int height, int width, int channels, int maxBatch, boolean redirectRelu) {
+    private OnnxGradients providerFor(String tensor, int height, int width, int channels, int maxBatch, boolean redirectRelu, int border) {
         Map<List<Integer>, GradientSession> sessions = new java.util.concurrent.ConcurrentHashMap<>();
         int threads = backend.splitsBatches() ? backend.threads() : 1;
         return new OnnxGradients(input.withSize(height, width), channels,
                 (n, t) -> sessions.computeIfAbsent(List.of(n, t),
-                        k -> newSession(gradientModel(tensor, n, height, width, redirectRelu), imageDims(n, height, width), t)),
+                        k -> newSession(gradientModel(tensor, n, height, width, redirectRelu, border), imageDims(n, height, width), t)),
                 () -> sessions.values().forEach(GradientSession::close), maxBatch, threads,
-                redirectRelu ? null : () -> providerFor(tensor, height, width, channels, maxBatch, true));
+                redirectRelu ? null : () -> providerFor(tensor, height, width, channels, maxBatch, true, border));
     }
 
     /**

@@ -51,10 +51,15 @@ final class TfGradients extends BackendGradients {
     /** Batch sizes run once already: TensorFlow logs natively on a session's first run (see NativeStderr). */
     private final java.util.Set<Integer> firstRuns = new java.util.HashSet<>();
 
-    TfGradients(TfBackend backend, InputSpec input, int channels, int maxBatch, Network network) {
+    private final int border;
+
+    /** @param border positions left out on every side of the channel mean ({@link GradientGraph#spatialWeights}) */
+    TfGradients(TfBackend backend, InputSpec input, int channels, int maxBatch, int border, Network network) {
         super(input, channels, maxBatch);
+        requireBorder(border);
         this.backend = backend;
         this.network = network;
+        this.border = border;
     }
 
     /**
@@ -73,10 +78,10 @@ final class TfGradients extends BackendGradients {
 
     /**
      * Adds the objective of {@link GradientProvider} to a network: a one-hot channel mask times
-     * the spatial weights (1/count inside the 2-pixel border), summed per image; and the gradient
+     * the spatial weights (1/count inside the border), summed per image; and the gradient
      * of their sum with respect to the image.
      */
-    static Objective objective(Graph graph, TfOps tf, Activation a, int batch) {
+    static Objective objective(Graph graph, TfOps tf, Activation a, int batch, int border) {
         long[] p = TfOps.shape(a.activation());
         int rank = p.length;
         int ca = a.channelAxis();
@@ -98,7 +103,7 @@ final class TfGradients extends BackendGradients {
                     logical[j++] = p[i];
                 }
             }
-            var spatial = GradientGraph.spatialWeights(logical);
+            var spatial = GradientGraph.spatialWeights(logical, border);
             long[] stored = p.clone();
             stored[0] = 1;
             stored[ca] = 1;
@@ -123,7 +128,7 @@ final class TfGradients extends BackendGradients {
         b = TfOps.inNewGraph(graph -> {
             TfOps tf = new TfOps(graph);
             Activation a = network.build(tf, batch);
-            Objective o = objective(graph, tf, a, batch);
+            Objective o = objective(graph, tf, a, batch, border);
             return new Built(graph, new Session(graph, backend.config()), a.image().op().name(), o);
         });
         built.put(batch, b);

@@ -211,6 +211,11 @@ final class TfGraphModel implements Model {
 
     @Override
     public GradientProvider gradients(String layer, int height, int width) {
+        return gradients(layer, height, width, KERAS_BORDER);
+    }
+
+    @Override
+    public GradientProvider gradients(String layer, int height, int width, int border) {
         checkSize(height, width);
         String tensor = resolveLayer(layer);
         long[] shape;
@@ -223,7 +228,7 @@ final class TfGraphModel implements Model {
             shape = out.shape().asArray();
         }
         int channels = (int) shape[shape.length - 1];
-        return new TfGradients(backend, input.withSize(height, width), channels, Integer.MAX_VALUE, (tf, batch) -> {
+        return new TfGradients(backend, input.withSize(height, width), channels, Integer.MAX_VALUE, border, (tf, batch) -> {
             importInto(tf.graph, batch, height, width);
             Output<?> act = tf.graph.output(tensor);
             return new TfGradients.Activation(tf.graph.output(inputName), act, act.shape().numDimensions() - 1);

@@ -62,6 +62,11 @@ final class TfOnnxModel implements Model {
 
     @Override
     public GradientProvider gradients(String layer, int height, int width) {
+        return gradients(layer, height, width, KERAS_BORDER);
+    }
+
+    @Override
+    public GradientProvider gradients(String layer, int height, int width, int border) {
         if (height < 1 || width < 1) {
             throw FiltervisException.usage("image size " + height + "x" + width + " is not positive; use --size with a positive number");
         }
@@ -81,7 +86,7 @@ final class TfOnnxModel implements Model {
         }
         OnnxModel cut = prepared.cut(1, height, width, Set.of(tensor));
         GraphPrep.foldBatchNorm(cut.graph, Set.of(tensor));
-        return new TfGradients(backend, prepared.input().withSize(height, width), (int) shape[1], maxBatch, (tf, batch) -> {
+        return new TfGradients(backend, prepared.input().withSize(height, width), (int) shape[1], maxBatch, border, (tf, batch) -> {
             Map<String, TfLowering.Value> values = lower(cut, tf, batch, height, width);
             TfLowering.Value v = values.get(tensor);
             return new TfGradients.Activation(values.get("").out(), v.out(), v.nhwc() ? 3 : 1);

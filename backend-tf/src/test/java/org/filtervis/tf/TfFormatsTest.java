@@ -141,7 +141,7 @@ class TfFormatsTest {
             Output<?>[] net = batchNormNetwork(tf);
             // Same objective as the backend, built by the backend's own objective code on the unfolded graph.
             TfGradients provider = new TfGradients((TfBackend) TF, new org.filtervis.api.InputSpec("input", org.filtervis.api.InputSpec.Layout.NHWC, 3, H, H),
-                    5, Integer.MAX_VALUE, (t, batch) -> {
+                    5, Integer.MAX_VALUE, 2, (t, batch) -> {
                         t.graph.importGraphDef(g.toGraphDef());
                         return new TfGradients.Activation(t.graph.output("input"), t.graph.output("act"), 3);
                     });

@@ -16,12 +16,21 @@ package org.filtervis.api;
  *                   ReLU gradients made it fire
  * @param cleanObjective the objective of the final image as shown, without the random
  *                   transformations the steps saw (Lucid's recipe); NaN where not measured
+ * @param transparency MaCo's transparency, one value in [0, 1] per pixel of {@code image} (row
+ *                   by row): the accumulated |gradient| of the image, clipped at its 80th
+ *                   percentile and divided by its largest value; null for the other recipes
  */
 public record FilterResult(String layer, int filter, RgbImage image, float[] objectives, Status status, int badStep, boolean rescued,
-        double cleanObjective) {
+        double cleanObjective, float[] transparency) {
+    /** A result without transparency. */
+    public FilterResult(String layer, int filter, RgbImage image, float[] objectives, Status status, int badStep, boolean rescued,
+            double cleanObjective) {
+        this(layer, filter, image, objectives, status, badStep, rescued, cleanObjective, null);
+    }
+
     /** A result whose final image was not evaluated again (the Keras recipe: the last step's image is the image). */
     public FilterResult(String layer, int filter, RgbImage image, float[] objectives, Status status, int badStep, boolean rescued) {
-        this(layer, filter, image, objectives, status, badStep, rescued, Double.NaN);
+        this(layer, filter, image, objectives, status, badStep, rescued, Double.NaN, null);
     }
 
     /** How a filter's run ended. */

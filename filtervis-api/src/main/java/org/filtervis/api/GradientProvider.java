@@ -5,8 +5,10 @@ package org.filtervis.api;
  *
  * <p><b>Objective.</b> For image {@code n} with target channel {@code c[n]}, the objective is
  * the mean of the layer's activation in channel {@code c[n]} over height and width, leaving out a
- * 2-pixel border on every side when both spatial sizes exceed 4 (the whole map otherwise; a layer
- * without spatial axes gives the value itself). The gradient is
+ * border of b positions on every side when every spatial size exceeds 2b (the whole map otherwise;
+ * a layer without spatial axes gives the value itself). b is the Keras example's 2 unless the
+ * provider was opened with another ({@link Model#gradients(String, int, int, int)}; 0 is Lucid's
+ * mean over every position). The gradient is
  * {@code d(sum over n of objective[n]) / d(images)}; since image n affects only its own
  * objective, this is every image's own gradient in one pass.
  *

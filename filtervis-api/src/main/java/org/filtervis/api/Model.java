@@ -24,6 +24,26 @@ public interface Model extends AutoCloseable {
      */
     GradientProvider gradients(String layer, int height, int width);
 
+    /** The Keras example's border: the channel mean leaves out 2 positions on every side. */
+    int KERAS_BORDER = 2;
+
+    /**
+     * As {@link #gradients(String, int, int)}, the channel mean leaving out {@code border}
+     * positions on every side when every spatial side exceeds {@code 2 * border}: 2 is the Keras
+     * example's rule (what the three-argument form computes), 0 the mean over every position
+     * (Lucid's and Lucent's {@code channel}). Backends that implement only the Keras rule keep
+     * this default, which refuses other borders.
+     *
+     * @throws FiltervisException (usage) for a border this backend does not compute
+     */
+    default GradientProvider gradients(String layer, int height, int width, int border) {
+        if (border == KERAS_BORDER) {
+            return gradients(layer, height, width);
+        }
+        throw FiltervisException.usage("this backend takes channel means with the Keras example's 2-position border only; use --border 2"
+                + " or another --backend");
+    }
+
     /**
      * Optional capability, the general path every objective runs on: activations of the named
      * tensors (layer names as {@link #gradients} takes them) and gradients back to the images, for

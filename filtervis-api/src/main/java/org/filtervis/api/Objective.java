@@ -16,8 +16,26 @@ public sealed interface Objective {
         String layer();
     }
 
-    /** Mean of A[c] over rows and columns, a 2-pixel border left out when both exceed 4 (today's objective, exactly). */
-    record Channel(String layer, Integer channel) implements OfLayer {}
+    /**
+     * Mean of A[c] over rows and columns, {@code border} positions left out on every side when
+     * every side exceeds {@code 2 * border}: 0 is Lucid's mean over every position (written
+     * {@code channel(L, c)}), 2 the Keras example's rule ({@code channel_interior(L, c)}).
+     */
+    record Channel(String layer, Integer channel, int border) implements OfLayer {
+        public Channel {
+            if (border < 0) {
+                throw FiltervisException.usage("border " + border + " of channel(" + layer + ", ...) is negative; use 0 (every position) or more");
+            }
+        }
+
+        /** As the objective language writes it. */
+        public String describe() {
+            String c = channel == null ? "f" : channel.toString();
+            return border == 0 ? "channel(" + layer + ", " + c + ")"
+                    : border == Model.KERAS_BORDER ? "channel_interior(" + layer + ", " + c + ")"
+                    : "channel(" + layer + ", " + c + ") without " + border + " positions on every side";
+        }
+    }
 
     /** A[c, y, x]; y and x default ({@code null}) to H / 2 and W / 2. */
     record Neuron(String layer, Integer channel, Integer y, Integer x) implements OfLayer {}

@@ -92,6 +92,9 @@ public final class Limits {
         if (r.redirectSteps() < 0) {
             throw FiltervisException.usage("redirected ReLU steps must be 0 or more");
         }
+        if (r.border() < 0 || r.border() > MAX_SIZE) {
+            throw FiltervisException.usage("border " + r.border() + " is not 0 to " + MAX_SIZE + " positions");
+        }
         return r;
     }
 }

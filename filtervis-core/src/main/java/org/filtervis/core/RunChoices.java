@@ -30,6 +30,10 @@ public final class RunChoices {
             recipe.lucid().range().forChannels(input.channels());
             return recipe.lucid().networkSize(input.height());
         }
+        if (recipe.maco() != null) {
+            recipe.maco().range().forChannels(input.channels());
+            return input.height() > 0 ? input.height() : org.filtervis.core.lucid.LucidRecipe.NETWORK_SIZE;
+        }
         if (size != null) {
             return Limits.size(size);
         }
@@ -68,10 +72,16 @@ public final class RunChoices {
     /** The recipe as every run record says it: its name, Lucid's pieces and image size, the numbers. */
     public static Map<String, Object> recipeRecord(Recipe recipe) {
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("recipe", recipe.lucid() != null ? "lucid" : "keras");
+        s.put("recipe", recipe.name());
+        s.put("border", recipe.border());
         if (recipe.lucid() != null) {
             s.put("lucid", recipe.lucid().describe());
             s.put("image_size", recipe.lucid().size());
+        }
+        if (recipe.maco() != null) {
+            s.put("maco", recipe.maco().describe());
+            s.put("image_size", recipe.maco().size());
+            s.put("crops", recipe.maco().crops());
         }
         return s;
     }

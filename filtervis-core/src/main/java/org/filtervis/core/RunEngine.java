@@ -70,8 +70,8 @@ public final class RunEngine {
         timings.put("ascent_seconds", seconds);
         timings.put("write_seconds", writing[0] / 1e9);
         timings.put("filters_per_second", results.size() / seconds);
-        timings.put("seconds_per_step", seconds / (Math.ceil(results.size() / (double) perBatch) * recipe.steps()));
-        if (recipe.lucid() != null) {
+        timings.put("seconds_per_step", seconds / (Math.ceil(results.size() / (double) (recipe.maco() != null ? 1 : perBatch)) * recipe.steps()));
+        if (recipe.lucid() != null || recipe.maco() != null) {
             // Java's share of the ascent: parameterization, colour, transformations, adjoints, the optimizer.
             timings.put("image_pipeline_seconds", ascent.pipelineSeconds());
             timings.put("image_pipeline_share", ascent.pipelineSeconds() / seconds);

@@ -93,7 +93,7 @@ public final class Session implements AutoCloseable {
      * means), on the backend's fused path: the Keras recipe's images, byte for byte.
      */
     public GradientProvider gradients(String layer, int height, int width) {
-        return model().gradients(layer, height, width);
+        return model().gradients(layer, height, width, settings.recipe().border());
     }
 
     /**

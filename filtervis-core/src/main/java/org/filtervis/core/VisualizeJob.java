@@ -90,7 +90,13 @@ public record VisualizeJob(String name, Objective objective, String filters, Str
     private Map<String, Object> record(Session session, List<Integer> chosen, int px, Recipe used) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("model", model);
-        s.put(objective != null ? "objective" : "layer", name);
+        if (objective != null) {
+            s.put("objective", name);
+        } else {
+            s.put("layer", name);
+            s.put("objective", new Objective.Channel(name, null, used.border()).describe());
+            s.put("border", used.border());
+        }
         s.putAll(RunChoices.backendRecord(session));
         s.putAll(RunChoices.recipeRecord(used));
         s.put("filters", chosen);

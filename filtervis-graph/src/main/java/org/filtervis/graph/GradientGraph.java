@@ -64,15 +64,19 @@ public final class GradientGraph {
         return m;
     }
 
-    /** Weights of the spatial mean: 1/count inside a 2-pixel border (the whole map when any side is 4 or less). */
-    public static Tensor spatialWeights(long[] s) {
+    /**
+     * Weights of the spatial mean of a [N, C, spatial...] tensor: 1/count inside a border of
+     * {@code border} positions on every side (the Keras example's 2), the whole map when any side
+     * is {@code 2 * border} or less, and every position for border 0 (Lucid's channel objective).
+     */
+    public static Tensor spatialWeights(long[] s, int border) {
         long[] shape = new long[s.length];
         Arrays.fill(shape, 1);
         int spatial = s.length - 2;
-        boolean border = true;
+        boolean inner = border > 0;
         for (int i = 0; i < spatial; i++) {
             shape[2 + i] = s[2 + i];
-            border &= s[2 + i] > 4;
+            inner &= s[2 + i] > 2L * border;
         }
         int total = (int) Tensor.elements(shape);
         float[] w = new float[total];
@@ -84,7 +88,7 @@ public final class GradientGraph {
                 long size = s[2 + i];
                 long coord = rest % size;
                 rest /= size;
-                in &= !border || (coord >= 2 && coord < size - 2);
+                in &= !inner || (coord >= border && coord < size - border);
             }
             if (in) {
                 w[idx] = 1;

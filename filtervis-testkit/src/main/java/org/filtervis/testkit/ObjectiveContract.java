@@ -68,7 +68,8 @@ public abstract class ObjectiveContract {
     static Stream<Arguments> objectives() {
         float[] v = {0.5f, -1f, 2f, 0.25f};
         return Stream.of(
-            Arguments.of("channel(c2, f)", new Objective.Channel("c2", null)),
+            Arguments.of("channel(c2, f)", new Objective.Channel("c2", null, 0)),
+            Arguments.of("channel_interior(c2, f)", new Objective.Channel("c2", null, 2)),
             Arguments.of("neuron(c2, f)", new Objective.Neuron("c2", null, null, null)),
             Arguments.of("neuron(c2, 1, 3, 6)", new Objective.Neuron("c2", 1, 3, 6)),
             Arguments.of("deepdream(c2)", new Objective.DeepDream("c2")),
@@ -81,7 +82,7 @@ public abstract class ObjectiveContract {
             Arguments.of("l2()", new Objective.L2()),
             Arguments.of("tv()", new Objective.TotalVariation()),
             Arguments.of("channel(c2, f) - 0.5 * deepdream(c2) + 0.01 * tv() + 2 * logit(fc, 3)", new Objective.Sum(List.of(
-                    new Objective.Weighted(1, new Objective.Channel("c2", null)), new Objective.Weighted(-0.5, new Objective.DeepDream("c2")),
+                    new Objective.Weighted(1, new Objective.Channel("c2", null, 0)), new Objective.Weighted(-0.5, new Objective.DeepDream("c2")),
                     new Objective.Weighted(0.01, new Objective.TotalVariation()), new Objective.Weighted(2, new Objective.Logit("fc", 3))))));
     }
 
@@ -116,7 +117,7 @@ public abstract class ObjectiveContract {
     }
 
     private static Objective batchSum(Objective batchTerm, double weight) {
-        return new Objective.Sum(List.of(new Objective.Weighted(1, new Objective.Channel("c2", null)), new Objective.Weighted(weight, batchTerm)));
+        return new Objective.Sum(List.of(new Objective.Weighted(1, new Objective.Channel("c2", null, 0)), new Objective.Weighted(weight, batchTerm)));
     }
 
     /** Batch terms with an image term: finite differences of the whole objective, the batch's and the images' terms. */
@@ -150,7 +151,7 @@ public abstract class ObjectiveContract {
             }
             double err = BackendTesting.relativeError(grad, fd);
             assertTrue(err < 1e-2, name + ": relative L2 error against finite differences " + err);
-            try (GradientProvider channelOnly = ObjectiveGradients.open(model, new Objective.Channel("c2", null), 9, 9)) {
+            try (GradientProvider channelOnly = ObjectiveGradients.open(model, new Objective.Channel("c2", null, 0), 9, 9)) {
                 float[] g = new float[x.length];
                 channelOnly.compute(x, filters, new float[2], g);
                 double share = BackendTesting.relativeError(g, grad);
@@ -193,11 +194,18 @@ public abstract class ObjectiveContract {
         }
     }
 
-    @Test
-    public void channelObjectiveEqualsTheFusedPath() {
+    /**
+     * The fused path and the general one agree for both borders, and border 0 is the mean over
+     * every position of the activations the backend computes (not the interior's: c2 is 9 x 9, so
+     * the two differ).
+     */
+    @ParameterizedTest(name = "border {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 2})
+    public void channelObjectiveEqualsTheFusedPath(int border) {
         try (Model model = BackendTesting.open(backend(), network(), dir);
-                GradientProvider general = ObjectiveGradients.open(model, new Objective.Channel("c2", null), 9, 9);
-                GradientProvider fused = model.gradients("c2", 9, 9)) {
+                GradientProvider general = ObjectiveGradients.open(model, new Objective.Channel("c2", null, border), 9, 9);
+                GradientProvider fused = border == 2 ? model.gradients("c2", 9, 9) : model.gradients("c2", 9, 9, border);
+                org.filtervis.api.Differentiator d = model.differentiator(List.of("c2"), 9, 9).orElseThrow()) {
             int[] filters = {2, 1};
             float[] x = input();
             float[] g1 = new float[x.length];
@@ -209,6 +217,22 @@ public abstract class ObjectiveContract {
             assertArrayEquals(o2, o1, 1e-5f, "objectives");
             assertTrue(BackendTesting.relativeError(g1, g2) < 1e-5, "gradients: " + BackendTesting.relativeError(g1, g2));
             assertTrue(general.channels() == 4 && fused.channels() == 4);
+            float[] a = d.activations(x, 2).get("c2");
+            for (int i = 0; i < 2; i++) {
+                double all = 0;
+                double inner = 0;
+                for (int y = 0; y < 9; y++) {
+                    for (int xx = 0; xx < 9; xx++) {
+                        double v = a[(i * 4 + filters[i]) * 81 + y * 9 + xx];
+                        all += v;
+                        inner += y >= 2 && y < 7 && xx >= 2 && xx < 7 ? v : 0;
+                    }
+                }
+                double want = border == 0 ? all / 81 : inner / 25;
+                double other = border == 0 ? inner / 25 : all / 81;
+                assertEquals(want, o2[i], 1e-5 * (1 + Math.abs(want)), "image " + i + ": the fused objective is the mean " + (border == 0 ? "over every position" : "inside the border"));
+                assertTrue(Math.abs(other - want) > 1e-3, "image " + i + ": the two borders give " + want + " and " + other + "; the test would not tell them apart");
+            }
         }
     }
 }

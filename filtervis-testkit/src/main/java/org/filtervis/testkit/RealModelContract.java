@@ -142,8 +142,9 @@ public abstract class RealModelContract {
 
     /**
      * The general path's objectives at the block output against PyTorch float64 autograd
-     * (tools/export_real_models.py): per image deepdream, the centre neuron, a direction and
-     * direction_cosine; for the batch diversity, alignment and channel_interpolate. Objectives to
+     * (tools/export_real_models.py): per image deepdream, the centre neuron, a direction,
+     * direction_cosine and Lucid's channel (the mean over every position, on the general path and
+     * on the fused one); for the batch diversity, alignment and channel_interpolate. Objectives to
      * 1e-3, input gradients to the same bound as the channel objective's.
      */
     @ParameterizedTest
@@ -160,6 +161,7 @@ public abstract class RealModelContract {
         objectives.put("neuron", new Objective.Neuron(mid, null, null, null));
         objectives.put("direction", new Objective.Direction(mid, v));
         objectives.put("direction_cosine", new Objective.DirectionCosine(mid, v, 1));
+        objectives.put("channel", new Objective.Channel(mid, null, 0));
         objectives.put("diversity", new Objective.Diversity(mid));
         objectives.put("alignment", new Objective.Alignment(mid, 2));
         objectives.put("channel_interpolate", new Objective.ChannelInterpolate(mid, FILTERS[0], mid, FILTERS[1]));
@@ -183,6 +185,20 @@ public abstract class RealModelContract {
                     double err = BackendTesting.relativeError(grad, reference);
                     System.out.printf("%s %s(%s): relative L2 error %.2e (bound %.1e)%n", name, e.getKey(), mid, err, bound);
                     assertTrue(err <= bound, name + " " + e.getKey() + ": relative L2 error " + err + " (bound " + bound + ")");
+                }
+                if (e.getKey().equals("channel")) {
+                    // The fused path with border 0, what --recipe lucid runs.
+                    try (GradientProvider fused = model.gradients(mid, size, size, 0)) {
+                        float[] values = new float[2];
+                        float[] grad = new float[x.data().length];
+                        fused.compute(x.data(), FILTERS, values, grad);
+                        for (int i = 0; i < 2; i++) {
+                            assertEquals(want[i], values[i], 1e-3 * Math.max(Math.abs(want[i]), 1e-2), name + " fused channel objective " + i);
+                        }
+                        double err = BackendTesting.relativeError(grad, Npy.read(dir.resolve(name + "_obj_channel_grad.npy")).data());
+                        System.out.printf("%s fused channel(%s) over every position: relative L2 error %.2e (bound %.1e)%n", name, mid, err, bound);
+                        assertTrue(err <= bound, name + " fused channel: relative L2 error " + err + " (bound " + bound + ")");
+                    }
                 }
             }
         }

@@ -45,14 +45,17 @@ public final class GradientAscent {
 
     /** Visualizes {@code filters} of the provider's layer; returns the results in filter order. */
     public List<FilterResult> run(GradientProvider gradients, String layer, List<Integer> filters, List<ImageSink> sinks, Listener listener) {
-        int batch = Math.max(1, Math.min(batchSize, gradients.maxBatch()));
+        // MaCo optimizes one filter at a time; its batches are one filter's crops.
+        int batch = recipe.maco() != null ? 1 : Math.max(1, Math.min(batchSize, gradients.maxBatch()));
         List<FilterResult> results = new ArrayList<>();
         long total = (long) filters.size() * recipe.steps();
         for (int start = 0; start < filters.size(); start += batch) {
             List<Integer> chunk = filters.subList(start, Math.min(filters.size(), start + batch));
             long before = (long) start * recipe.steps();
             IntConsumer stepped = step -> listener.stepDone(before + (long) (step + 1) * chunk.size(), total, recipe.steps());
-            List<FilterResult> done = recipe.lucid() != null ? LucidAscent.runBatch(recipe, gradients, layer, chunk, stepped, pipelineNanos)
+            List<FilterResult> done = recipe.maco() != null
+                    ? List.of(MacoAscent.run(recipe, gradients, layer, chunk.get(0), batchSize, stepped, pipelineNanos))
+                    : recipe.lucid() != null ? LucidAscent.runBatch(recipe, gradients, layer, chunk, stepped, pipelineNanos)
                     : runBatch(gradients, layer, chunk, stepped);
             for (FilterResult r : done) {
                 results.add(r);

@@ -48,6 +48,15 @@ final class LucidAscent {
         BatchProgress progress = new BatchProgress(n, recipe.steps());
         GradientProvider redirected = recipe.redirectSteps() > 0 ? gradients.redirectedRelu().orElse(null) : null;
         ImagePipeline.Trace[] traces = new ImagePipeline.Trace[n];
+        boolean[] plainDead = new boolean[n];
+        if (redirected != null) {
+            // What the plain recipe would do at the start: a filter at most 0 with a zero gradient leaves the parameters where they are.
+            IntStream.range(0, n).parallel().forEach(i -> traces[i] = pipe.forward(params, i * np, filters[i], 0, x, i * per, traces[i]));
+            gradients.compute(x, filters, objectives, grads);
+            for (int i = 0; i < n; i++) {
+                plainDead[i] = objectives[i] <= 0 && ImageMath.isZero(grads, i * per, per);
+            }
+        }
         for (int step = 0; step < recipe.steps(); step++) {
             long t0 = System.nanoTime();
             int s = step;
@@ -82,8 +91,8 @@ final class LucidAscent {
         List<FilterResult> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             FilterResult.Status status = progress.status(i, gradients);
-            out.add(new FilterResult(layer, filters[i], pipe.image(params, i * np), progress.history[i], status, progress.badStep[i], false,
-                    clean[i]));
+            out.add(new FilterResult(layer, filters[i], pipe.image(params, i * np), progress.history[i], status, progress.badStep[i],
+                    plainDead[i] && status == FilterResult.Status.OK, clean[i]));
         }
         return out;
     }

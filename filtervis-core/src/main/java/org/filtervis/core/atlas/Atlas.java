@@ -86,7 +86,7 @@ public final class Atlas {
                         open.close();
                     }
                     open = null;
-                    open = model.gradients(t.layer().name(), size, size);
+                    open = model.gradients(t.layer().name(), size, size, recipe.border());
                     openLayer = t.layer().name();
                 }
                 stored += t.filters().size() - missing.size();

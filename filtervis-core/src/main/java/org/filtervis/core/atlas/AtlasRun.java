@@ -82,7 +82,7 @@ public record AtlasRun(String layers, String filters, Recipe recipe, boolean red
         List<Atlas.Layer> chosen = chooseLayers(all, layers);
         Recipe used = recipe;
         if (recipe.redirectSteps() > 0) {
-            try (GradientProvider g = model.gradients(chosen.get(0).name(), px, px)) {
+            try (GradientProvider g = model.gradients(chosen.get(0).name(), px, px, recipe.border())) {
                 used = RunChoices.redirect(recipe, redirectRequested, g, session.provider().name(), notes);
             }
         }

@@ -23,7 +23,11 @@ public final class Npy {
     private Npy() {}
 
     public static Array read(Path file) {
-        byte[] bytes = UntrustedFiles.read(file, ".npy file", Integer.MAX_VALUE - 64);
+        return parse(UntrustedFiles.read(file, ".npy file", Integer.MAX_VALUE - 64), file.toString());
+    }
+
+    /** The array of a .npy file's bytes; {@code file} names it in errors. */
+    public static Array parse(byte[] bytes, String file) {
         if (bytes.length < 10 || !Arrays.equals(Arrays.copyOf(bytes, 6), MAGIC)) {
             throw FiltervisException.usage(file + " is not a NumPy .npy file; save the batch with numpy.save");
         }

@@ -19,12 +19,73 @@ public final class PngSinks {
 
     private PngSinks() {}
 
-    /** Writes {@code dir/<layer>-<filter>.png} for every finished filter. */
+    /**
+     * Writes {@code dir/<layer>-<filter>.png} for every finished filter; for MaCo also
+     * {@code -transparency.png} (the transparency as grey) and {@code -maco.png} (the image with
+     * its transparency, as Xplique's {@code plot_maco} shows it).
+     */
     public static ImageSink perFilter(Path dir) {
         return result -> {
             Files.createDirectories(dir);
-            write(shown(result), dir.resolve(fileName(result.layer()) + "-" + result.filter() + ".png"));
+            String base = fileName(result.layer()) + "-" + result.filter();
+            write(shown(result), dir.resolve(base + ".png"));
+            if (result.transparency() != null) {
+                RgbImage im = result.image();
+                byte[] grey = new byte[im.width() * im.height() * 3];
+                for (int i = 0; i < im.width() * im.height(); i++) {
+                    byte v = (byte) Math.round(result.transparency()[i] * 255);
+                    grey[3 * i] = v;
+                    grey[3 * i + 1] = v;
+                    grey[3 * i + 2] = v;
+                }
+                write(new RgbImage(im.width(), im.height(), grey), dir.resolve(base + "-transparency.png"));
+                byte[] png = encodeWithAlpha(im, result.transparency());
+                AtomicFiles.write(dir.resolve(base + "-maco.png"), out -> out.write(png));
+            }
         };
+    }
+
+    /**
+     * Xplique's {@code plot_maco}: the colours clipped at their 1st and 99th percentiles,
+     * multiplied by the transparency, stretched to [0, 255], with the transparency as alpha.
+     */
+    static byte[] encodeWithAlpha(RgbImage image, float[] alpha) throws IOException {
+        int pixels = image.width() * image.height();
+        byte[] rgb = image.rgb();
+        int[] sorted = new int[rgb.length];
+        for (int i = 0; i < rgb.length; i++) {
+            sorted[i] = rgb[i] & 0xff;
+        }
+        java.util.Arrays.sort(sorted);
+        double lo = percentile(sorted, 1);
+        double hi = percentile(sorted, 99);
+        double[] v = new double[rgb.length];
+        double min = Double.MAX_VALUE;
+        double max = -Double.MAX_VALUE;
+        for (int i = 0; i < rgb.length; i++) {
+            v[i] = Math.min(hi, Math.max(lo, rgb[i] & 0xff)) * alpha[i / 3];
+            min = Math.min(min, v[i]);
+            max = Math.max(max, v[i]);
+        }
+        BufferedImage b = new BufferedImage(image.width(), image.height(), BufferedImage.TYPE_INT_ARGB);
+        for (int p = 0; p < pixels; p++) {
+            int argb = (int) Math.round(alpha[p] * 255) << 24;
+            for (int c = 0; c < 3; c++) {
+                int q = max > min ? (int) Math.round((v[3 * p + c] - min) / (max - min) * 255) : 0;
+                argb |= q << (16 - 8 * c);
+            }
+            b.setRGB(p % image.width(), p / image.width(), argb);
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ImageIO.write(b, "png", out);
+        return out.toByteArray();
+    }
+
+    /** numpy's default percentile of sorted values: linear between the nearest ranks. */
+    private static double percentile(int[] sorted, double q) {
+        double rank = q / 100 * (sorted.length - 1);
+        int lo = (int) Math.floor(rank);
+        return sorted[lo] + (rank - lo) * (sorted[Math.min(sorted.length - 1, lo + 1)] - sorted[lo]);
     }
 
     /** Writes {@code file}: all filters as tiles in a square-ish grid, in filter order, at the end. */

@@ -16,6 +16,8 @@ public record LucidRecipe(boolean fft, boolean decorrelate, Transforms transform
     public static final int STEPS = 512;
     public static final float LR = 0.05f;
     public static final int SIZE = 128;
+    /** Lucid's feature-visualization recipe redirects ReLU gradients for its first 16 steps (Lucent does not redirect). */
+    public static final int REDIRECT_STEPS = 16;
     /** Lucent upsamples smaller images to this for models whose size is free. */
     public static final int NETWORK_SIZE = 224;
 

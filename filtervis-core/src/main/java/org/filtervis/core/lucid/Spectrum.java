@@ -52,6 +52,13 @@ public final class Spectrum {
         this.rows = new DoubleFFT_1D(w);
     }
 
+    /** The plain inverse real FFT, divided by h w as numpy's, PyTorch's and TensorFlow's irfft2 are (MaCo's). */
+    static Spectrum inverse(int channels, int h, int w) {
+        Spectrum s = new Spectrum(channels, h, w, 0);
+        java.util.Arrays.fill(s.scale, 1.0 / ((double) h * w));
+        return s;
+    }
+
     /** Parameters per image: channels x h x (w / 2 + 1) complex values. */
     public int parameters() {
         return channels * h * half * 2;

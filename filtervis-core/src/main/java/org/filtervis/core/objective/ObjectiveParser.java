@@ -21,7 +21,7 @@ import org.filtervis.api.Objective;
  */
 public final class ObjectiveParser {
     /** The objectives it knows, as written. */
-    public static final List<String> NAMES = List.of("channel(L, c)", "neuron(L, c[, y, x])", "deepdream(L)", "logit(L, k)",
+    public static final List<String> NAMES = List.of("channel(L, c)", "channel_interior(L, c)", "neuron(L, c[, y, x])", "deepdream(L)", "logit(L, k)",
             "direction(L, V.npy)", "direction_cosine(L, V.npy, p)", "diversity(L)", "channel_interpolate(L, c1[, L2], c2)",
             "alignment(L[, decay])", "l1()", "l2()", "tv()");
 
@@ -152,9 +152,9 @@ public final class ObjectiveParser {
 
     private Objective build(String name, List<String> a, int at) {
         return switch (name) {
-            case "channel" -> {
+            case "channel", "channel_interior" -> {
                 arity(name, a, 2, 2, at);
-                yield new Objective.Channel(a.get(0), channel(a.get(1), at));
+                yield new Objective.Channel(a.get(0), channel(a.get(1), at), name.equals("channel") ? 0 : org.filtervis.api.Model.KERAS_BORDER);
             }
             case "neuron" -> {
                 if (a.size() != 2 && a.size() != 4) {

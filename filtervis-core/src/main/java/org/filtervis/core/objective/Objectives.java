@@ -77,7 +77,7 @@ public final class Objectives {
         } else if (o instanceof Objective.DirectionCosine d) {
             directionCosine(b, d, weight, values, seeds.get(d.layer()));
         } else if (o instanceof Objective.Channel c) {
-            weighted(b, c.layer(), c.channel(), weight, values, seeds, channelWeights(shape(b, c.layer())));
+            weighted(b, c.layer(), c.channel(), weight, values, seeds, channelWeights(shape(b, c.layer()), c.border()));
         } else if (o instanceof Objective.Neuron n) {
             long[] s = shape(b, n.layer());
             int h = s.length > 1 ? (int) s[1] : 1;
@@ -351,13 +351,16 @@ public final class Objectives {
         }
     }
 
-    /** The channel objective's weights over one map: 1/count inside a 2-pixel border (the whole map when a side is 4 or less). */
-    static float[] channelWeights(long[] s) {
+    /**
+     * The channel objective's weights over one [C, spatial...] map: 1/count inside a border of
+     * {@code border} positions (the whole map when a side is {@code 2 * border} or less, or for 0).
+     */
+    static float[] channelWeights(long[] s, int border) {
         int spatial = s.length - 1;
-        boolean border = spatial > 0;
+        boolean inner = spatial > 0 && border > 0;
         int total = 1;
         for (int i = 1; i < s.length; i++) {
-            border &= s[i] > 4;
+            inner &= s[i] > 2L * border;
             total *= (int) s[i];
         }
         float[] w = new float[total];
@@ -368,7 +371,7 @@ public final class Objectives {
             for (int i = s.length - 1; i >= 1; i--) {
                 long coord = rest % s[i];
                 rest /= (int) s[i];
-                in &= !border || (coord >= 2 && coord < s[i] - 2);
+                in &= !inner || (coord >= border && coord < s[i] - border);
             }
             if (in) {
                 w[idx] = 1;

@@ -266,7 +266,7 @@ public final class BackendRegistry {
                     + cpu.describe() + "; use --precision fp32");
         }
         throw FiltervisException.usage("backend " + p.name() + " computes in " + String.join(", ", p.precisions(flags))
-                + " only on this machine, not " + precision + " (filtervis backends lists what each offers); use --precision fp32"
+                + " only on this machine, not --precision " + precision + " (filtervis backends lists what each offers); use --precision fp32"
                 + (p.precisions(flags).contains(BackendOptions.BF16) ? "" : " or a backend with bf16"));
     }
 }

@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
 class ObjectiveParserTest {
     @Test
     void readsTheGrammar() {
-        assertEquals(new Objective.Channel("mixed4", null), ObjectiveParser.parse("channel(mixed4, f)"));
-        assertEquals(new Objective.Sum(List.of(new Objective.Weighted(1, new Objective.Channel("a/b", 3)),
+        assertEquals(new Objective.Channel("mixed4", null, 0), ObjectiveParser.parse("channel(mixed4, f)"));
+        assertEquals(new Objective.Channel("mixed4", 5, 2), ObjectiveParser.parse("channel_interior(mixed4, 5)"));
+        assertEquals(new Objective.Sum(List.of(new Objective.Weighted(1, new Objective.Channel("a/b", 3, 0)),
                 new Objective.Weighted(-100, new Objective.DeepDream("x, y (z)")), new Objective.Weighted(2.5e-3, new Objective.TotalVariation()))),
                 ObjectiveParser.parse(" channel( a/b , 3 ) - 100*deepdream('x, y (z)') + 2.5e-3 * tv() "));
         assertEquals(new Objective.Neuron("L", null, 4, 5), ObjectiveParser.parse("neuron(L, f, 4, 5)"));

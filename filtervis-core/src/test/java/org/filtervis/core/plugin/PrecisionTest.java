@@ -90,7 +90,7 @@ class PrecisionTest {
         assertEquals("--precision bf16 needs a CPU with AMX (amx_bf16) or AVX512_BF16, and this one has neither: AMD EPYC (avx2); use --precision fp32",
                 noCpu.getMessage());
         FiltervisException noBackend = assertThrows(FiltervisException.class, () -> BackendRegistry.requirePrecision(provider(false), "bf16", xeon));
-        assertTrue(noBackend.usage() && noBackend.getMessage().startsWith("backend plain computes in fp32 only on this machine, not bf16"),
+        assertTrue(noBackend.usage() && noBackend.getMessage().startsWith("backend plain computes in fp32 only on this machine, not --precision bf16"),
                 noBackend.getMessage());
         FiltervisException unknown = assertThrows(FiltervisException.class, () -> BackendRegistry.requirePrecision(provider(true), "fp16", xeon));
         assertEquals("--precision fp16 is not fp32 or bf16", unknown.getMessage());

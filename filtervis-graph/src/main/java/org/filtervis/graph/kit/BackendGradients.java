@@ -12,6 +12,13 @@ public abstract class BackendGradients extends BackendBatches implements Gradien
         this.channels = channels;
     }
 
+    /** Refuses a negative border of the channel mean (see {@link org.filtervis.api.Model#gradients(String, int, int, int)}). */
+    public static void requireBorder(int border) {
+        if (border < 0) {
+            throw org.filtervis.api.FiltervisException.usage("border " + border + " is negative; use --border 0 (every position) or more");
+        }
+    }
+
     @Override
     public final int channels() {
         return channels;
