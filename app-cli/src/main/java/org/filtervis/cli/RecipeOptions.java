@@ -65,6 +65,11 @@ final class RecipeOptions {
     @Option(names = "--optimizer", paramLabel = "adam|normalized-sgd", description = "lucid: Adam (default) or the Keras step.")
     String optimizer;
 
+    @Option(names = "--resample", paramLabel = "composite|sequential", description = "lucid: the transformations composed into one"
+            + " bilinear resampling (default: sharper, and it reaches higher objectives) or resampled in turn as Lucent does (for exact"
+            + " comparisons with it).")
+    String resample;
+
     @Mixin
     InputRangeOptions input = new InputRangeOptions();
 
@@ -139,7 +144,7 @@ final class RecipeOptions {
         }
         if (maco()) {
             refuse("--recipe keras or lucid", new Object[][] {{"--param", param}, {"--decorrelate", decorrelate}, {"--transforms", transforms},
-                {"--optimizer", optimizer}, {"--border", border}, {"--redirect-relu", redirect}});
+                {"--optimizer", optimizer}, {"--resample", resample}, {"--border", border}, {"--redirect-relu", redirect}});
             int n = crops != null ? crops : MacoRecipe.CROPS;
             if (n < 1 || n > 1024) {
                 throw FiltervisException.usage("--crops " + n + " is not 1 to 1024");
@@ -154,7 +159,7 @@ final class RecipeOptions {
         if (!lucid()) {
             List<String> given = new ArrayList<>();
             for (Object[] o : new Object[][] {{"--param", param}, {"--decorrelate", decorrelate}, {"--transforms", transforms},
-                {"--optimizer", optimizer}, {"--input-range", input.inputRange}, {"--mean", input.mean}, {"--std", input.std}, {"--preprocess", input.preprocess}}) {
+                {"--optimizer", optimizer}, {"--resample", resample}, {"--input-range", input.inputRange}, {"--mean", input.mean}, {"--std", input.std}, {"--preprocess", input.preprocess}}) {
                 if (o[1] != null) {
                     given.add((String) o[0]);
                 }
@@ -174,8 +179,13 @@ final class RecipeOptions {
             case "normalized-sgd" -> false;
             default -> throw FiltervisException.usage("--optimizer " + optimizer + " is not adam or normalized-sgd");
         };
-        LucidRecipe lucid = new LucidRecipe(fft, decorrelate == null || decorrelate, Transforms.parse(transforms == null ? "standard" : transforms),
-                adam, range(declared), size != null ? Limits.size(size) : LucidRecipe.SIZE);
+        boolean sequential = switch (resample == null ? "composite" : resample) {
+            case "composite" -> false;
+            case "sequential" -> true;
+            default -> throw FiltervisException.usage("--resample " + resample + " is not composite or sequential");
+        };
+        LucidRecipe lucid = new LucidRecipe(fft, decorrelate == null || decorrelate,
+                Transforms.parse(transforms == null ? "standard" : transforms).sequential(sequential), adam, range(declared), size != null ? Limits.size(size) : LucidRecipe.SIZE);
         return Limits.recipe(withBorder(new Recipe(steps != null ? steps : LucidRecipe.STEPS, lr != null ? lr : LucidRecipe.LR, seed, redirectSteps, lucid)));
     }
 

@@ -21,8 +21,9 @@ public final class RunChoices {
     private RunChoices() {}
 
     /**
-     * The side of the images the network sees: Lucid's recipe shows it a transformed, resized
-     * image of the model's own size (its range checked against the model's channels); otherwise
+     * The side of the images the network sees: Lucid's recipe and MaCo show it a transformed,
+     * resized image of the model's own size (the range and MaCo's spectrum checked against the
+     * model's channels); otherwise
      * the size asked for, the model's fixed size, or {@code fallback}.
      */
     public static int networkSize(Recipe recipe, Integer size, InputSpec input, int fallback) {
@@ -32,6 +33,8 @@ public final class RunChoices {
         }
         if (recipe.maco() != null) {
             recipe.maco().range().forChannels(input.channels());
+            // Read now, so a bad spectrum file is refused before any output exists.
+            recipe.maco().magnitude(input.channels());
             return input.height() > 0 ? input.height() : org.filtervis.core.lucid.LucidRecipe.NETWORK_SIZE;
         }
         if (size != null) {

@@ -40,6 +40,10 @@ public final class RunEngine {
      * so set-up is not timed as the first step. Checks that a batch fits in memory first.
      */
     public static void prepare(GradientProvider gradients, Recipe recipe, int batch, int filters) {
+        if (recipe.maco() != null) {
+            // MaCo batches one filter's crops.
+            filters = recipe.maco().crops();
+        }
         int full = Math.max(1, Math.min(Math.min(batch, gradients.maxBatch()), filters));
         Limits.images(full, gradients.input().elements());
         for (int images : new int[] {full, filters % full}) {

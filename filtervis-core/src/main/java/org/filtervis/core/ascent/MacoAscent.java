@@ -1,16 +1,13 @@
 package org.filtervis.core.ascent;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.function.IntConsumer;
 import org.filtervis.api.FilterResult;
-import org.filtervis.api.FiltervisException;
 import org.filtervis.api.GradientProvider;
 import org.filtervis.api.InputSpec;
 import org.filtervis.core.lucid.Maco;
 import org.filtervis.core.lucid.MacoPipeline;
 import org.filtervis.core.lucid.MacoRecipe;
-import org.filtervis.core.lucid.MagnitudeSpectrum;
 import org.filtervis.core.lucid.Nadam;
 
 /**
@@ -23,22 +20,10 @@ import org.filtervis.core.lucid.Nadam;
 final class MacoAscent {
     private MacoAscent() {}
 
-    /** The magnitude for the model's channels: the user's spectrum file, or the shipped one (RGB only). */
-    static float[] magnitude(MacoRecipe maco, int channels) {
-        if (maco.spectrum() != null) {
-            return MagnitudeSpectrum.load(Path.of(maco.spectrum()), channels, maco.size());
-        }
-        if (channels != 3) {
-            throw FiltervisException.usage("the shipped magnitude spectrum is of RGB photos and the model takes " + channels
-                    + " channels; make one from photos like the model's (filtervis spectrum) and give it with --spectrum");
-        }
-        return MagnitudeSpectrum.shipped(maco.size());
-    }
-
     static FilterResult run(Recipe recipe, GradientProvider gradients, String layer, int filter, int batch, IntConsumer stepped, long[] pipelineNanos) {
         MacoRecipe maco = recipe.maco();
         InputSpec spec = gradients.input();
-        MacoPipeline pipe = new MacoPipeline(maco, spec, magnitude(maco, spec.channels()), recipe.steps(), recipe.seed());
+        MacoPipeline pipe = new MacoPipeline(maco, spec, maco.magnitude(spec.channels()), recipe.steps(), recipe.seed());
         int per = spec.elements();
         int np = pipe.parameters();
         int atOnce = Math.max(1, Math.min(maco.crops(), Math.min(batch, gradients.maxBatch())));

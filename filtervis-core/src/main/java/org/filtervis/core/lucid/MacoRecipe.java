@@ -27,6 +27,18 @@ public record MacoRecipe(int crops, int size, float noise, InputRange range, Str
         return new MacoRecipe(CROPS, SIZE, NOISE, range, null);
     }
 
+    /** The magnitude for a model of {@code channels}: the spectrum file, or the shipped one (RGB only), at the buffer's spectrum shape. */
+    public float[] magnitude(int channels) {
+        if (spectrum != null) {
+            return MagnitudeSpectrum.load(java.nio.file.Path.of(spectrum), channels, size);
+        }
+        if (channels != 3) {
+            throw org.filtervis.api.FiltervisException.usage("the shipped magnitude spectrum is of RGB photos and the model takes " + channels
+                    + " channels; make one from photos like the model's (filtervis spectrum) and give it with --spectrum");
+        }
+        return MagnitudeSpectrum.shipped(size);
+    }
+
     /** As the run record says it. */
     public String describe() {
         return size + " px buffer, " + crops + " crops per step, noise " + noise + ", spectrum " + (spectrum == null ? "shipped (photos)" : spectrum)

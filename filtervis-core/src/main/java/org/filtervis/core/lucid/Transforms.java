@@ -17,7 +17,8 @@ import org.filtervis.api.FiltervisException;
  * zeros), a rotation by a whole number of degrees from -10..10 (0 five more times), jitter 4. Then
  * the image is resized to the network's input size. Fresh draws every step, from the run's seed,
  * the filter and the step, so batching changes nothing. The steps are composed into one bilinear
- * resampling ({@link #draw}).
+ * resampling ({@link #draw}), or, as Lucent does, resampled one after the other
+ * ({@link #sequential}).
  */
 public final class Transforms implements java.io.Serializable {
     /** One kind of transformation and its parameter or choices. */
@@ -33,10 +34,24 @@ public final class Transforms implements java.io.Serializable {
 
     private final List<Step> steps;
     private final String name;
+    private final boolean sequential;
 
     private Transforms(List<Step> steps, String name) {
+        this(steps, name, false);
+    }
+
+    private Transforms(List<Step> steps, String name, boolean sequential) {
         this.steps = List.copyOf(steps);
         this.name = name;
+        this.sequential = sequential;
+    }
+
+    /**
+     * The same transformations, each resampled in turn (Lucent's way: one bilinear interpolation
+     * per scale, rotation and resize) when {@code sequential}, else composed into one.
+     */
+    public Transforms sequential(boolean sequential) {
+        return new Transforms(steps, name, sequential);
     }
 
     public static final Transforms NONE = new Transforms(List.of(), "none");
@@ -123,7 +138,7 @@ public final class Transforms implements java.io.Serializable {
 
     /** As written in the run record. */
     public String describe() {
-        return name != null ? name + (steps.isEmpty() ? "" : " " + steps) : steps.toString();
+        return (name != null ? name + (steps.isEmpty() ? "" : " " + steps) : steps.toString()) + (sequential ? ", resampled in turn" : "");
     }
 
     /** One transformation's geometry: its input and output sizes, where an output point comes from, and the fill outside its input. */
@@ -193,6 +208,16 @@ public final class Transforms implements java.io.Serializable {
         }
         if (chain.isEmpty()) {
             return List.of();
+        }
+        if (sequential) {
+            List<Resample> out = new ArrayList<>();
+            for (Geometry g : chain) {
+                out.add(new Resample(g.inH(), g.inW(), g.outH(), g.outW(), g.fill(), (y, x, yx) -> {
+                    yx[0] = g.y(y, x);
+                    yx[1] = g.x(y, x);
+                }));
+            }
+            return out;
         }
         // maps[k]: network-input coordinates to the input of transformation k, composed once.
         int m = chain.size();

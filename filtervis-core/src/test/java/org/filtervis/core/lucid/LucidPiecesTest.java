@@ -160,9 +160,11 @@ class LucidPiecesTest {
 
     /** The whole pipeline: d <v, network input> / d parameters against central differences, for every combination. */
     @ParameterizedTest
-    @CsvSource({"true, true, standard, NCHW", "false, false, standard, NHWC", "true, false, none, NHWC", "false, true, 'pad(2),rotate(-5:5)', NCHW"})
-    void pipelineGradientMatchesFiniteDifferences(boolean fft, boolean decorrelate, String transforms, InputSpec.Layout layout) {
-        LucidRecipe recipe = new LucidRecipe(fft, decorrelate, Transforms.parse(transforms), true, InputRange.preset("keras-inception"), 12);
+    @CsvSource({"true, true, standard, NCHW, false", "false, false, standard, NHWC, false", "true, false, none, NHWC, false",
+        "false, true, 'pad(2),rotate(-5:5)', NCHW, false", "true, true, standard, NCHW, true", "false, false, standard, NHWC, true"})
+    void pipelineGradientMatchesFiniteDifferences(boolean fft, boolean decorrelate, String transforms, InputSpec.Layout layout, boolean sequential) {
+        LucidRecipe recipe = new LucidRecipe(fft, decorrelate, Transforms.parse(transforms).sequential(sequential), true,
+                InputRange.preset("keras-inception"), 12);
         InputSpec net = new InputSpec("x", layout, 3, 20, 20);
         ImagePipeline pipe = new ImagePipeline(recipe, net, 12, 9);
         float[] p = new float[pipe.parameters()];
@@ -193,6 +195,42 @@ class LucidPiecesTest {
         }
         assertTrue(norm > 0, "the input depends on the parameters");
         assertTrue(Math.sqrt(err / norm) < 1e-2, "relative error against finite differences " + Math.sqrt(err / norm));
+    }
+
+    /**
+     * Resampling in turn (Lucent's way) draws the same transformations as the composite: shifts
+     * alone (whole pixels, no resize: 40 + 2 * 4 = 48) give the same input either way, and a scale
+     * and rotation give a different one (interpolated several times), whose high frequencies are weaker.
+     */
+    @Test
+    void sequentialResamplingDrawsTheSameTransformations() {
+        for (String t : new String[] {"pad(4),jitter(3),jitter(2)", "standard"}) {
+            int side = t.startsWith("pad") ? 48 : 40;
+            InputSpec net = new InputSpec("x", InputSpec.Layout.NCHW, 3, side, side);
+            float[][] xs = new float[2][net.elements()];
+            for (int k = 0; k < 2; k++) {
+                LucidRecipe recipe = new LucidRecipe(false, false, Transforms.parse(t).sequential(k == 1), true, InputRange.UNIT, 40);
+                ImagePipeline pipe = new ImagePipeline(recipe, net, 40, 4);
+                float[] p = random(pipe.parameters(), 11);
+                pipe.forward(p, 0, 1, 3, xs[k], 0);
+            }
+            if (t.startsWith("pad")) {
+                assertArrayEquals(xs[0], xs[1], 1e-6f, t + ": whole-pixel shifts are the same either way");
+            } else {
+                assertTrue(roughness(xs[1], side) < roughness(xs[0], side), t + ": interpolating in turn smooths more");
+            }
+        }
+    }
+
+    /** Sum of squared differences of horizontal neighbours, rows {@code w} wide. */
+    static double roughness(float[] x, int w) {
+        double s = 0;
+        for (int i = 1; i < x.length; i++) {
+            if (i % w != 0) {
+                s += (x[i] - x[i - 1]) * (x[i] - x[i - 1]);
+            }
+        }
+        return s;
     }
 
     @Test
