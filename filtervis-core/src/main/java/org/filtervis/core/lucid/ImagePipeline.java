@@ -164,7 +164,11 @@ public final class ImagePipeline {
 
     /** The final image, 8 bits, at the optimized size: the colours as they are (no stretching, no crop). */
     public RgbImage image(float[] p, int off) {
-        float[] rgb = colours(p, off);
+        return image(colours(p, off), channels, size);
+    }
+
+    /** CHW colours in [0, 1] of a square image as 8-bit RGB (one channel shown as grey), unstretched. */
+    static RgbImage image(float[] rgb, int channels, int size) {
         int pixels = size * size;
         byte[] out = new byte[pixels * 3];
         for (int i = 0; i < pixels; i++) {
@@ -176,13 +180,18 @@ public final class ImagePipeline {
         return new RgbImage(size, size, out);
     }
 
-    /** CHW colours at the network's size to the model's values and layout ({@code chw} is left as it was). */
     private void toNetwork(float[] chw, float[] x, int xOff) {
+        toNetwork(chw, net, recipe.range(), x, xOff);
+    }
+
+    /** CHW colours at the network's size to the model's values and layout ({@code chw} is left as it was). */
+    static void toNetwork(float[] chw, InputSpec net, InputRange range, float[] x, int xOff) {
+        int channels = net.channels();
         int pixels = net.height() * net.width();
         boolean nchw = net.layout() == InputSpec.Layout.NCHW;
         for (int c = 0; c < channels; c++) {
-            float a = (float) recipe.range().scale(c);
-            float b = (float) recipe.range().offset(c);
+            float a = (float) range.scale(c);
+            float b = (float) range.offset(c);
             for (int o = 0; o < pixels; o++) {
                 x[xOff + (nchw ? c * pixels + o : o * channels + c)] = a * chw[c * pixels + o] + b;
             }
@@ -190,7 +199,7 @@ public final class ImagePipeline {
     }
 
     /** A standard normal deviate (Box-Muller), from our own seeded stream so every JVM draws the same. */
-    private static double nextGaussian(SplittableRandom r) {
+    static double nextGaussian(SplittableRandom r) {
         double u = 1 - r.nextDouble();
         double v = r.nextDouble();
         return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);

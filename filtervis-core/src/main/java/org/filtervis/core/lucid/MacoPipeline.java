@@ -145,16 +145,7 @@ public final class MacoPipeline {
 
     /** The buffer's colours, 8 bits. */
     public RgbImage image(Maco.Trace t) {
-        int s = recipe.size();
-        int pixels = s * s;
-        byte[] out = new byte[pixels * 3];
-        for (int i = 0; i < pixels; i++) {
-            for (int c = 0; c < 3; c++) {
-                float v = t.rgb[Math.min(c, channels - 1) * pixels + i];
-                out[i * 3 + c] = (byte) Math.round(Math.min(1, Math.max(0, v)) * 255);
-            }
-        }
-        return new RgbImage(s, s, out);
+        return ImagePipeline.image(t.rgb, channels, recipe.size());
     }
 
     /**
@@ -189,21 +180,10 @@ public final class MacoPipeline {
     }
 
     private void toNetwork(float[] chw, float[] x, int xOff) {
-        int pixels = net.height() * net.width();
-        boolean nchw = net.layout() == InputSpec.Layout.NCHW;
-        for (int c = 0; c < channels; c++) {
-            float a = (float) recipe.range().scale(c);
-            float b = (float) recipe.range().offset(c);
-            for (int o = 0; o < pixels; o++) {
-                x[xOff + (nchw ? c * pixels + o : o * channels + c)] = a * chw[c * pixels + o] + b;
-            }
-        }
+        ImagePipeline.toNetwork(chw, net, recipe.range(), x, xOff);
     }
 
-    /** A standard normal deviate (Box-Muller), from our own seeded stream so every JVM draws the same. */
     private static double nextGaussian(SplittableRandom r) {
-        double u = 1 - r.nextDouble();
-        double v = r.nextDouble();
-        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+        return ImagePipeline.nextGaussian(r);
     }
 }
