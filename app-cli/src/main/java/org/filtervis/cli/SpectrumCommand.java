@@ -2,7 +2,7 @@ package org.filtervis.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.filtervis.core.explain.SpectrumJob;
+import org.filtervis.core.photos.SpectrumJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;

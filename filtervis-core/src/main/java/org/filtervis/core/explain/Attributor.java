@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.filtervis.core.photos.Photos;
 import org.filtervis.api.Differentiator;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.InputSpec;

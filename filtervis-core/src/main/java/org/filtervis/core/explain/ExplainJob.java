@@ -18,6 +18,7 @@ import org.filtervis.core.ascent.Recipe;
 import org.filtervis.core.RunChoices;
 import org.filtervis.core.Session;
 import org.filtervis.core.lucid.InputRange;
+import org.filtervis.core.photos.Photos;
 
 /**
  * One explain run, as settings checked when made: the photos, the methods, which classes, the
@@ -95,28 +96,9 @@ public record ExplainJob(Path image, String layer, List<String> classes, int top
         }
     }
 
-    /** The photo, or the PNG and JPEG files of a folder (not its sub-folders), by name. */
+    /** The photo, or the PNG and JPEG files of a folder (not its sub-folders), by name; at most {@link #MAX_IMAGES}. */
     public static List<Path> photos(Path given) {
-        if (Files.isDirectory(given)) {
-            List<Path> found;
-            try (Stream<Path> s = Files.list(given)) {
-                found = s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g)"))
-                        .sorted().limit(MAX_IMAGES + 1).toList();
-            } catch (IOException e) {
-                throw FiltervisException.usage("cannot list " + given + " (" + IoMessages.describe(e) + ")");
-            }
-            if (found.isEmpty()) {
-                throw FiltervisException.usage("folder " + given + " has no .png, .jpg or .jpeg files; give a photo or a folder of them");
-            }
-            if (found.size() > MAX_IMAGES) {
-                throw FiltervisException.usage("folder " + given + " has more than " + MAX_IMAGES + " photos; split it");
-            }
-            return found;
-        }
-        if (!Files.exists(given)) {
-            throw FiltervisException.usage("image " + given + " does not exist; give a PNG or JPEG file or a folder of them");
-        }
-        return List.of(given);
+        return Photos.files(given, MAX_IMAGES);
     }
 
     /** The classes as indices: numbers, or names from the labels. */

@@ -2,6 +2,7 @@ package org.filtervis.core.explain;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,57 +11,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.HashSet;
 import javax.imageio.ImageIO;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.InputSpec;
+import org.filtervis.core.photos.Photos;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The pieces of explain that need no network: photos, maps, colours, the path integral. */
+/** The pieces of explain that need no network: layouts, maps, colours, the path integral. */
 class ExplainPiecesTest {
     @TempDir
     Path dir;
-
-    @Test
-    void resizeKeepsConstantsAndAveragesWhenShrinking() {
-        float[] flat = new float[37 * 23];
-        java.util.Arrays.fill(flat, 0.25f);
-        for (float v : Photos.resizeAxis(flat, 37, 23, 11, true)) {
-            assertEquals(0.25f, v, 1e-6f);
-        }
-        // A 1-pixel checkerboard shrunk 4x is grey, not a sample of one colour (no aliasing).
-        float[] checker = new float[64 * 8];
-        for (int i = 0; i < checker.length; i++) {
-            checker[i] = (i % 64 + i / 64) % 2;
-        }
-        float[] shrunk = Photos.resizeAxis(checker, 64, 8, 16, true);
-        for (int y = 0; y < 8; y++) {
-            for (int x = 1; x < 15; x++) { // the edges' truncated filters may lean to one colour
-                assertEquals(0.5f, shrunk[y * 16 + x], 0.03f);
-            }
-        }
-    }
-
-    @Test
-    void photosAreCroppedSquareFromAnyColourModel() throws Exception {
-        BufferedImage grey = new BufferedImage(120, 60, BufferedImage.TYPE_BYTE_GRAY);
-        for (int x = 0; x < 120; x++) {
-            for (int y = 0; y < 60; y++) {
-                grey.getRaster().setSample(x, y, 0, x < 60 ? 0 : 255);
-            }
-        }
-        Path file = dir.resolve("grey.png");
-        ImageIO.write(grey, "png", file.toFile());
-        Photos.Photo p = Photos.read(file, 30);
-        assertEquals(3 * 30 * 30, p.rgb().length);
-        // The centre crop of a left-dark, right-bright image: dark left edge, bright right edge, all channels equal.
-        assertEquals(0f, p.rgb()[0], 1e-6f);
-        assertEquals(1f, p.rgb()[29], 1e-6f);
-        assertEquals(p.rgb()[15], p.rgb()[900 + 15], 0f);
-        Path text = Files.writeString(dir.resolve("text.jpg"), "not an image");
-        FiltervisException e = assertThrows(FiltervisException.class, () -> Photos.read(text, 30));
-        assertTrue(e.usage() && e.getMessage().contains("cannot decode image") && e.getMessage().contains("text.jpg"), e.getMessage());
-    }
 
     @Test
     void layoutsRoundTrip() {
@@ -176,5 +139,18 @@ class ExplainPiecesTest {
         assertEquals(8, Method.parse("all").size());
         FiltervisException e = assertThrows(FiltervisException.class, () -> Method.parse("gradcam,nope"));
         assertTrue(e.getMessage().startsWith("unknown method 'nope'; use gradcam, gradcam++"), e.getMessage());
+    }
+
+    @Test
+    void photoFoldersStayInsideTheOutputAndApart() {
+        Set<String> taken = new HashSet<>();
+        for (String name : new String[] {"...png", "..png", ".png", "index.html.png", "a b.png", "a_b.jpg", ".hidden.png",
+            "x".repeat(300) + ".png"}) {
+            String folder = ExplainRun.folderName(Path.of("/photos").resolve(name), taken);
+            assertFalse(folder.startsWith(".") || folder.isEmpty() || folder.contains("/"), name + " -> " + folder);
+            assertFalse(folder.equals("index.html"), name + " -> " + folder);
+            assertTrue(folder.length() <= 100, name + " -> " + folder);
+        }
+        assertEquals(8 + 1, taken.size(), "every folder apart (and index.html kept free): " + taken);
     }
 }

@@ -1,4 +1,4 @@
-package org.filtervis.core.explain;
+package org.filtervis.core.photos;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.stream.Stream;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -243,7 +245,7 @@ public final class Photos {
     }
 
     /** CHW to the model's layout (a copy when that is NHWC). */
-    static float[] toLayout(float[] chw, int size, InputSpec input) {
+    public static float[] toLayout(float[] chw, int size, InputSpec input) {
         if (input.layout() == InputSpec.Layout.NCHW) {
             return chw;
         }
@@ -258,7 +260,7 @@ public final class Photos {
     }
 
     /** The model's layout back to CHW. */
-    static float[] toChw(float[] x, int size, InputSpec input) {
+    public static float[] toChw(float[] x, int size, InputSpec input) {
         if (input.layout() == InputSpec.Layout.NCHW) {
             return x.clone();
         }
@@ -270,5 +272,29 @@ public final class Photos {
             }
         }
         return out;
+    }
+
+    /** The photo, or the PNG and JPEG files of a folder (not its sub-folders), by name; at most {@code max}. */
+    public static List<Path> files(Path given, int max) {
+        if (Files.isDirectory(given)) {
+            List<Path> found;
+            try (Stream<Path> s = Files.list(given)) {
+                found = s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g)"))
+                        .sorted().limit(max + 1).toList();
+            } catch (IOException e) {
+                throw FiltervisException.usage("cannot list " + given + " (" + IoMessages.describe(e) + ")");
+            }
+            if (found.isEmpty()) {
+                throw FiltervisException.usage("folder " + given + " has no .png, .jpg or .jpeg files; give a photo or a folder of them");
+            }
+            if (found.size() > max) {
+                throw FiltervisException.usage("folder " + given + " has more than " + max + " photos; split it");
+            }
+            return found;
+        }
+        if (!Files.exists(given)) {
+            throw FiltervisException.usage("image " + given + " does not exist; give a PNG or JPEG file or a folder of them");
+        }
+        return List.of(given);
     }
 }

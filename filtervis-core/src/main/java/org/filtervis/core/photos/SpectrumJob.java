@@ -1,4 +1,4 @@
-package org.filtervis.core.explain;
+package org.filtervis.core.photos;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -20,6 +20,9 @@ import org.filtervis.core.lucid.MagnitudeSpectrum;
  * @param out    the .npy file written
  */
 public record SpectrumJob(Path images, int size, Path out) {
+    /** The most photos of one folder (read one at a time; only their names are held). */
+    static final int MAX_PHOTOS = 1_000_000;
+
     public SpectrumJob {
         Limits.size(size);
         if (size < 2) {
@@ -29,7 +32,7 @@ public record SpectrumJob(Path images, int size, Path out) {
 
     /** Writes the spectrum; returns the number of photos in it. Notes (a photo left out) go to {@code notes}. */
     public int run(Consumer<String> notes) {
-        List<Path> files = ExplainJob.photos(images);
+        List<Path> files = Photos.files(images, MAX_PHOTOS);
         MagnitudeSpectrum.Accumulator sum = new MagnitudeSpectrum.Accumulator(size);
         for (Path f : files) {
             try {

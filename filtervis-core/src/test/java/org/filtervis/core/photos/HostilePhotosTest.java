@@ -1,4 +1,4 @@
-package org.filtervis.core.explain;
+package org.filtervis.core.photos;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,8 +11,6 @@ import java.awt.image.WritableRaster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.SplittableRandom;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -186,18 +184,5 @@ class HostilePhotosTest {
             assertArrayEquals(want, Photos.crop(b, whs[2]), java.util.Arrays.toString(whs));
             assertTrue(mean(want) > 0.1, "not a blank image");
         }
-    }
-
-    @Test
-    void photoFoldersStayInsideTheOutputAndApart() {
-        Set<String> taken = new HashSet<>();
-        for (String name : new String[] {"...png", "..png", ".png", "index.html.png", "a b.png", "a_b.jpg", ".hidden.png",
-            "x".repeat(300) + ".png"}) {
-            String folder = ExplainRun.folderName(Path.of("/photos").resolve(name), taken);
-            assertFalse(folder.startsWith(".") || folder.isEmpty() || folder.contains("/"), name + " -> " + folder);
-            assertFalse(folder.equals("index.html"), name + " -> " + folder);
-            assertTrue(folder.length() <= 100, name + " -> " + folder);
-        }
-        assertEquals(8 + 1, taken.size(), "every folder apart (and index.html kept free): " + taken);
     }
 }
