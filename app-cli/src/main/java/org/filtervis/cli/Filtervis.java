@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "filtervis", mixinStandardHelpOptions = true, versionProvider = Filtervis.Version.class,
         description = "Shows what the filters of a trained CNN respond to, by gradient ascent on the input image.",
         subcommands = {BackendsCommand.class, LayersCommand.class, VisualizeCommand.class, GradientCommand.class, ExportGradientCommand.class,
-            SpectrumCommand.class, CompareCommand.class, ConvertCommand.class, ExplainCommand.class, AtlasCommand.class, CommandLine.HelpCommand.class})
+            SpectrumCommand.class, ExamplesCommand.class, CompareCommand.class, ConvertCommand.class, ExplainCommand.class, AtlasCommand.class, CommandLine.HelpCommand.class})
 public final class Filtervis implements Callable<Integer> {
     static final int FAILED = 1;
     static final int USAGE = 2;

@@ -1,0 +1,76 @@
+package org.filtervis.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.filtervis.core.Session;
+import org.filtervis.core.ascent.Recipe;
+import org.filtervis.core.lucid.InputRange;
+import org.filtervis.core.photos.ExamplesJob;
+import org.filtervis.models.ModelFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "examples", description = "Finds the photos of a collection that most (and least) excite each channel of some layers,"
+        + " in one streaming pass (dataset examples, as Microscope shows them). Writes examples.json.")
+final class ExamplesCommand extends ModelCommand implements Callable<Integer> {
+    @Option(names = "--layers", required = true, split = ",", paramLabel = "L1,L2|blocks", description = "Layers to scan, or blocks for the"
+            + " model's block outputs (filtervis layers marks them).")
+    List<String> layers;
+
+    @Option(names = "--images", required = true, paramLabel = "PATH", description = "A folder of PNG and JPEG photos, searched recursively"
+            + " (other files are listed as skipped).")
+    Path images;
+
+    @Option(names = "--top", defaultValue = "9", paramLabel = "K", description = "Photos kept per channel with the largest values (default:"
+            + " ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--bottom", defaultValue = "0", paramLabel = "K", description = "Photos kept per channel with the smallest values"
+            + " (default: none).")
+    int bottomK;
+
+    @Option(names = "--reduce", defaultValue = "max", paramLabel = "max|mean", description = "A channel's value on a photo: the largest of"
+            + " its activation map (NetDissect's and MILAN's, the default) or its mean (the channel objective's).")
+    String reduce;
+
+    @Option(names = "--batch", defaultValue = "16", description = Help.BATCH)
+    int batch;
+
+    @Mixin
+    InputRangeOptions input;
+
+    @Override
+    public Integer call() {
+        Path out = output.folder("filtervis-examples");
+        Path modelFile = ModelFiles.resolve(options.model);
+        InputRange range = input.range(input.given() ? Optional.empty() : ModelFiles.inputRange(modelFile)).orElse(null);
+        boolean unit = range == null;
+        if (unit) {
+            range = InputRange.UNIT;
+        }
+        ExamplesJob job = new ExamplesJob(images, layers, topK, bottomK, reduce, range, options.size, batch, out,
+                ModelFiles.describe(options.model == null ? modelFile : options.model));
+        long t0 = System.nanoTime();
+        try (Session s = top.session(options.backend, modelFile, options.backendOptions(), Recipe.keras(), batch)) {
+            ExamplesJob.Result r = job.run(s, note -> {
+                if (!output.quiet) {
+                    top.err.println("filtervis: " + note);
+                }
+            });
+            if (unit && !output.quiet) {
+                // Said once the scan is done, so an error stays the only line.
+                top.err.println("filtervis: note: the model records no input range; photos went in as 0:1 (give --preprocess or --input-range)");
+            }
+            if (!output.quiet) {
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                top.err.printf(Locale.ROOT, "wrote %s (%d photos, %d skipped, %d layers, %.1f s, %.1f photos/s)%n", out.resolve("examples.json"),
+                        r.images(), r.skipped().size(), r.layers().size(), seconds, r.images() / seconds);
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,144 @@
+package org.filtervis.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+import javax.imageio.ImageIO;
+import org.filtervis.graph.keras.JsLiteral;
+import org.filtervis.models.ModelFiles;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code filtervis examples} on the demo network: the scan repeats to the byte whatever the batch, and hostile collections are handled. */
+class ExamplesCliTest {
+    @TempDir
+    Path dir;
+    Path photos;
+
+    @BeforeEach
+    void collection() throws IOException {
+        photos = Files.createDirectories(dir.resolve("photos"));
+        for (int k = 0; k < 11; k++) {
+            BufferedImage im = new BufferedImage(48 + 4 * k, 40, BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < im.getHeight(); y++) {
+                for (int x = 0; x < im.getWidth(); x++) {
+                    double stripes = Math.sin((x * Math.cos(k) + y * Math.sin(k)) * 0.3 * (1 + k % 4));
+                    int v = (int) Math.round(127 + 120 * stripes);
+                    im.setRGB(x, y, v << 16 | ((v * k) & 0xff) << 8 | (255 - v));
+                }
+            }
+            Path sub = Files.createDirectories(photos.resolve(k % 2 == 0 ? "even" : "odd/deeper"));
+            ImageIO.write(im, "png", sub.resolve("s" + k + ".png").toFile());
+        }
+    }
+
+    private Cli examples(Path out, String... extra) {
+        List<String> a = new java.util.ArrayList<>(List.of("examples", "--model", ModelFiles.demoNetwork().toString(), "--layers",
+                "gabor_relu,conv3_relu", "--images", photos.toString(), "--size", "40", "--quiet", "--out", out.toString()));
+        a.addAll(List.of(extra));
+        return Cli.run(a.toArray(String[]::new));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theSameBytesWhateverTheBatchAndNoLocalPaths() throws IOException {
+        Cli one = examples(dir.resolve("b1"), "--batch", "1", "--top", "4", "--bottom", "2");
+        Cli five = examples(dir.resolve("b5"), "--batch", "5", "--top", "4", "--bottom", "2");
+        assertEquals(0, one.code(), one.err());
+        assertEquals(0, five.code(), five.err());
+        byte[] a = Files.readAllBytes(dir.resolve("b1/examples.json"));
+        assertArrayEquals(a, Files.readAllBytes(dir.resolve("b5/examples.json")), "one photo per pass or five: the same examples.json");
+        String text = new String(a, java.nio.charset.StandardCharsets.UTF_8);
+        assertFalse(text.contains(dir.toString()), "paths are relative to the collection");
+        Map<String, Object> json = (Map<String, Object>) JsLiteral.parse(text);
+        assertEquals(11, ((Number) json.get("images")).intValue());
+        Map<String, Object> layer = (Map<String, Object>) ((Map<String, Object>) json.get("layers")).get("conv3_relu");
+        assertEquals(List.of(32.0, 10.0, 10.0), ((List<Object>) layer.get("shape")).stream().map(n -> ((Number) n).doubleValue()).toList());
+        List<Object> channels = (List<Object>) layer.get("channels");
+        assertEquals(32, channels.size());
+        for (Object o : channels) {
+            List<Map<String, Object>> top = (List<Map<String, Object>>) ((Map<String, Object>) o).get("top");
+            List<Map<String, Object>> bottom = (List<Map<String, Object>>) ((Map<String, Object>) o).get("bottom");
+            assertEquals(4, top.size());
+            assertEquals(2, bottom.size());
+            for (int i = 1; i < top.size(); i++) {
+                assertTrue(((Number) top.get(i - 1).get("value")).doubleValue() >= ((Number) top.get(i).get("value")).doubleValue(), "best first");
+            }
+            assertTrue(((Number) bottom.get(0).get("value")).doubleValue() <= ((Number) top.get(3).get("value")).doubleValue());
+        }
+    }
+
+    /** A PNG whose header declares 100,000 x 100,000 pixels (a decompression bomb): refused from the header. */
+    private static byte[] bombPng() {
+        ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(100_000).putInt(100_000).put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
+        ByteBuffer chunk = ByteBuffer.allocate(12 + 13).putInt(13).put("IHDR".getBytes()).put(ihdr.array());
+        CRC32 crc = new CRC32();
+        crc.update(chunk.array(), 4, 17);
+        chunk.putInt((int) crc.getValue());
+        ByteBuffer png = ByteBuffer.allocate(8 + 25 + 12);
+        png.put(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}).put(chunk.array()).putInt(0).put("IEND".getBytes()).putInt(0xAE426082);
+        return png.array();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void hostilePhotosAreSkippedByNameAndTheScanGoesOn() throws IOException {
+        Files.write(photos.resolve("bomb.png"), bombPng());
+        Files.write(photos.resolve("truncated.png"), java.util.Arrays.copyOf(Files.readAllBytes(photos.resolve("even/s0.png")), 120));
+        Files.writeString(photos.resolve("readme.md"), "notes");
+        Files.createSymbolicLink(photos.resolve("link.png"), photos.resolve("even/s0.png"));
+        Files.createSymbolicLink(photos.resolve("loop"), photos);
+        Cli r = examples(dir.resolve("h"));
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> json = (Map<String, Object>) JsLiteral.parse(Files.readString(dir.resolve("h/examples.json")));
+        assertEquals(11, ((Number) json.get("images")).intValue());
+        Map<String, String> why = new java.util.TreeMap<>();
+        for (Object o : (List<Object>) json.get("skipped")) {
+            why.put((String) ((Map<String, Object>) o).get("image"), (String) ((Map<String, Object>) o).get("reason"));
+        }
+        assertEquals(List.of("bomb.png", "link.png", "loop", "readme.md", "truncated.png"), List.copyOf(why.keySet()));
+        assertTrue(why.get("bomb.png").contains("100000") || why.get("bomb.png").contains("megapixels"), why.get("bomb.png"));
+        assertTrue(why.get("link.png").contains("symbolic link") && why.get("loop").contains("symbolic link"), why.toString());
+        assertTrue(why.get("readme.md").contains("not a PNG or JPEG"), why.get("readme.md"));
+    }
+
+    @Test
+    void badCommandsAreOneLineAndWriteNothing() throws IOException {
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        Path out = dir.resolve("bad");
+        String[][] cases = {
+            {"--top", "0", "top examples 0 is not 1 to 1000"},
+            {"--bottom", "-1", "bottom examples -1 is not 0 to 1000"},
+            {"--reduce", "median", "is not max or mean"},
+            {"--layers", "logits", "without height and width"},
+            {"--layers", "nope", "unknown"},
+        };
+        for (String[] c : cases) {
+            Cli r = examples(out, c[0], c[1]);
+            assertEquals(2, r.code(), String.join(" ", c) + ": " + r.err());
+            assertTrue(r.oneLineError() && r.err().contains(c[2]), String.join(" ", c) + ": " + r.err());
+            assertFalse(Files.exists(out), "nothing written for " + c[0]);
+        }
+        Cli none = Cli.run("examples", "--model", ModelFiles.demoNetwork().toString(), "--layers", "gabor_relu", "--images", empty.toString(),
+                "--out", out.toString());
+        assertTrue(none.code() == 2 && none.oneLineError() && none.err().contains("no photo under"), none.err());
+        assertFalse(Files.exists(out));
+        Cli missing = Cli.run("examples", "--model", ModelFiles.demoNetwork().toString(), "--layers", "gabor_relu", "--images",
+                dir.resolve("nowhere").toString(), "--out", out.toString());
+        assertTrue(missing.code() == 2 && missing.err().contains("does not exist"), missing.err());
+        Cli help = Cli.run("examples", "--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().contains("--reduce"), help.out());
+    }
+}

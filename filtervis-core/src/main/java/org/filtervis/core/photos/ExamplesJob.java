@@ -1,0 +1,288 @@
+package org.filtervis.core.photos;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.filtervis.api.Differentiator;
+import org.filtervis.api.FiltervisException;
+import org.filtervis.api.LayerInfo;
+import org.filtervis.api.Model;
+import org.filtervis.core.Limits;
+import org.filtervis.core.RunChoices;
+import org.filtervis.core.Session;
+import org.filtervis.core.ascent.Recipe;
+import org.filtervis.core.io.AtomicFiles;
+import org.filtervis.core.io.IoMessages;
+import org.filtervis.core.io.Json;
+import org.filtervis.core.lucid.InputRange;
+
+/**
+ * Dataset examples: the photos of a collection that most (and least) excite each channel of some
+ * layers, found in one streaming pass (NetDissect's and MILAN's top-k exemplars). Photos are
+ * prepared as {@code explain} prepares them and go through the backend in batches; for each
+ * layer, channel and photo the activation map is reduced to one value (its spatial maximum, or
+ * its mean) with the position of its maximum, and each channel keeps its K best in a bounded heap
+ * ({@link TopK}), so memory is O(layers x channels x K) whatever the number of photos. Writes
+ * {@code OUT/examples.json} at the end, whole.
+ *
+ * @param images the collection: a folder (walked recursively, {@link PhotoWalk}) or one photo
+ * @param layers layer names, or the single word {@code blocks} for the model's block outputs
+ * @param top    K largest per channel
+ * @param bottom K smallest per channel (0 for none)
+ * @param reduce {@code max} or {@code mean}
+ * @param range  the model's pixel range
+ * @param size   the network size asked for, or null for the model's own (else 224)
+ * @param batch  photos per backend call
+ * @param out    the output folder
+ * @param model  how examples.json names the model
+ */
+public record ExamplesJob(Path images, List<String> layers, int top, int bottom, String reduce, InputRange range, Integer size, int batch,
+        Path out, String model) {
+    /** The most examples kept per channel and end. */
+    public static final int MAX_K = 1000;
+    /** The network size when the model does not fix one. */
+    public static final int DEFAULT_SIZE = 224;
+
+    public ExamplesJob {
+        if (out == null || out.toString().isEmpty()) {
+            throw FiltervisException.usage("the output folder is empty; name one");
+        }
+        if (layers.isEmpty()) {
+            throw FiltervisException.usage("no layers given; name layers, or blocks for the model's block outputs");
+        }
+        if (top < 1 || top > MAX_K) {
+            throw FiltervisException.usage("top examples " + top + " is not 1 to " + MAX_K);
+        }
+        if (bottom < 0 || bottom > MAX_K) {
+            throw FiltervisException.usage("bottom examples " + bottom + " is not 0 to " + MAX_K);
+        }
+        if (!reduce.equals("max") && !reduce.equals("mean")) {
+            throw FiltervisException.usage("reduction " + reduce + " is not max or mean");
+        }
+        Limits.batch(batch);
+        layers = List.copyOf(layers);
+    }
+
+    /** What the scan found: the photos read, those skipped, and each layer's channels' examples. */
+    public record Result(int images, List<Map<String, Object>> skipped, Map<String, Scanned> layers) {}
+
+    /** One layer's examples: its per-image shape [C, H, W] and each channel's top and bottom. */
+    public record Scanned(long[] shape, TopK[] top, TopK[] bottom) {}
+
+    /** Scans the collection and writes examples.json; notes (a photo skipped) go to {@code notes}. */
+    public Result run(Session session, Consumer<String> notes) {
+        Model model = session.model();
+        if (model.input().channels() != 3) {
+            throw FiltervisException.usage("the model takes " + model.input().channels() + " channels; the scan reads RGB photos (3 channels)");
+        }
+        int px = RunChoices.networkSize(Recipe.keras(), size, model.input(), DEFAULT_SIZE);
+        List<String> chosen = chooseLayers(session.layers(px, px));
+        try (Differentiator d = model.differentiator(chosen, px, px).orElseThrow(() -> FiltervisException.usage(
+                "this backend cannot compute the activations of these layers; pick another --backend"))) {
+            Map<String, Scanned> scanned = new LinkedHashMap<>();
+            for (String l : chosen) {
+                long[] s = d.shape(l);
+                if (s.length != 3) {
+                    throw FiltervisException.usage("layer '" + l + "' has shape " + Arrays.toString(s) + " per image, without height and width;"
+                            + " pick a layer with spatial axes (filtervis layers)");
+                }
+                int c = (int) s[0];
+                TopK[] t = new TopK[c];
+                TopK[] b = new TopK[c];
+                for (int i = 0; i < c; i++) {
+                    t[i] = new TopK(top, true);
+                    b[i] = new TopK(bottom, false);
+                }
+                scanned.put(l, new Scanned(s, t, b));
+            }
+            int atOnce = Math.max(1, Math.min(batch, d.maxBatch()));
+            Limits.images(atOnce, d.input().elements());
+            Scan scan = new Scan(d, scanned, atOnce, px, notes);
+            PhotoWalk.walk(images, scan);
+            scan.flush();
+            if (scan.read == 0) {
+                throw FiltervisException.usage("no photo under " + images + " could be read" + (scan.skipped.isEmpty() ? "" : " (" + scan.skipped.size()
+                        + " skipped, first: " + scan.skipped.get(0).get("image") + ": " + scan.skipped.get(0).get("reason") + ")")
+                        + "; give a folder of PNG or JPEG photos");
+            }
+            Result result = new Result(scan.read, scan.skipped, scanned);
+            write(result);
+            return result;
+        }
+    }
+
+    /** The layers asked for, or the block outputs with height and width for {@code blocks}. */
+    private List<String> chooseLayers(List<LayerInfo> all) {
+        if (layers.size() == 1 && layers.get(0).equals("blocks")) {
+            List<String> blocks = all.stream().filter(l -> l.suggested() && l.shape().size() == 4).map(LayerInfo::name).toList();
+            if (blocks.isEmpty()) {
+                throw FiltervisException.usage("the model names no block outputs with height and width; name layers (filtervis layers lists them)");
+            }
+            return blocks;
+        }
+        return layers;
+    }
+
+    /** The streaming pass: photos prepared into a batch, each full batch through the backend and into the heaps. */
+    private final class Scan implements PhotoWalk.Visitor {
+        final Differentiator d;
+        final Map<String, Scanned> scanned;
+        final int atOnce;
+        final int px;
+        final Consumer<String> notes;
+        final float[] x;
+        final String[] names;
+        final List<Map<String, Object>> skipped = new ArrayList<>();
+        int filled;
+        int read;
+
+        Scan(Differentiator d, Map<String, Scanned> scanned, int atOnce, int px, Consumer<String> notes) {
+            this.d = d;
+            this.scanned = scanned;
+            this.atOnce = atOnce;
+            this.px = px;
+            this.notes = notes;
+            this.x = new float[atOnce * d.input().elements()];
+            this.names = new String[atOnce];
+        }
+
+        @Override
+        public void photo(Path file, String relative) {
+            float[] in;
+            try {
+                in = Photos.modelInput(Photos.read(file, px).rgb(), px, range, d.input().withSize(px, px));
+            } catch (FiltervisException e) {
+                // The reason names the photo by its path under the collection, as every entry does (no local paths in the output).
+                skipped(relative, e.getMessage().replace(file.toString(), relative));
+                return;
+            }
+            System.arraycopy(in, 0, x, filled * in.length, in.length);
+            names[filled++] = relative;
+            if (filled == atOnce) {
+                flush();
+            }
+        }
+
+        @Override
+        public void skipped(String relative, String reason) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("image", relative);
+            m.put("reason", reason);
+            skipped.add(m);
+            notes.accept("skipped " + relative + ": " + reason);
+        }
+
+        void flush() {
+            if (filled == 0) {
+                return;
+            }
+            int n = filled;
+            float[] batchX = n == atOnce ? x : Arrays.copyOf(x, n * d.input().elements());
+            Map<String, float[]> acts = d.activations(batchX, n);
+            boolean[] bad = new boolean[n];
+            for (var e : scanned.entrySet()) {
+                float[] a = acts.get(e.getKey());
+                int per = a.length / n;
+                for (int i = 0; i < n; i++) {
+                    for (int j = i * per; j < (i + 1) * per && !bad[i]; j++) {
+                        bad[i] = !Float.isFinite(a[j]);
+                    }
+                }
+            }
+            for (var e : scanned.entrySet()) {
+                offer(e.getValue(), acts.get(e.getKey()), n, bad);
+            }
+            for (int i = 0; i < n; i++) {
+                if (bad[i]) {
+                    skipped(names[i], "the network's activation is not finite (NaN or infinite) for this photo");
+                } else {
+                    read++;
+                }
+            }
+            filled = 0;
+        }
+
+        private void offer(Scanned s, float[] a, int n, boolean[] bad) {
+            int c = (int) s.shape()[0];
+            int h = (int) s.shape()[1];
+            int w = (int) s.shape()[2];
+            int map = h * w;
+            boolean mean = reduce.equals("mean");
+            for (int i = 0; i < n; i++) {
+                if (bad[i]) {
+                    continue;
+                }
+                byte[] key = names[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                for (int ch = 0; ch < c; ch++) {
+                    int base = (i * c + ch) * map;
+                    int arg = 0;
+                    float max = a[base];
+                    double sum = 0;
+                    for (int p = 0; p < map; p++) {
+                        float v = a[base + p];
+                        sum += v;
+                        if (v > max) {
+                            max = v;
+                            arg = p;
+                        }
+                    }
+                    float value = mean ? (float) (sum / map) : max;
+                    TopK.Example ex = new TopK.Example(names[i], key, value, arg / w, arg % w);
+                    s.top()[ch].offer(ex);
+                    s.bottom()[ch].offer(ex);
+                }
+            }
+        }
+    }
+
+    /** examples.json, exactly as documented (docs/examples.md). */
+    private void write(Result r) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("model", model);
+        root.put("images", r.images());
+        root.put("skipped", r.skipped());
+        Map<String, Object> ls = new LinkedHashMap<>();
+        for (var e : r.layers().entrySet()) {
+            Scanned s = e.getValue();
+            Map<String, Object> layer = new LinkedHashMap<>();
+            layer.put("shape", Arrays.stream(s.shape()).boxed().toList());
+            layer.put("reduce", reduce);
+            List<Object> channels = new ArrayList<>();
+            for (int c = 0; c < s.top().length; c++) {
+                Map<String, Object> ch = new LinkedHashMap<>();
+                ch.put("channel", c);
+                ch.put("top", examples(s.top()[c]));
+                ch.put("bottom", examples(s.bottom()[c]));
+                channels.add(ch);
+            }
+            layer.put("channels", channels);
+            ls.put(e.getKey(), layer);
+        }
+        root.put("layers", ls);
+        RunChoices.prepareOutput(out);
+        byte[] json = Json.write(root).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            AtomicFiles.write(out.resolve("examples.json"), o -> o.write(json));
+        } catch (IOException e) {
+            throw FiltervisException.failure("cannot write " + out.resolve("examples.json") + " (" + IoMessages.describe(e) + "); choose a writable --out");
+        }
+    }
+
+    private static List<Object> examples(TopK k) {
+        List<Object> out = new ArrayList<>();
+        for (TopK.Example e : k.best()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("image", e.image());
+            m.put("value", e.value());
+            m.put("y", e.y());
+            m.put("x", e.x());
+            out.add(m);
+        }
+        return out;
+    }
+}
