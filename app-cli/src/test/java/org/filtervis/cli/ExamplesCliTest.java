@@ -79,6 +79,32 @@ class ExamplesCliTest {
         }
     }
 
+    /** Every example has its crop and its map, and the page shows them all in headless Chromium. */
+    @Test
+    void cropsMapsAndThePageLoad() throws Exception {
+        Path out = dir.resolve("p");
+        Cli r = examples(out, "--top", "3", "--bottom", "1");
+        assertEquals(0, r.code(), r.err());
+        // gabor_relu 12 channels, conv3_relu 32: (3 + 1) examples each, a crop and a map per example.
+        for (String layer : List.of("gabor_relu", "conv3_relu")) {
+            try (var files = Files.list(out.resolve(layer))) {
+                assertEquals((layer.equals("gabor_relu") ? 12 : 32) * 4 * 2, files.count(), layer);
+            }
+        }
+        BufferedImage crop = ImageIO.read(out.resolve("conv3_relu/c5-top0.png").toFile());
+        assertEquals(64, crop.getWidth());
+        String html = Files.readString(out.resolve("index.html"));
+        assertTrue(html.contains("receptive field"), "the demo network's fields are known (an ONNX graph)");
+        String chromium = System.getProperty("filtervis.chromium", "");
+        org.junit.jupiter.api.Assumptions.assumeTrue(!chromium.isEmpty(), "set -Dfiltervis.chromium=/usr/bin/chromium (as .ci/run does) to render the page");
+        List<String> flags = List.of("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--allow-file-access-from-files", "--virtual-time-budget=10000",
+                "--user-data-dir=" + dir.resolve("chromium-profile"));
+        String dom = CompareTest.chromium(chromium, flags, "--dump-dom", out.resolve("index.html").toUri().toString());
+        int images = (12 + 32) * 4 * 2;
+        assertTrue(dom.contains("data-loaded=\"" + images + "\"") && dom.contains("data-failed=\"0\""), dom.substring(0, Math.min(600, dom.length())));
+    }
+
     /** A PNG whose header declares 100,000 x 100,000 pixels (a decompression bomb): refused from the header. */
     private static byte[] bombPng() {
         ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(100_000).putInt(100_000).put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);

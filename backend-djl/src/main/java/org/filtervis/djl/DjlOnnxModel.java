@@ -57,6 +57,11 @@ final class DjlOnnxModel implements Model {
     }
 
     @Override
+    public java.util.Optional<org.filtervis.api.ReceptiveField> receptiveField(String layer) {
+        return org.filtervis.graph.ReceptiveFields.of(prepared.graph(), GraphPrep.resolveLayer(prepared.graph(), layer));
+    }
+
+    @Override
     public GradientProvider gradients(String layer, int height, int width) {
         return gradients(layer, height, width, KERAS_BORDER);
     }

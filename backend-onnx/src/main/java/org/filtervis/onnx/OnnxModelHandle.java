@@ -219,6 +219,14 @@ final class OnnxModelHandle implements Model {
     }
 
     @Override
+    public Optional<org.filtervis.api.ReceptiveField> receptiveField(String layer) {
+        if (storedLayer != null) {
+            return Optional.empty();
+        }
+        return org.filtervis.graph.ReceptiveFields.of(prepared.graph, GraphPrep.resolveLayer(prepared.graph, layer));
+    }
+
+    @Override
     public Optional<GradientExporter> gradientExporter() {
         if (storedLayer != null) {
             return Optional.empty();

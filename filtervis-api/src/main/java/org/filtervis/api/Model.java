@@ -56,6 +56,14 @@ public interface Model extends AutoCloseable {
     }
 
     /**
+     * Optional capability: the receptive field of a layer's positions, from the graph. Empty where
+     * the backend cannot see the graph (or the layer has no spatial axes).
+     */
+    default Optional<ReceptiveField> receptiveField(String layer) {
+        return Optional.empty();
+    }
+
+    /**
      * Optional capability: writes a self-contained model that computes the objectives and the
      * input gradient (what {@link #gradients} runs), for images of the given batch and size.
      */

@@ -1,5 +1,7 @@
 package org.filtervis.core.explain;
 
+import org.filtervis.core.photos.Heatmaps;
+
 /**
  * The class activation maps of one image from a layer's activation A and the class score's
  * gradient G there, both C x H x W (channel-major). Each ends in a ReLU: the map shows evidence
@@ -94,27 +96,8 @@ final class CamMaps {
         return out;
     }
 
-    /**
-     * Bilinear resize of an h x w map to oh x ow with half-pixel centres, as PyTorch's
-     * {@code interpolate(mode='bilinear', align_corners=False)} (and OpenCV's resize) do.
-     */
+    /** Half-pixel bilinear resize ({@link Heatmaps#upsample}). */
     static float[] upsample(float[] map, int h, int w, int oh, int ow) {
-        float[] out = new float[oh * ow];
-        for (int y = 0; y < oh; y++) {
-            double sy = Math.max(0, (y + 0.5) * h / oh - 0.5);
-            int y0 = Math.min((int) sy, h - 1);
-            int y1 = Math.min(y0 + 1, h - 1);
-            double fy = sy - y0;
-            for (int x = 0; x < ow; x++) {
-                double sx = Math.max(0, (x + 0.5) * w / ow - 0.5);
-                int x0 = Math.min((int) sx, w - 1);
-                int x1 = Math.min(x0 + 1, w - 1);
-                double fx = sx - x0;
-                double top = map[y0 * w + x0] * (1 - fx) + map[y0 * w + x1] * fx;
-                double bottom = map[y1 * w + x0] * (1 - fx) + map[y1 * w + x1] * fx;
-                out[y * ow + x] = (float) (top * (1 - fy) + bottom * fy);
-            }
-        }
-        return out;
+        return Heatmaps.upsample(map, h, w, oh, ow);
     }
 }

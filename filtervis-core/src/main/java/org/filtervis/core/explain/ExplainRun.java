@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.filtervis.core.photos.Heatmaps;
 import org.filtervis.core.photos.Photos;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.core.io.AtomicFiles;

@@ -27,8 +27,9 @@ import org.filtervis.core.lucid.InputRange;
  * prepared as {@code explain} prepares them and go through the backend in batches; for each
  * layer, channel and photo the activation map is reduced to one value (its spatial maximum, or
  * its mean) with the position of its maximum, and each channel keeps its K best in a bounded heap
- * ({@link TopK}), so memory is O(layers x channels x K) whatever the number of photos. Writes
- * {@code OUT/examples.json} at the end, whole.
+ * ({@link TopK}), so memory is O(layers x channels x K) whatever the number of photos. Then
+ * {@link ExamplesPages} reads the kept photos again for their crops and maps and the page, and
+ * {@code OUT/examples.json} is written, whole.
  *
  * @param images the collection: a folder (walked recursively, {@link PhotoWalk}) or one photo
  * @param layers layer names, or the single word {@code blocks} for the model's block outputs
@@ -111,6 +112,10 @@ public record ExamplesJob(Path images, List<String> layers, int top, int bottom,
                         + "; give a folder of PNG or JPEG photos");
             }
             Result result = new Result(scan.read, scan.skipped, scanned);
+            RunChoices.prepareOutput(out);
+            Map<String, java.util.Optional<org.filtervis.api.ReceptiveField>> fields = new LinkedHashMap<>();
+            chosen.forEach(l -> fields.put(l, model.receptiveField(l)));
+            ExamplesPages.write(out, images, scanned, fields, d, px, range, atOnce, notes);
             write(result);
             return result;
         }
@@ -264,7 +269,6 @@ public record ExamplesJob(Path images, List<String> layers, int top, int bottom,
             ls.put(e.getKey(), layer);
         }
         root.put("layers", ls);
-        RunChoices.prepareOutput(out);
         byte[] json = Json.write(root).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         try {
             AtomicFiles.write(out.resolve("examples.json"), o -> o.write(json));

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.HashSet;
 import javax.imageio.ImageIO;
+import org.filtervis.core.photos.Heatmaps;
 import org.filtervis.api.FiltervisException;
 import org.filtervis.api.InputSpec;
 import org.filtervis.core.photos.Photos;

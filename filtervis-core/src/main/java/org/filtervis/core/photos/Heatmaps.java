@@ -1,4 +1,4 @@
-package org.filtervis.core.explain;
+package org.filtervis.core.photos;
 
 import java.util.Arrays;
 import org.filtervis.api.RgbImage;
@@ -129,5 +129,29 @@ public final class Heatmaps {
         rgb[p * 3] = (byte) (c >> 16);
         rgb[p * 3 + 1] = (byte) (c >> 8);
         rgb[p * 3 + 2] = (byte) c;
+    }
+
+    /**
+     * Bilinear resize of an h x w map to oh x ow with half-pixel centres, as PyTorch's
+     * {@code interpolate(mode='bilinear', align_corners=False)} (and OpenCV's resize) do.
+     */
+    public static float[] upsample(float[] map, int h, int w, int oh, int ow) {
+        float[] out = new float[oh * ow];
+        for (int y = 0; y < oh; y++) {
+            double sy = Math.max(0, (y + 0.5) * h / oh - 0.5);
+            int y0 = Math.min((int) sy, h - 1);
+            int y1 = Math.min(y0 + 1, h - 1);
+            double fy = sy - y0;
+            for (int x = 0; x < ow; x++) {
+                double sx = Math.max(0, (x + 0.5) * w / ow - 0.5);
+                int x0 = Math.min((int) sx, w - 1);
+                int x1 = Math.min(x0 + 1, w - 1);
+                double fx = sx - x0;
+                double top = map[y0 * w + x0] * (1 - fx) + map[y0 * w + x1] * fx;
+                double bottom = map[y1 * w + x0] * (1 - fx) + map[y1 * w + x1] * fx;
+                out[y * ow + x] = (float) (top * (1 - fy) + bottom * fy);
+            }
+        }
+        return out;
     }
 }
