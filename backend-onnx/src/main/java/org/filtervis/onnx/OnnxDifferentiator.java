@@ -22,7 +22,35 @@ import org.filtervis.graph.GradientGraph;
  */
 final class OnnxDifferentiator extends BackendDifferentiator {
     /** The two sessions for one batch size. */
-    record Sessions(OrtSession forward, OrtSession backward) {}
+    /** One batch size's sessions: the forward model, and the backward one built on first use (a scan of activations never needs it). */
+    static final class Sessions {
+        private final OrtSession forward;
+        private final java.util.function.Supplier<OrtSession> backwardFactory;
+        private OrtSession backward;
+
+        Sessions(OrtSession forward, java.util.function.Supplier<OrtSession> backwardFactory) {
+            this.forward = forward;
+            this.backwardFactory = backwardFactory;
+        }
+
+        OrtSession forward() {
+            return forward;
+        }
+
+        OrtSession backward() {
+            if (backward == null) {
+                backward = backwardFactory.get();
+            }
+            return backward;
+        }
+
+        void close() throws OrtException {
+            forward.close();
+            if (backward != null) {
+                backward.close();
+            }
+        }
+    }
 
     private final OnnxBackend backend;
     private final String imageName;
@@ -116,8 +144,7 @@ final class OnnxDifferentiator extends BackendDifferentiator {
     public void close() {
         for (Sessions s : sessions.values()) {
             try {
-                s.forward().close();
-                s.backward().close();
+                s.close();
             } catch (OrtException e) {
                 throw new IllegalStateException(e);
             }

@@ -203,15 +203,22 @@ final class OnnxModelHandle implements Model {
         int maxBatch = fixed > 0 && !runsAtOtherBatch(tensors.get(0), fixed, height, width) ? fixed : Integer.MAX_VALUE;
         return Optional.of(new OnnxDifferentiator(backend, input.withSize(height, width), image.name(), tensorOf, shapes, maxBatch, n -> {
             OnnxModel cut = GraphPrep.cut(prepared, imageDims(n, height, width), new LinkedHashSet<>(tensors));
-            // The backward graph reads each layer once, in the order of tensorOf's seeds.
-            List<String> seeded = List.copyOf(tensorOf.values());
-            Map<String, long[]> all = probe(new LinkedHashSet<>(GraphPrep.allNodeOutputs(cut.graph)), n, height, width);
-            OnnxModel forBackward = cut.copy();
-            ConstantFolder.fold(forBackward.graph, all);
             try {
                 OrtSession.SessionOptions so = backend.sessionOptions(backend.threads());
-                return new OnnxDifferentiator.Sessions(createSession(OnnxFormat.write(cut), so),
-                        createSession(OnnxFormat.write(GradientGraph.buildSeeded(forBackward, seeded, all, seeded, backend.lowering())), so));
+                return new OnnxDifferentiator.Sessions(createSession(OnnxFormat.write(cut), so), () -> {
+                    // The backward graph reads each layer once, in the order of tensorOf's seeds.
+                    List<String> seeded = List.copyOf(tensorOf.values());
+                    Map<String, long[]> all = probe(new LinkedHashSet<>(GraphPrep.allNodeOutputs(cut.graph)), n, height, width);
+                    OnnxModel forBackward = cut.copy();
+                    ConstantFolder.fold(forBackward.graph, all);
+                    try {
+                        return createSession(OnnxFormat.write(GradientGraph.buildSeeded(forBackward, seeded, all, seeded, backend.lowering())),
+                                backend.sessionOptions(backend.threads()));
+                    } catch (OrtException e) {
+                        throw FiltervisException.failure("ONNX Runtime cannot load the gradient model of " + file.getFileName() + ": "
+                                + OnnxBackend.firstLine(e.getMessage()), e);
+                    }
+                });
             } catch (OrtException e) {
                 throw FiltervisException.failure("ONNX Runtime cannot load the model of " + file.getFileName() + ": " + OnnxBackend.firstLine(e.getMessage()), e);
             }
