@@ -38,6 +38,7 @@ final class MacoAscent {
         float[] dp = new float[np];
         float[][] history = new float[1][recipe.steps()];
         int badStep = -1;
+        boolean zeroGradient = false;
         Maco.Trace trace = null;
         MacoPipeline.Crops crops = null;
         for (int step = 0; step < recipe.steps() && badStep < 0; step++) {
@@ -68,6 +69,10 @@ final class MacoAscent {
             pipe.phaseGradient(trace, dRgb, dp, 0);
             if (!Double.isFinite(objective) || !finite(dp)) {
                 badStep = step;
+            } else if (objective > 0 && ImageMath.isZero(dRgb, 0, dRgb.length)) {
+                // A firing filter with an all-zero gradient: the backend lost it; never an image to show.
+                badStep = step;
+                zeroGradient = true;
             } else {
                 for (int i = 0; i < dRgb.length; i++) {
                     transparency[i] += Math.abs(dRgb[i]);
@@ -82,11 +87,13 @@ final class MacoAscent {
         float[] one = new float[per];
         pipe.clean(trace, one, 0);
         gradients.compute(one, new int[] {filter}, clean, new float[per]);
-        boolean fired = false;
+        // "Never above 0" means "never fired" for a unit's activation; other objectives are never called dead.
+        boolean fired = gradients instanceof org.filtervis.core.objective.ObjectiveGradients o && !o.positiveMeansFiring();
         for (float v : history[0]) {
             fired |= v > 0;
         }
-        FilterResult.Status status = badStep >= 0 ? FilterResult.Status.NAN : fired ? FilterResult.Status.OK : FilterResult.Status.DEAD;
+        FilterResult.Status status = zeroGradient ? FilterResult.Status.ZERO_GRADIENT : badStep >= 0 ? FilterResult.Status.NAN
+                : fired ? FilterResult.Status.OK : FilterResult.Status.DEAD;
         return new FilterResult(layer, filter, pipe.image(trace), history[0], status, badStep, false, clean[0], pipe.transparency(transparency));
     }
 

@@ -38,6 +38,7 @@ public record Recipe(int steps, float lr, long seed, int redirectSteps, int bord
     public String name() {
         return maco != null ? "maco" : lucid != null ? "lucid" : "keras";
     }
+
     /** The Keras recipe with these numbers. */
     public Recipe(int steps, float lr, long seed, int redirectSteps) {
         this(steps, lr, seed, redirectSteps, org.filtervis.api.Model.KERAS_BORDER, null);
