@@ -42,14 +42,15 @@ final class RecipeOptions {
     java.nio.file.Path spectrum;
 
     @Option(names = "--border", paramLabel = "N", description = "With --layer: positions the channel mean leaves out on every side"
-            + " (default: keras 2, the Keras example's rule, as channel_interior(L, f); lucid 0, Lucid's mean over every position, as"
-            + " channel(L, f)).")
+            + " (default: keras 2, the Keras example's rule, as channel_interior(L, f); lucid and maco 0, the mean over every"
+            + " position, as channel(L, f)).")
     Integer border;
 
-    @Option(names = "--steps", description = "Gradient steps (default: 30; lucid 512).")
+    @Option(names = "--steps", description = "Gradient steps (default: 30; lucid 512; maco 256).")
     Integer steps;
 
-    @Option(names = "--lr", description = "Step length: in L2 norm for the Keras step (default 10), Adam's learning rate for lucid (0.05).")
+    @Option(names = "--lr", description = "Step length: in L2 norm for the Keras step (default 10), Adam's learning rate for lucid (0.05),"
+            + " Nadam's for maco (1.0).")
     Float lr;
 
     @Option(names = "--param", paramLabel = "fft|pixel", description = "lucid: the image as a scaled spectrum (default) or as pixels.")
@@ -91,7 +92,7 @@ final class RecipeOptions {
     /** What the run maximizes, checked: the parsed objective, or null for the channel of {@link #layerName}. */
     Objective objective(Object model) {
         if (objective != null && layer != null) {
-            throw FiltervisException.usage("give --layer or --objective, not both (--layer L means --objective \"channel(L, f)\")");
+            throw FiltervisException.usage("give --layer or --objective, not both (--layer L is the channel objective of each filter of L)");
         }
         if (objective != null && border != null) {
             throw FiltervisException.usage("--border applies to --layer; in --objective write channel(L, c) for every position or"
@@ -144,7 +145,7 @@ final class RecipeOptions {
         }
         if (maco()) {
             refuse("--recipe keras or lucid", new Object[][] {{"--param", param}, {"--decorrelate", decorrelate}, {"--transforms", transforms},
-                {"--optimizer", optimizer}, {"--resample", resample}, {"--border", border}, {"--redirect-relu", redirect}});
+                {"--optimizer", optimizer}, {"--resample", resample}, {"--redirect-relu", redirect}});
             int n = crops != null ? crops : MacoRecipe.CROPS;
             if (n < 1 || n > 1024) {
                 throw FiltervisException.usage("--crops " + n + " is not 1 to 1024");
@@ -154,7 +155,7 @@ final class RecipeOptions {
             }
             MacoRecipe maco = new MacoRecipe(n, size != null ? Limits.size(size) : MacoRecipe.SIZE, MacoRecipe.NOISE, range(declared),
                     spectrum != null ? spectrum.toAbsolutePath().toString() : null);
-            return Limits.recipe(Recipe.maco(steps != null ? steps : MacoRecipe.STEPS, lr != null ? lr : MacoRecipe.LR, seed, maco));
+            return Limits.recipe(withBorder(Recipe.maco(steps != null ? steps : MacoRecipe.STEPS, lr != null ? lr : MacoRecipe.LR, seed, maco)));
         }
         if (!lucid()) {
             List<String> given = new ArrayList<>();
