@@ -104,8 +104,12 @@ public record ExamplesJob(Path images, List<String> layers, int top, int bottom,
             int atOnce = Math.max(1, Math.min(batch, d.maxBatch()));
             Limits.images(atOnce, d.input().elements());
             Scan scan = new Scan(d, scanned, atOnce, px, notes);
-            PhotoWalk.walk(images, scan);
-            scan.flush();
+            try {
+                PhotoWalk.walk(images, scan);
+                scan.finish();
+            } finally {
+                scan.decoders.shutdownNow();
+            }
             if (scan.read == 0) {
                 throw FiltervisException.usage("no photo under " + images + " could be read" + (scan.skipped.isEmpty() ? "" : " (" + scan.skipped.size()
                         + " skipped, first: " + scan.skipped.get(0).get("image") + ": " + scan.skipped.get(0).get("reason") + ")")
@@ -133,8 +137,21 @@ public record ExamplesJob(Path images, List<String> layers, int top, int bottom,
         return layers;
     }
 
-    /** The streaming pass: photos prepared into a batch, each full batch through the backend and into the heaps. */
+    /**
+     * The streaming pass: photos decoded and prepared on a thread of their own while the backend
+     * runs the batch before (at most two batches ahead), batches formed in the walk's order, each
+     * through the backend and into the heaps.
+     */
     private final class Scan implements PhotoWalk.Visitor {
+        /** One photo on its way: decoding, or decoded. */
+        private record Pending(String relative, Path file, java.util.concurrent.Future<float[]> input) {}
+
+        final java.util.concurrent.ExecutorService decoders = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "filtervis-photo-decoder");
+            t.setDaemon(true);
+            return t;
+        });
+        final java.util.ArrayDeque<Pending> pending = new java.util.ArrayDeque<>();
         final Differentiator d;
         final Map<String, Scanned> scanned;
         final int atOnce;
@@ -158,19 +175,45 @@ public record ExamplesJob(Path images, List<String> layers, int top, int bottom,
 
         @Override
         public void photo(Path file, String relative) {
+            pending.add(new Pending(relative, file, decoders.submit(() -> Photos.modelInput(Photos.read(file, px).rgb(), px, range,
+                    d.input().withSize(px, px)))));
+            while (pending.size() >= 2 * atOnce) {
+                take();
+            }
+        }
+
+        /** The oldest pending photo into the batch (or into skipped), flushing a full batch. */
+        private void take() {
+            Pending p = pending.poll();
             float[] in;
             try {
-                in = Photos.modelInput(Photos.read(file, px).rgb(), px, range, d.input().withSize(px, px));
-            } catch (FiltervisException e) {
-                // The reason names the photo by its path under the collection, as every entry does (no local paths in the output).
-                skipped(relative, e.getMessage().replace(file.toString(), relative));
-                return;
+                in = p.input().get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof FiltervisException fe) {
+                    // The reason names the photo by its path under the collection, as every entry does (no local paths in the output).
+                    skipped(p.relative(), fe.getMessage().replace(p.file().toString(), p.relative()));
+                    return;
+                }
+                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw FiltervisException.failure("interrupted while reading " + p.relative(), e);
             }
             System.arraycopy(in, 0, x, filled * in.length, in.length);
-            names[filled++] = relative;
+            names[filled++] = p.relative();
             if (filled == atOnce) {
                 flush();
             }
+        }
+
+        /** The rest: every pending photo, then the last, partial batch; skipped entries in path order. */
+        void finish() {
+            while (!pending.isEmpty()) {
+                take();
+            }
+            flush();
+            skipped.sort((a, b) -> java.util.Arrays.compareUnsigned(((String) a.get("image")).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    ((String) b.get("image")).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         }
 
         @Override
