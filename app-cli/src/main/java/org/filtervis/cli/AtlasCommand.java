@@ -33,6 +33,10 @@ final class AtlasCommand extends ModelCommand implements Callable<Integer> {
             + " (default: spark-submit's --master when run by it, else local[N] inside this process, N the cores).")
     String master;
 
+    @Option(names = "--images", paramLabel = "DIR", description = "A photo collection to find each filter's dataset examples in (as filtervis"
+            + " examples does): shown beside its visualization, with how the visualization's objective compares to the best photo's.")
+    Path images;
+
     @Override
     public Integer call() throws IOException {
         String out = output.location("filtervis-atlas");
@@ -47,7 +51,9 @@ final class AtlasCommand extends ModelCommand implements Callable<Integer> {
         AtlasRun run = new AtlasRun(layers != null ? layers : pretrainedDemo ? "mixed0,mixed1,mixed2,mixed3,mixed4,mixed5" : "blocks",
                 recipeOptions.filters != null ? recipeOptions.filters : pretrainedDemo ? "0-7" : null, recipe, recipeOptions.redirect != null,
                 options.size, engine, master, out, modelFile, (options.model != null ? options.model : modelFile).getFileName().toString(),
-                ModelFiles.describe(options.model), top.pluginsDirs().stream().map(p -> p.toAbsolutePath().toString()).toList(), top.verbose);
+                ModelFiles.describe(options.model), top.pluginsDirs().stream().map(p -> p.toAbsolutePath().toString()).toList(), top.verbose, images,
+                images == null ? null : recipe.lucid() != null ? recipe.lucid().range() : recipe.maco() != null ? recipe.maco().range()
+                        : ModelFiles.inputRange(modelFile).orElse(org.filtervis.core.lucid.InputRange.UNIT));
         try (Session s = top.session(options.backend, modelFile, options.backendOptions(), recipe, recipeOptions.batch)) {
             AtlasRun.Result r = run.run(s, org.filtervis.core.atlas.AtlasEngines.of(top.registry()), progressLine(), line -> {
                 if (!output.quiet) {

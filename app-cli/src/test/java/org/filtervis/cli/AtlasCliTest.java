@@ -137,4 +137,43 @@ class AtlasCliTest {
         String filter = CompareTest.chromium(chromium, flags, "--dump-dom", site.resolve("filters/conv2_relu/3.html").toUri().toString());
         assertTrue(filter.contains("<polyline") && filter.contains("data-loaded=\"1\"") && filter.contains("status: "), filter);
     }
+
+    /**
+     * With --images, each filter's page shows its dataset examples (crops and maps) and how its
+     * visualization compares to the best photo, and each layer page a second row of best photos;
+     * every picture loads in headless Chromium.
+     */
+    @Test
+    void datasetExamplesBesideTheVisualizations() throws Exception {
+        Path photos = Files.createDirectories(dir.resolve("photos"));
+        for (int k = 0; k < 6; k++) {
+            java.awt.image.BufferedImage im = new java.awt.image.BufferedImage(50, 44, java.awt.image.BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < 44; y++) {
+                for (int x = 0; x < 50; x++) {
+                    int v = (int) Math.round(127 + 120 * Math.sin((x * Math.cos(k) + y * Math.sin(k)) * 0.4));
+                    im.setRGB(x, y, v << 16 | ((v * (k + 1)) & 0xff) << 8 | (255 - v));
+                }
+            }
+            javax.imageio.ImageIO.write(im, "png", photos.resolve("p" + k + ".png").toFile());
+        }
+        Path site = dir.resolve("ex");
+        Cli r = atlas(site, "--layers", "conv2_relu", "--images", photos.toString(), "--quiet");
+        assertEquals(0, r.code(), r.err());
+        String layerHtml = Files.readString(site.resolve("layers/conv2_relu.html"));
+        assertEquals(6, layerHtml.split("class=\"example\"").length - 1, "a best photo under each of the 6 tiles");
+        assertTrue(layerHtml.contains("best photo</div>"), "the ratio under each tile");
+        String filterHtml = Files.readString(site.resolve("filters/conv2_relu/3.html"));
+        assertTrue(filterHtml.contains("Dataset examples") && filterHtml.contains("times the best photo's"), filterHtml);
+        assertTrue(Files.isRegularFile(site.resolve("examples/examples.json")));
+        String chromium = System.getProperty("filtervis.chromium", "");
+        assumeTrue(!chromium.isEmpty(), "set -Dfiltervis.chromium=/usr/bin/chromium (as .ci/run does) to render the pages");
+        List<String> flags = List.of("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--allow-file-access-from-files", "--virtual-time-budget=5000",
+                "--user-data-dir=" + dir.resolve("chromium-profile"));
+        String layer = CompareTest.chromium(chromium, flags, "--dump-dom", site.resolve("layers/conv2_relu.html").toUri().toString());
+        assertTrue(layer.contains("data-loaded=\"12\"") && layer.contains("data-failed=\"0\""), "6 tiles and 6 best photos load: " + layer);
+        String filter = CompareTest.chromium(chromium, flags, "--dump-dom", site.resolve("filters/conv2_relu/3.html").toUri().toString());
+        // The tile, 5 crops and their 5 maps.
+        assertTrue(filter.contains("data-loaded=\"11\"") && filter.contains("data-failed=\"0\""), filter);
+    }
 }

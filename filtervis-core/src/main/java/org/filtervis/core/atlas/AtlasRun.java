@@ -42,9 +42,15 @@ import org.filtervis.core.Session;
  * @param modelDescription how the record names the model
  * @param pluginDirs the plugin folders, for an engine's workers
  * @param verbose  whether an engine shows its own logs of failed attempts
+ * @param examples the photo collection to find each filter's dataset examples in, or null for none
+ * @param examplesRange the model's pixel range for those photos
  */
 public record AtlasRun(String layers, String filters, Recipe recipe, boolean redirectRequested, Integer size, String engine, String master, String out,
-        Path modelFile, String modelName, String modelDescription, List<String> pluginDirs, boolean verbose) {
+        Path modelFile, String modelName, String modelDescription, List<String> pluginDirs, boolean verbose, Path examples,
+        org.filtervis.core.lucid.InputRange examplesRange) {
+    /** Dataset examples shown per filter. */
+    public static final int EXAMPLES_TOP = 5;
+
     public AtlasRun {
         if (out == null || out.isEmpty()) {
             throw FiltervisException.usage("the site's folder is empty; name one");
@@ -117,6 +123,9 @@ public record AtlasRun(String layers, String filters, Recipe recipe, boolean red
         settings.put("redirect_relu_steps", used.redirectSteps());
         settings.put("batch", batch);
         TileStore store = new TileStore(site(remote, engines), TileStore.key(settings));
+        if (examples != null && !(store.site() instanceof LocalSiteFiles)) {
+            throw FiltervisException.usage("--images needs a site in a local folder for now; write the site to a folder, or leave --images out");
+        }
         AtlasSite.write(modelName, settings, chosen, perLayer, store);
         List<Atlas.Task> tasks = Atlas.tasks(chosen, perLayer, batch);
         Atlas.Summary s;
@@ -127,7 +136,9 @@ public record AtlasRun(String layers, String filters, Recipe recipe, boolean red
                     pluginDirs, store.site(), store.key());
             s = runRemote(remote, job, tasks, store, progress, say);
         }
-        AtlasSite.write(modelName, settings, chosen, perLayer, store);
+        AtlasSite.Examples found = examples == null ? null : AtlasExamples.find(session, examples, examplesRange, chosen, perLayer, px, batch, used,
+                ((LocalSiteFiles) store.site()).folder(), store, notes);
+        AtlasSite.write(modelName, settings, chosen, perLayer, store, found);
         return new Result(s, store.site().location("index.html"));
     }
 

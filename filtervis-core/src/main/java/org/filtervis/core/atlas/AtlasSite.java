@@ -18,7 +18,11 @@ public final class AtlasSite {
             + ".tiles{display:flex;flex-wrap:wrap;gap:6px}.tile{width:132px;text-align:center;font-size:12px}"
             + ".tile img{width:128px;height:128px;border:2px solid #ccc;display:block}.dead img{border-color:#c03030}"
             + ".missing{width:128px;height:128px;border:2px dashed #bbb;display:flex;align-items:center;justify-content:center;color:#999}"
-            + ".dead span,.status-DEAD,.status-NAN,.status-ZERO_GRADIENT{color:#c03030;font-weight:bold}</style>";
+            + ".dead span,.status-DEAD,.status-NAN,.status-ZERO_GRADIENT{color:#c03030;font-weight:bold}"
+            + ".tile img.example{width:128px;height:128px;border:2px solid #8ab;margin-top:4px}.ratio{color:#555}"
+            + ".examples{display:flex;flex-wrap:wrap;gap:4px}.ex{position:relative}.ex img{width:96px;height:96px;display:block}"
+            + ".ex .map{display:none;position:absolute;left:0;top:100px;width:256px;height:256px;z-index:2;border:1px solid #333}"
+            + ".ex:hover .map{display:block}</style>";
 
     /** Counts the images that loaded into body[data-loaded] (and failed into data-failed): what the page tests read. */
     private static final String COUNT_IMAGES = "<script>(function(){var ok=0,bad=0;function done(){document.body.setAttribute('data-loaded',ok);"
@@ -28,9 +32,21 @@ public final class AtlasSite {
 
     private AtlasSite() {}
 
+    /** One filter's dataset examples: its crops (site-relative), their photos, the recipe's objective on the best photo, and the ratio. */
+    record Example(List<String> crops, List<String> photos, double photoObjective, Double ratio) {}
+
+    /** Every filter's examples, by layer and filter, and the number of photos scanned. */
+    record Examples(Map<String, Map<Integer, Example>> byLayer, int photos) {}
+
     /** Writes every page for the layers' chosen filters, from the tiles stored so far. */
     public static void write(String model, Map<String, Object> settings, List<Atlas.Layer> layers, Map<String, List<Integer>> filters,
             TileStore store) throws IOException {
+        write(model, settings, layers, filters, store, null);
+    }
+
+    /** As above, with each filter's dataset examples (null for none). */
+    static void write(String model, Map<String, Object> settings, List<Atlas.Layer> layers, Map<String, List<Integer>> filters,
+            TileStore store, Examples examples) throws IOException {
         StringBuilder rows = new StringBuilder();
         int doneAll = 0;
         int totalAll = 0;
@@ -49,8 +65,16 @@ public final class AtlasSite {
                     tiles.append("<div class=\"tile").append(isDead ? " dead" : "").append("\"><a href=\"../filters/").append(TileStore.slug(l.name()))
                             .append("/").append(f).append(".html\"><img loading=\"lazy\" alt=\"filter ").append(f).append("\" src=\"../")
                             .append(store.folder(l.name())).append("/").append(f).append(".png\"></a>").append(f)
-                            .append(isDead ? " <span>" + t.status().toLowerCase(Locale.ROOT).replace('_', ' ') + "</span>" : "").append("</div>\n");
-                    filterPage(store.site(), l, f, i > 0 ? chosen.get(i - 1) : null, i + 1 < chosen.size() ? chosen.get(i + 1) : null, t, store);
+                            .append(isDead ? " <span>" + t.status().toLowerCase(Locale.ROOT).replace('_', ' ') + "</span>" : "");
+                    Example ex = examples == null ? null : examples.byLayer().get(l.name()).get(f);
+                    if (ex != null && !ex.crops().isEmpty()) {
+                        // The second row: the photo that excites the filter most, and how the visualization compares.
+                        tiles.append("<img class=\"example\" loading=\"lazy\" alt=\"best photo\" title=\"").append(esc(ex.photos().get(0)))
+                                .append("\" src=\"../").append(esc(ex.crops().get(0))).append("\">").append(ratio(ex));
+                    }
+                    tiles.append("</div>\n");
+                    filterPage(store.site(), l, f, i > 0 ? chosen.get(i - 1) : null, i + 1 < chosen.size() ? chosen.get(i + 1) : null, t, store,
+                            examples == null ? null : examples.byLayer().get(l.name()).get(f), examples == null ? 0 : examples.photos());
                 } else {
                     tiles.append("<div class=\"tile\"><div class=\"missing\">not yet</div>").append(f).append("</div>\n");
                 }
@@ -79,7 +103,32 @@ public final class AtlasSite {
                 + "var m=/[#&]q=([^&]*)/.exec(location.hash);if(m){box.value=decodeURIComponent(m[1]);}apply();})();</script>");
     }
 
-    private static void filterPage(SiteFiles site, Atlas.Layer l, int f, Integer previous, Integer next, TileStore.Tile t, TileStore store) throws IOException {
+    /** The visualization's objective over the best photo's, as shown under a tile. */
+    private static String ratio(Example ex) {
+        return ex.ratio() == null ? "" : String.format(Locale.ROOT, "<div class=\"ratio\" title=\"the visualization's objective over its best"
+                + " photo's\">%.3g&times; best photo</div>", ex.ratio());
+    }
+
+    private static String examplesSection(Example ex, int photos) {
+        if (ex == null) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder("<h2>Dataset examples</h2><p>The " + ex.crops().size() + " photos of " + photos
+                + " that excite this filter most (the crop its maximum sees; hover for the activation map)");
+        if (ex.ratio() != null) {
+            s.append(String.format(Locale.ROOT, "; the visualization's objective is %.3g times the best photo's (%.4g)", ex.ratio(), ex.photoObjective()));
+        }
+        s.append(".</p><div class=\"examples\">");
+        for (int r = 0; r < ex.crops().size(); r++) {
+            String crop = ex.crops().get(r);
+            s.append("<div class=\"ex\" title=\"").append(esc(ex.photos().get(r))).append("\"><img alt=\"example\" src=\"../../").append(esc(crop))
+                    .append("\"><img class=\"map\" alt=\"map\" src=\"../../").append(esc(crop.replace(".png", "_map.png"))).append("\"></div>");
+        }
+        return s.append("</div>").toString();
+    }
+
+    private static void filterPage(SiteFiles site, Atlas.Layer l, int f, Integer previous, Integer next, TileStore.Tile t, TileStore store, Example ex,
+            int photos) throws IOException {
         String slug = TileStore.slug(l.name());
         StringBuilder nav = new StringBuilder("<p><a href=\"../../layers/" + slug + ".html\">&larr; " + esc(l.name()) + "</a>");
         if (previous != null) {
@@ -91,7 +140,8 @@ public final class AtlasSite {
         nav.append("</p>");
         page(site, "filters/" + slug + "/" + f + ".html", l.name() + " filter " + f, nav + "<h1>" + esc(l.name()) + ", filter " + f
                 + "</h1><p>status: <span class=\"status-" + t.status() + "\">" + t.status() + "</span></p><img alt=\"filter " + f + "\" src=\"../../"
-                + store.folder(l.name()) + "/" + f + ".png\" style=\"max-width:100%\"><h2>Objective by step</h2>" + curve(t.objectives()) + COUNT_IMAGES);
+                + store.folder(l.name()) + "/" + f + ".png\" style=\"max-width:100%\">" + examplesSection(ex, photos) + "<h2>Objective by step</h2>"
+                + curve(t.objectives()) + COUNT_IMAGES);
     }
 
     /** The objective before each step as an SVG line, with its range written beside it. */

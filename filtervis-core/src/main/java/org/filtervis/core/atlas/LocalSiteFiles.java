@@ -18,6 +18,11 @@ public final class LocalSiteFiles implements SiteFiles {
         this.root = root.toAbsolutePath().normalize().toString();
     }
 
+    /** The site's folder. */
+    public Path folder() {
+        return Path.of(root);
+    }
+
     private Path resolve(String path) {
         return Path.of(root).resolve(path);
     }

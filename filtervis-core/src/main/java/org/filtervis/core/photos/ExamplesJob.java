@@ -69,6 +69,11 @@ public record ExamplesJob(Path images, List<String> layers, int top, int bottom,
         layers = List.copyOf(layers);
     }
 
+    /** An example's crop, relative to the scan's output ({@code _map.png} beside it is its map). */
+    public static String exampleFile(String layer, int channel, String end, int rank) {
+        return ExamplesPages.file(layer, channel, end, rank) + ".png";
+    }
+
     /** What the scan found: the photos read, those skipped, and each layer's channels' examples. */
     public record Result(int images, List<Map<String, Object>> skipped, Map<String, Scanned> layers) {}
 
