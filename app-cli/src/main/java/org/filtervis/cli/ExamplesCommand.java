@@ -40,6 +40,14 @@ final class ExamplesCommand extends ModelCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "16", description = Help.BATCH)
     int batch;
 
+    @Option(names = "--engine", defaultValue = "local", paramLabel = "local|spark", description = "Where the scan runs: local, in this process"
+            + " (default); spark, as an Apache Spark job (partitions of photos; the collection, model and plugins on a path every executor reads).")
+    String engine;
+
+    @Option(names = "--master", paramLabel = "URL", description = "spark: the cluster, e.g. local[2], spark://HOST:7077 (default: local[N]"
+            + " inside this process, N the cores).")
+    String master;
+
     @Mixin
     InputRangeOptions input;
 
@@ -55,12 +63,28 @@ final class ExamplesCommand extends ModelCommand implements Callable<Integer> {
         ExamplesJob job = new ExamplesJob(images, layers, topK, bottomK, reduce, range, options.size, batch, out,
                 ModelFiles.describe(options.model == null ? modelFile : options.model));
         long t0 = System.nanoTime();
+        org.filtervis.core.photos.ExamplesEngine remote = null;
+        if (!engine.equals("local")) {
+            var engines = ExamplesJob.engines(top.registry());
+            remote = engines.get(engine);
+            if (remote == null) {
+                throw org.filtervis.api.FiltervisException.usage("unknown engine '" + engine + "'; installed: local"
+                        + (engines.isEmpty() ? "" : ", " + String.join(", ", new java.util.TreeSet<>(engines.keySet()))));
+            }
+            if (master != null) {
+                remote.checkMaster(master);
+            }
+        } else if (master != null) {
+            throw org.filtervis.api.FiltervisException.usage("--master belongs to an engine that runs elsewhere (--engine spark), not to --engine local");
+        }
         try (Session s = top.session(options.backend, modelFile, options.backendOptions(), Recipe.keras(), batch)) {
-            ExamplesJob.Result r = job.run(s, note -> {
-                if (!output.quiet) {
-                    top.err.println("filtervis: " + note);
-                }
-            });
+            List<String> plugins = top.pluginsDirs().stream().map(p -> p.toAbsolutePath().toString()).toList();
+            ExamplesJob.Result r = job.run(s, remote, (chosen, px) -> job.work(s.provider().name(), modelFile, options.backendOptions(), plugins,
+                    chosen, px), master, top.verbose, note -> {
+                        if (!output.quiet) {
+                            top.err.println("filtervis: " + note);
+                        }
+                    });
             if (unit && !output.quiet) {
                 // Said once the scan is done, so an error stays the only line.
                 top.err.println("filtervis: note: the model records no input range; photos went in as 0:1 (give --preprocess or --input-range)");

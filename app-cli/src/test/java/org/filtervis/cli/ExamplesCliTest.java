@@ -79,6 +79,26 @@ class ExamplesCliTest {
         }
     }
 
+    /** The Spark engine (local[2], partitions of the photos merged in a tree) gives the local engine's examples.json, byte for byte. */
+    @Test
+    void sparkGivesTheLocalBytes() throws IOException {
+        Files.writeString(photos.resolve("notes.txt"), "skipped on the driver");
+        Files.write(photos.resolve("odd/broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+        Cli local = examples(dir.resolve("local"), "--top", "3", "--bottom", "2", "--batch", "4");
+        Cli spark = examples(dir.resolve("spark"), "--top", "3", "--bottom", "2", "--batch", "4", "--engine", "spark", "--master", "local[2]");
+        assertEquals(0, local.code(), local.err());
+        assertEquals(0, spark.code(), spark.err());
+        byte[] a = Files.readAllBytes(dir.resolve("local/examples.json"));
+        assertArrayEquals(a, Files.readAllBytes(dir.resolve("spark/examples.json")), "Spark's examples.json as the local engine's");
+        String text = new String(a, java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(text.contains("\"odd/broken.png\"") && text.contains("\"notes.txt\""), "skipped on an executor and on the driver: " + text);
+        Cli bad = examples(dir.resolve("bad"), "--engine", "nope");
+        assertTrue(bad.code() == 2 && bad.err().contains("unknown engine 'nope'"), bad.err());
+        Cli master = examples(dir.resolve("bad"), "--master", "local[2]");
+        assertTrue(master.code() == 2 && master.err().contains("--master belongs to"), master.err());
+        assertFalse(Files.exists(dir.resolve("bad")));
+    }
+
     /** Every example has its crop and its map, and the page shows them all in headless Chromium. */
     @Test
     void cropsMapsAndThePageLoad() throws Exception {

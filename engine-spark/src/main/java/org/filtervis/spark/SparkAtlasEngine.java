@@ -59,19 +59,7 @@ public final class SparkAtlasEngine {
      * twice); {@code rendered} counts the filters of the ended tasks.
      */
     public static int[] run(String master, AtlasJob job, List<Atlas.Task> tasks, boolean verbose, Atlas.Progress progress) {
-        SparkConf conf = new SparkConf().setMaster(master).setAppName("filtervis atlas").set("spark.ui.showConsoleProgress", "false")
-                .setIfMissing("spark.ui.enabled", "false").setIfMissing("spark.task.maxFailures", "4");
-        quietLogs(verbose);
-        boolean submitted = conf.contains("spark.submit.deployMode"); // spark-submit ships the application jar itself
-        if (master.startsWith("local")) {
-            conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1");
-        } else if (!submitted) {
-            // Executors on a cluster run filtervis from the same distribution path (a shared file system, or the same install on
-            // every node), with the JDK packages Spark needs opened; settings given with --conf-style system properties win.
-            conf.setIfMissing("spark.executor.extraClassPath", executorClassPath());
-            conf.setIfMissing("spark.executor.extraJavaOptions", OPENS);
-        }
-        try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+        try (JavaSparkContext sc = new JavaSparkContext(conf(master, "filtervis atlas", verbose))) {
             sc.sc().addSparkListener(new ProgressListener(tasks, progress));
             JavaRDD<Atlas.Task> rdd = sc.parallelize(tasks, Math.max(1, tasks.size()));
             if (master.startsWith("local")) {
@@ -89,6 +77,23 @@ public final class SparkAtlasEngine {
             }
             throw e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e.getMessage(), e);
         }
+    }
+
+    /** A job's configuration on {@code master}: quiet, no UI, 4 attempts a task; executors on a cluster run the same distribution. */
+    static SparkConf conf(String master, String name, boolean verbose) {
+        SparkConf conf = new SparkConf().setMaster(master).setAppName(name).set("spark.ui.showConsoleProgress", "false")
+                .setIfMissing("spark.ui.enabled", "false").setIfMissing("spark.task.maxFailures", "4");
+        quietLogs(verbose);
+        boolean submitted = conf.contains("spark.submit.deployMode"); // spark-submit ships the application jar itself
+        if (master.startsWith("local")) {
+            conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1");
+        } else if (!submitted) {
+            // Executors on a cluster run filtervis from the same distribution path (a shared file system, or the same install on
+            // every node), with the JDK packages Spark needs opened; settings given with --conf-style system properties win.
+            conf.setIfMissing("spark.executor.extraClassPath", executorClassPath());
+            conf.setIfMissing("spark.executor.extraJavaOptions", OPENS);
+        }
+        return conf;
     }
 
     /** Counts the filters of ended tasks, on the driver (the listener bus delivers every event before the context stops). */

@@ -11,7 +11,7 @@ import org.filtervis.core.atlas.SiteFiles;
  * The Spark engine as a plugin ({@code --engine spark}): found by {@code ServiceLoader}, cheap to
  * create; Spark and Hadoop load only when a job runs or a Hadoop site is opened.
  */
-public final class SparkEngine implements AtlasEngine {
+public final class SparkEngine implements AtlasEngine, org.filtervis.core.photos.ExamplesEngine {
     @Override
     public String name() {
         return "spark";
@@ -43,6 +43,12 @@ public final class SparkEngine implements AtlasEngine {
     public Counts run(AtlasJob job, List<Atlas.Task> tasks, String master, boolean verbose, Atlas.Progress progress) {
         int[] r = SparkAtlasEngine.run(master(master), job, tasks, verbose, progress);
         return new Counts(r[0], r[1]);
+    }
+
+    @Override
+    public org.filtervis.core.photos.ExamplesJob.Result scan(org.filtervis.core.photos.ExamplesJob job, org.filtervis.core.photos.ExamplesJob.Work work,
+            List<String> photos, String master, boolean verbose) {
+        return SparkExamplesEngine.run(master(master), work, photos, verbose);
     }
 
     /** Sites on any file system Hadoop reaches (hdfs://, s3a://, ...); file:// and plain folders are the host's. */

@@ -1,6 +1,7 @@
 package org.filtervis.core.photos;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -75,59 +76,198 @@ public record ExamplesJob(Path images, List<String> layers, int top, int bottom,
     }
 
     /** What the scan found: the photos read, those skipped, and each layer's channels' examples. */
-    public record Result(int images, List<Map<String, Object>> skipped, Map<String, Scanned> layers) {}
+    public record Result(int images, List<Map<String, Object>> skipped, Map<String, Scanned> layers) implements java.io.Serializable {}
 
     /** One layer's examples: its per-image shape [C, H, W] and each channel's top and bottom. */
-    public record Scanned(long[] shape, TopK[] top, TopK[] bottom) {}
+    public record Scanned(long[] shape, TopK[] top, TopK[] bottom) implements java.io.Serializable {}
+
+    /**
+     * What a worker elsewhere (a Spark executor) needs to scan its share: the backend and model as
+     * values that travel, the plugin folders, and this job's settings with the layers and size the
+     * driver settled on. The collection's path must be one every worker reads (a shared file system).
+     */
+    public record Work(String backend, String model, org.filtervis.api.BackendOptions options, List<String> pluginDirs, String images,
+            List<String> layers, int top, int bottom, String reduce, InputRange range, int size, int batch) implements java.io.Serializable {
+        public Work {
+            pluginDirs = List.copyOf(pluginDirs);
+            layers = List.copyOf(layers);
+        }
+
+        /** Scans {@code photos} in this process: the backend and model opened once, heaps of its own. */
+        public Result scan(java.util.Iterator<String> photos) {
+            List<String> mine = new ArrayList<>();
+            photos.forEachRemaining(mine::add);
+            ExamplesJob job = new ExamplesJob(Path.of(images), layers, top, bottom, reduce, range, size, batch, Path.of("."), model);
+            org.filtervis.core.RunSettings settings = new org.filtervis.core.RunSettings(backend, Path.of(model), options, Recipe.keras(), batch);
+            try (Session s = Session.open(settings, pluginDirs.stream().map(Path::of).toList())) {
+                return job.scanPart(s, mine);
+            }
+        }
+    }
+
+    /** The work to send to an engine for this job, with the layers and size the driver chose. */
+    public Work work(String backend, Path modelFile, org.filtervis.api.BackendOptions options, List<String> pluginDirs, List<String> chosen, int px) {
+        return new Work(backend, modelFile.toAbsolutePath().toString(), options, pluginDirs, images.toAbsolutePath().toString(), chosen, top, bottom,
+                reduce, range, px, batch);
+    }
+
+    /** Two scans of different photos as one: the sum of the photos, both skipped lists, each channel's heaps merged. */
+    public static Result merge(Result a, Result b) {
+        List<Map<String, Object>> skipped = new ArrayList<>(a.skipped());
+        skipped.addAll(b.skipped());
+        for (var e : a.layers().entrySet()) {
+            Scanned other = b.layers().get(e.getKey());
+            for (int c = 0; c < e.getValue().top().length; c++) {
+                e.getValue().top()[c].merge(other.top()[c]);
+                e.getValue().bottom()[c].merge(other.bottom()[c]);
+            }
+        }
+        return new Result(a.images() + b.images(), skipped, a.layers());
+    }
 
     /** Scans the collection and writes examples.json; notes (a photo skipped) go to {@code notes}. */
     public Result run(Session session, Consumer<String> notes) {
+        return run(session, null, null, null, false, notes);
+    }
+
+    /**
+     * As above, the scan itself on {@code engine} (null: in this process) with {@code work}'s
+     * settings; the driver walks the collection, and writes the pictures and examples.json.
+     */
+    public Result run(Session session, ExamplesEngine engine, java.util.function.BiFunction<List<String>, Integer, Work> work, String master,
+            boolean verbose, Consumer<String> notes) {
         Model model = session.model();
-        if (model.input().channels() != 3) {
-            throw FiltervisException.usage("the model takes " + model.input().channels() + " channels; the scan reads RGB photos (3 channels)");
-        }
-        int px = RunChoices.networkSize(Recipe.keras(), size, model.input(), DEFAULT_SIZE);
+        int px = networkSize(model);
         List<String> chosen = chooseLayers(session.layers(px, px));
-        try (Differentiator d = model.differentiator(chosen, px, px).orElseThrow(() -> FiltervisException.usage(
-                "this backend cannot compute the activations of these layers; pick another --backend"))) {
-            Map<String, Scanned> scanned = new LinkedHashMap<>();
-            for (String l : chosen) {
-                long[] s = d.shape(l);
-                if (s.length != 3) {
-                    throw FiltervisException.usage("layer '" + l + "' has shape " + Arrays.toString(s) + " per image, without height and width;"
-                            + " pick a layer with spatial axes (filtervis layers)");
-                }
-                int c = (int) s[0];
-                TopK[] t = new TopK[c];
-                TopK[] b = new TopK[c];
-                for (int i = 0; i < c; i++) {
-                    t[i] = new TopK(top, true);
-                    b[i] = new TopK(bottom, false);
-                }
-                scanned.put(l, new Scanned(s, t, b));
-            }
+        try (Differentiator d = differentiator(model, chosen, px)) {
             int atOnce = Math.max(1, Math.min(batch, d.maxBatch()));
             Limits.images(atOnce, d.input().elements());
-            Scan scan = new Scan(d, scanned, atOnce, px, notes);
-            try {
-                PhotoWalk.walk(images, scan);
-                scan.finish();
-            } finally {
-                scan.decoders.shutdownNow();
+            Result result;
+            if (engine == null) {
+                result = scanWith(d, heaps(d, chosen), px, v -> PhotoWalk.walk(images, v), notes);
+            } else {
+                List<String> photos = new ArrayList<>();
+                List<Map<String, Object>> walked = new ArrayList<>();
+                PhotoWalk.walk(images, new PhotoWalk.Visitor() {
+                    @Override
+                    public void photo(Path file, String relative) {
+                        photos.add(relative);
+                    }
+
+                    @Override
+                    public void skipped(String relative, String reason) {
+                        walked.add(skip(relative, reason));
+                    }
+                });
+                Result part = photos.isEmpty() ? new Result(0, List.of(), heaps(d, chosen)) : onEngine(engine, () -> engine.scan(this,
+                        work.apply(chosen, px), photos, master, verbose));
+                walked.addAll(part.skipped());
+                sortByPath(walked);
+                walked.forEach(m -> notes.accept("skipped " + m.get("image") + ": " + m.get("reason")));
+                result = new Result(part.images(), walked, part.layers());
             }
-            if (scan.read == 0) {
-                throw FiltervisException.usage("no photo under " + images + " could be read" + (scan.skipped.isEmpty() ? "" : " (" + scan.skipped.size()
-                        + " skipped, first: " + scan.skipped.get(0).get("image") + ": " + scan.skipped.get(0).get("reason") + ")")
-                        + "; give a folder of PNG or JPEG photos");
+            if (result.images() == 0) {
+                throw FiltervisException.usage("no photo under " + images + " could be read" + (result.skipped().isEmpty() ? "" : " ("
+                        + result.skipped().size() + " skipped, first: " + result.skipped().get(0).get("image") + ": " + result.skipped().get(0).get("reason")
+                        + ")") + "; give a folder of PNG or JPEG photos");
             }
-            Result result = new Result(scan.read, scan.skipped, scanned);
             RunChoices.prepareOutput(out);
             Map<String, java.util.Optional<org.filtervis.api.ReceptiveField>> fields = new LinkedHashMap<>();
             chosen.forEach(l -> fields.put(l, model.receptiveField(l)));
-            ExamplesPages.write(out, images, scanned, fields, d, px, range, atOnce, notes);
+            ExamplesPages.write(out, images, result.layers(), fields, d, px, range, atOnce, notes);
             write(result);
             return result;
         }
+    }
+
+    /** Calls into an engine with its class loader as the thread's context class loader (frameworks find their services through it). */
+    private static <T> T onEngine(ExamplesEngine engine, java.util.function.Supplier<T> body) {
+        Thread thread = Thread.currentThread();
+        ClassLoader before = thread.getContextClassLoader();
+        thread.setContextClassLoader(engine.getClass().getClassLoader());
+        try {
+            return body.get();
+        } finally {
+            thread.setContextClassLoader(before);
+        }
+    }
+
+    /** The installed engines by name (one engine reached twice is kept once). */
+    public static Map<String, ExamplesEngine> engines(org.filtervis.core.plugin.BackendRegistry registry) {
+        Map<String, ExamplesEngine> out = new LinkedHashMap<>();
+        for (ExamplesEngine e : registry.services(ExamplesEngine.class)) {
+            out.putIfAbsent(e.name(), e);
+        }
+        return out;
+    }
+
+    /** A worker's share: {@code photos} (paths under the collection) scanned into heaps of its own. */
+    Result scanPart(Session session, List<String> photos) {
+        Model model = session.model();
+        List<String> chosen = layers;
+        try (Differentiator d = differentiator(model, chosen, size)) {
+            return scanWith(d, heaps(d, chosen), size, v -> photos.forEach(p -> v.photo(Files.isDirectory(images) ? images.resolve(p) : images, p)),
+                    note -> { });
+        }
+    }
+
+    private int networkSize(Model model) {
+        if (model.input().channels() != 3) {
+            throw FiltervisException.usage("the model takes " + model.input().channels() + " channels; the scan reads RGB photos (3 channels)");
+        }
+        return RunChoices.networkSize(Recipe.keras(), size, model.input(), DEFAULT_SIZE);
+    }
+
+    private static Differentiator differentiator(Model model, List<String> chosen, int px) {
+        return model.differentiator(chosen, px, px).orElseThrow(() -> FiltervisException.usage(
+                "this backend cannot compute the activations of these layers; pick another --backend"));
+    }
+
+    /** Empty heaps for every channel of the layers (each must have height and width). */
+    private Map<String, Scanned> heaps(Differentiator d, List<String> chosen) {
+        Map<String, Scanned> scanned = new LinkedHashMap<>();
+        for (String l : chosen) {
+            long[] s = d.shape(l);
+            if (s.length != 3) {
+                throw FiltervisException.usage("layer '" + l + "' has shape " + Arrays.toString(s) + " per image, without height and width;"
+                        + " pick a layer with spatial axes (filtervis layers)");
+            }
+            int c = (int) s[0];
+            TopK[] t = new TopK[c];
+            TopK[] b = new TopK[c];
+            for (int i = 0; i < c; i++) {
+                t[i] = new TopK(top, true);
+                b[i] = new TopK(bottom, false);
+            }
+            scanned.put(l, new Scanned(s, t, b));
+        }
+        return scanned;
+    }
+
+    /** The photos {@code feed} gives to a scan, through the backend and into {@code scanned}'s heaps. */
+    private Result scanWith(Differentiator d, Map<String, Scanned> scanned, int px, Consumer<PhotoWalk.Visitor> feed, Consumer<String> notes) {
+        int atOnce = Math.max(1, Math.min(batch, d.maxBatch()));
+        Scan scan = new Scan(d, scanned, atOnce, px, notes);
+        try {
+            feed.accept(scan);
+            scan.finish();
+        } finally {
+            scan.decoders.shutdownNow();
+        }
+        return new Result(scan.read, scan.skipped, scanned);
+    }
+
+    private static Map<String, Object> skip(String relative, String reason) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("image", relative);
+        m.put("reason", reason);
+        return m;
+    }
+
+    /** Skipped entries in byte order of their paths, as examples.json lists them. */
+    private static void sortByPath(List<Map<String, Object>> skipped) {
+        skipped.sort((a, b) -> java.util.Arrays.compareUnsigned(((String) a.get("image")).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                ((String) b.get("image")).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     /** The layers asked for, or the block outputs with height and width for {@code blocks}. */
@@ -217,16 +357,12 @@ public record ExamplesJob(Path images, List<String> layers, int top, int bottom,
                 take();
             }
             flush();
-            skipped.sort((a, b) -> java.util.Arrays.compareUnsigned(((String) a.get("image")).getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                    ((String) b.get("image")).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            sortByPath(skipped);
         }
 
         @Override
         public void skipped(String relative, String reason) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("image", relative);
-            m.put("reason", reason);
-            skipped.add(m);
+            skipped.add(skip(relative, reason));
             notes.accept("skipped " + relative + ": " + reason);
         }
 

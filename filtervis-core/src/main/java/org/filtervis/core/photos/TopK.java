@@ -12,16 +12,18 @@ import java.util.PriorityQueue;
  * order is total, so the result does not depend on the order photos arrive in, nor on how they
  * are split between workers and merged.
  */
-public final class TopK {
+public final class TopK implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** One photo's value in a channel, and where its activation map peaks. */
-    public record Example(String image, byte[] key, float value, int y, int x) {
+    public record Example(String image, byte[] key, float value, int y, int x) implements java.io.Serializable {
         public Example(String image, float value, int y, int x) {
             this(image, image.getBytes(java.nio.charset.StandardCharsets.UTF_8), value, y, x);
         }
     }
 
     /** Ties: the path's bytes (unsigned), then row, then column. */
-    static final Comparator<Example> TIES = (a, b) -> {
+    static final Comparator<Example> TIES = (Comparator<Example> & java.io.Serializable) (a, b) -> {
         int c = Arrays.compareUnsigned(a.key(), b.key());
         if (c != 0) {
             return c;
@@ -31,16 +33,35 @@ public final class TopK {
     };
 
     private final int k;
-    /** Best first. */
-    private final Comparator<Example> order;
+    private final boolean largest;
+    /** Best first (rebuilt after a trip through serialization, as comparators of lambdas are not sent). */
+    private transient Comparator<Example> order;
     /** Worst at the head, so it is the one to drop. */
-    private final PriorityQueue<Example> heap;
+    private transient PriorityQueue<Example> heap;
+
+    private static Comparator<Example> order(boolean largest) {
+        Comparator<Example> byValue = Comparator.comparingDouble(Example::value);
+        return (largest ? byValue.reversed() : byValue).thenComparing(TIES);
+    }
+
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+        out.defaultWriteObject();
+        out.writeObject(new ArrayList<>(heap));
+    }
+
+    @SuppressWarnings("unchecked")
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        order = order(largest);
+        heap = new PriorityQueue<>(Math.max(1, k), order.reversed());
+        ((List<Example>) in.readObject()).forEach(this::offer);
+    }
 
     /** @param largest keep the largest values (top), else the smallest (bottom) */
     public TopK(int k, boolean largest) {
         this.k = k;
-        Comparator<Example> byValue = Comparator.comparingDouble(Example::value);
-        this.order = (largest ? byValue.reversed() : byValue).thenComparing(TIES);
+        this.largest = largest;
+        this.order = order(largest);
         this.heap = new PriorityQueue<>(Math.max(1, k), order.reversed());
     }
 
