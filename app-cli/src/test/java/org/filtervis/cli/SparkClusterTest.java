@@ -132,4 +132,59 @@ class SparkClusterTest {
         assertTrue(killed.get(), "an executor was killed during the job");
         sameTiles(local, spark);
     }
+
+    /**
+     * Dataset examples on the cluster: the same examples.json as the local engine's, byte for
+     * byte, with an executor killed in the middle of the scan (Spark reruns its partitions).
+     */
+    @Test
+    void examplesOnTheClusterEqualTheLocalScanWithAnExecutorKilled() throws Exception {
+        Path photos = Files.createDirectories(dir.resolve("photos"));
+        for (int k = 0; k < 600; k++) {
+            java.awt.image.BufferedImage im = new java.awt.image.BufferedImage(64, 56, java.awt.image.BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < 56; y++) {
+                for (int x = 0; x < 64; x++) {
+                    int v = (int) Math.round(127 + 120 * Math.sin((x * Math.cos(k * 0.7) + y * Math.sin(k * 0.7)) * (0.2 + 0.01 * (k % 37))));
+                    im.setRGB(x, y, v << 16 | ((v * (k % 5 + 1)) & 0xff) << 8 | ((255 - v + k) & 0xff));
+                }
+            }
+            Path sub = Files.createDirectories(photos.resolve("d" + k % 7));
+            ImageIO.write(im, "png", sub.resolve("p" + k + ".png").toFile());
+        }
+        List<String> args = List.of("examples", "--model", ModelFiles.demoNetwork().toString(), "--layers", "gabor_relu,conv3_relu", "--images",
+                photos.toString(), "--size", "64", "--top", "4", "--bottom", "2", "--batch", "8", "--threads", "1", "--quiet");
+        List<String> local = new ArrayList<>(args);
+        local.addAll(List.of("--out", dir.resolve("ex-local").toString()));
+        assertEquals(0, Cli.run(local.toArray(String[]::new)).code());
+        AtomicBoolean killed = new AtomicBoolean();
+        Thread killer = new Thread(() -> {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            long seen = 0;
+            while (!killed.get() && System.nanoTime() < deadline) {
+                boolean running = cluster.worker(0).descendants().findAny().isPresent();
+                if (running && seen == 0) {
+                    seen = System.nanoTime();
+                }
+                // An executor is a JVM the worker started: kill the first worker's once it has been scanning for a while.
+                if (running && System.nanoTime() - seen > TimeUnit.MILLISECONDS.toNanos(2500)) {
+                    cluster.worker(0).descendants().findFirst().ifPresent(h -> killed.set(h.destroyForcibly()));
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        killer.start();
+        List<String> spark = new ArrayList<>(args);
+        spark.addAll(List.of("--engine", "spark", "--master", master, "--out", dir.resolve("ex-cluster").toString()));
+        Cli r = Cli.run(spark.toArray(String[]::new));
+        killer.interrupt();
+        killer.join();
+        assertEquals(0, r.code(), r.err());
+        assertTrue(killed.get(), "an executor was killed during the scan");
+        assertArrayEquals(Files.readAllBytes(dir.resolve("ex-local/examples.json")), Files.readAllBytes(dir.resolve("ex-cluster/examples.json")),
+                "the cluster's examples.json as the local engine's");
+    }
 }
