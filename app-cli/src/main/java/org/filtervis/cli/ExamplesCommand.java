@@ -60,7 +60,7 @@ final class ExamplesCommand extends ModelCommand implements Callable<Integer> {
         if (unit) {
             range = InputRange.UNIT;
         }
-        ExamplesJob job = new ExamplesJob(images, layers, topK, bottomK, reduce, range, options.size, batch, out,
+        ExamplesJob job = new ExamplesJob(org.filtervis.core.photos.PhotoSource.local(images), layers, topK, bottomK, reduce, range, options.size, batch, out,
                 ModelFiles.describe(options.model == null ? modelFile : options.model));
         long t0 = System.nanoTime();
         org.filtervis.core.photos.ExamplesEngine remote = null;

@@ -25,7 +25,7 @@ import org.filtervis.core.photos.TopK;
 final class AtlasExamples {
     private AtlasExamples() {}
 
-    static AtlasSite.Examples find(Session session, Path images, InputRange range, List<Atlas.Layer> chosen, Map<String, List<Integer>> perLayer,
+    static AtlasSite.Examples find(Session session, org.filtervis.core.photos.PhotoSource images, InputRange range, List<Atlas.Layer> chosen, Map<String, List<Integer>> perLayer,
             int px, int batch, Recipe used, Path site, TileStore store, Consumer<String> notes) {
         List<String> names = chosen.stream().map(Atlas.Layer::name).toList();
         ExamplesJob job = new ExamplesJob(images, names, AtlasRun.EXAMPLES_TOP, 0, "max", range, px, batch, site.resolve("examples"), "atlas");
@@ -57,7 +57,7 @@ final class AtlasExamples {
     }
 
     /** The recipe's objective (its fused channel path) of each filter on that filter's best photo; NaN for a filter without one. */
-    private static double[] objectives(Model model, String layer, List<Integer> filters, ExamplesJob.Scanned s, Path images, InputRange range, int px,
+    private static double[] objectives(Model model, String layer, List<Integer> filters, ExamplesJob.Scanned s, org.filtervis.core.photos.PhotoSource images, InputRange range, int px,
             int batch, Recipe used) {
         double[] out = new double[filters.size()];
         java.util.Arrays.fill(out, Double.NaN);
@@ -70,8 +70,8 @@ final class AtlasExamples {
                 for (int i = start; i < Math.min(filters.size(), start + atOnce); i++) {
                     List<TopK.Example> best = s.top()[filters.get(i)].best();
                     if (!best.isEmpty()) {
-                        Path photo = Files.isDirectory(images) ? images.resolve(best.get(0).image()) : images;
-                        inputs.add(Photos.modelInput(Photos.read(photo, px).rgb(), px, range, g.input()));
+                        String name = best.get(0).image();
+                        inputs.add(Photos.modelInput(Photos.read(images.read(name), name, px), px, range, g.input()));
                         chunk.add(i);
                     }
                 }

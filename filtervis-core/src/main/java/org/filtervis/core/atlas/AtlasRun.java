@@ -136,7 +136,7 @@ public record AtlasRun(String layers, String filters, Recipe recipe, boolean red
                     pluginDirs, store.site(), store.key());
             s = runRemote(remote, job, tasks, store, progress, say);
         }
-        AtlasSite.Examples found = examples == null ? null : AtlasExamples.find(session, examples, examplesRange, chosen, perLayer, px, batch, used,
+        AtlasSite.Examples found = examples == null ? null : AtlasExamples.find(session, org.filtervis.core.photos.PhotoSource.local(examples), examplesRange, chosen, perLayer, px, batch, used,
                 ((LocalSiteFiles) store.site()).folder(), store, notes);
         AtlasSite.write(modelName, settings, chosen, perLayer, store, found);
         return new Result(s, store.site().location("index.html"));

@@ -32,7 +32,7 @@ import org.filtervis.core.lucid.InputRange;
  * {@link ExamplesPages} reads the kept photos again for their crops and maps and the page, and
  * {@code OUT/examples.json} is written, whole.
  *
- * @param images the collection: a folder (walked recursively, {@link PhotoWalk}) or one photo
+ * @param images the collection: a local folder (walked recursively, {@link PhotoWalk}), one photo, or a Hadoop folder an engine reaches
  * @param layers layer names, or the single word {@code blocks} for the model's block outputs
  * @param top    K largest per channel
  * @param bottom K smallest per channel (0 for none)
@@ -43,7 +43,7 @@ import org.filtervis.core.lucid.InputRange;
  * @param out    the output folder
  * @param model  how examples.json names the model
  */
-public record ExamplesJob(Path images, List<String> layers, int top, int bottom, String reduce, InputRange range, Integer size, int batch,
+public record ExamplesJob(PhotoSource images, List<String> layers, int top, int bottom, String reduce, InputRange range, Integer size, int batch,
         Path out, String model) {
     /** The most examples kept per channel and end. */
     public static final int MAX_K = 1000;
@@ -86,7 +86,7 @@ public record ExamplesJob(Path images, List<String> layers, int top, int bottom,
      * values that travel, the plugin folders, and this job's settings with the layers and size the
      * driver settled on. The collection's path must be one every worker reads (a shared file system).
      */
-    public record Work(String backend, String model, org.filtervis.api.BackendOptions options, List<String> pluginDirs, String images,
+    public record Work(String backend, String model, org.filtervis.api.BackendOptions options, List<String> pluginDirs, PhotoSource images,
             List<String> layers, int top, int bottom, String reduce, InputRange range, int size, int batch) implements java.io.Serializable {
         public Work {
             pluginDirs = List.copyOf(pluginDirs);
@@ -97,7 +97,7 @@ public record ExamplesJob(Path images, List<String> layers, int top, int bottom,
         public Result scan(java.util.Iterator<String> photos) {
             List<String> mine = new ArrayList<>();
             photos.forEachRemaining(mine::add);
-            ExamplesJob job = new ExamplesJob(Path.of(images), layers, top, bottom, reduce, range, size, batch, Path.of("."), model);
+            ExamplesJob job = new ExamplesJob(images, layers, top, bottom, reduce, range, size, batch, Path.of("."), model);
             org.filtervis.core.RunSettings settings = new org.filtervis.core.RunSettings(backend, Path.of(model), options, Recipe.keras(), batch);
             try (Session s = Session.open(settings, pluginDirs.stream().map(Path::of).toList())) {
                 return job.scanPart(s, mine);
@@ -107,7 +107,7 @@ public record ExamplesJob(Path images, List<String> layers, int top, int bottom,
 
     /** The work to send to an engine for this job, with the layers and size the driver chose. */
     public Work work(String backend, Path modelFile, org.filtervis.api.BackendOptions options, List<String> pluginDirs, List<String> chosen, int px) {
-        return new Work(backend, modelFile.toAbsolutePath().toString(), options, pluginDirs, images.toAbsolutePath().toString(), chosen, top, bottom,
+        return new Work(backend, modelFile.toAbsolutePath().toString(), options, pluginDirs, images, chosen, top, bottom,
                 reduce, range, px, batch);
     }
 
@@ -144,11 +144,11 @@ public record ExamplesJob(Path images, List<String> layers, int top, int bottom,
             Limits.images(atOnce, d.input().elements());
             Result result;
             if (engine == null) {
-                result = scanWith(d, heaps(d, chosen), px, v -> PhotoWalk.walk(images, v), notes);
+                result = scanWith(d, heaps(d, chosen), px, images::walk, notes);
             } else {
                 List<String> photos = new ArrayList<>();
                 List<Map<String, Object>> walked = new ArrayList<>();
-                PhotoWalk.walk(images, new PhotoWalk.Visitor() {
+                images.walk(new PhotoWalk.Visitor() {
                     @Override
                     public void photo(Path file, String relative) {
                         photos.add(relative);
@@ -167,7 +167,7 @@ public record ExamplesJob(Path images, List<String> layers, int top, int bottom,
                 result = new Result(part.images(), walked, part.layers());
             }
             if (result.images() == 0) {
-                throw FiltervisException.usage("no photo under " + images + " could be read" + (result.skipped().isEmpty() ? "" : " ("
+                throw FiltervisException.usage("no photo under " + images.describe() + " could be read" + (result.skipped().isEmpty() ? "" : " ("
                         + result.skipped().size() + " skipped, first: " + result.skipped().get(0).get("image") + ": " + result.skipped().get(0).get("reason")
                         + ")") + "; give a folder of PNG or JPEG photos");
             }
@@ -206,8 +206,7 @@ public record ExamplesJob(Path images, List<String> layers, int top, int bottom,
         Model model = session.model();
         List<String> chosen = layers;
         try (Differentiator d = differentiator(model, chosen, size)) {
-            return scanWith(d, heaps(d, chosen), size, v -> photos.forEach(p -> v.photo(Files.isDirectory(images) ? images.resolve(p) : images, p)),
-                    note -> { });
+            return scanWith(d, heaps(d, chosen), size, v -> photos.forEach(p -> v.photo(null, p)), note -> { });
         }
     }
 
@@ -289,7 +288,7 @@ public record ExamplesJob(Path images, List<String> layers, int top, int bottom,
      */
     private final class Scan implements PhotoWalk.Visitor {
         /** One photo on its way: decoding, or decoded. */
-        private record Pending(String relative, Path file, java.util.concurrent.Future<float[]> input) {}
+        private record Pending(String relative, java.util.concurrent.Future<float[]> input) {}
 
         final java.util.concurrent.ExecutorService decoders = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "filtervis-photo-decoder");
@@ -320,7 +319,7 @@ public record ExamplesJob(Path images, List<String> layers, int top, int bottom,
 
         @Override
         public void photo(Path file, String relative) {
-            pending.add(new Pending(relative, file, decoders.submit(() -> Photos.modelInput(Photos.read(file, px).rgb(), px, range,
+            pending.add(new Pending(relative, decoders.submit(() -> Photos.modelInput(Photos.read(images.read(relative), relative, px), px, range,
                     d.input().withSize(px, px)))));
             while (pending.size() >= 2 * atOnce) {
                 take();
@@ -335,8 +334,8 @@ public record ExamplesJob(Path images, List<String> layers, int top, int bottom,
                 in = p.input().get();
             } catch (java.util.concurrent.ExecutionException e) {
                 if (e.getCause() instanceof FiltervisException fe) {
-                    // The reason names the photo by its path under the collection, as every entry does (no local paths in the output).
-                    skipped(p.relative(), fe.getMessage().replace(p.file().toString(), p.relative()));
+                    // Photos are named by their path under the collection in every message (no local paths in the output).
+                    skipped(p.relative(), fe.getMessage());
                     return;
                 }
                 throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());

@@ -40,7 +40,7 @@ final class ExamplesPages {
         return PngSinks.fileName(layer) + "/c" + channel + "-" + end + rank;
     }
 
-    static void write(Path out, Path images, Map<String, ExamplesJob.Scanned> layers, Map<String, Optional<ReceptiveField>> fields, Differentiator d,
+    static void write(Path out, PhotoSource images, Map<String, ExamplesJob.Scanned> layers, Map<String, Optional<ReceptiveField>> fields, Differentiator d,
             int px, InputRange range, int atOnce, Consumer<String> notes) {
         Map<String, List<Ref>> byPhoto = new TreeMap<>();
         for (var e : layers.entrySet()) {
@@ -65,7 +65,7 @@ final class ExamplesPages {
                 float[] x = new float[chunk.size() * per];
                 List<float[]> rgbs = new ArrayList<>();
                 for (int i = 0; i < chunk.size(); i++) {
-                    float[] rgb = Photos.read(resolve(images, chunk.get(i)), px).rgb();
+                    float[] rgb = Photos.read(images.read(chunk.get(i)), chunk.get(i), px);
                     rgbs.add(rgb);
                     System.arraycopy(Photos.modelInput(rgb, px, range, d.input().withSize(px, px)), 0, x, i * per, per);
                 }
@@ -94,11 +94,6 @@ final class ExamplesPages {
         if (unknown > 0) {
             notes.accept("the backend cannot tell the receptive fields of " + unknown + " layers; their crops are the whole photos");
         }
-    }
-
-    /** A kept photo, by its path under the collection (a single photo is the collection). */
-    private static Path resolve(Path images, String relative) {
-        return Files.isDirectory(images) ? images.resolve(relative) : images;
     }
 
     /** The box {top, left, bottom, right} of a CHW photo, resized to {@link #CROP} square. */

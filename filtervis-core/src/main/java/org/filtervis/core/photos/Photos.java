@@ -41,24 +41,35 @@ public final class Photos {
         if (!Files.isRegularFile(file)) {
             throw FiltervisException.usage("image " + file + " does not exist or is not a file; give a PNG or JPEG file or a folder of them");
         }
+        return new Photo(file, size, read(org.filtervis.core.io.UntrustedFiles.read(file, "image", MAX_FILE_BYTES), file.toString(), size));
+    }
+
+    /** The largest photo file read: far above any photo of 100 megapixels a camera writes. */
+    static final long MAX_FILE_BYTES = 512L << 20;
+
+    /**
+     * As {@link #read(Path, int)}, from a photo's bytes (read from anywhere: a Hadoop file system,
+     * say); {@code name} names it in errors. Returns the CHW colours.
+     */
+    public static float[] read(byte[] bytes, String name, int size) {
         BufferedImage image;
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
-                throw undecodable(file, "not a PNG or JPEG file");
+                throw undecodable(name, "not a PNG or JPEG file");
             }
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
-                checkDimensions(file, reader.getWidth(0), reader.getHeight(0));
-                if (reader.getFormatName().equalsIgnoreCase("jpeg") && jpegComponents(file) == 4) {
-                    throw undecodable(file, "a CMYK JPEG; convert it to RGB first");
+                checkDimensions(name, reader.getWidth(0), reader.getHeight(0));
+                if (reader.getFormatName().equalsIgnoreCase("jpeg") && jpegComponents(bytes) == 4) {
+                    throw undecodable(name, "a CMYK JPEG; convert it to RGB first");
                 }
                 List<String> warnings = new ArrayList<>();
                 reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
                 image = reader.read(0);
                 if (!warnings.isEmpty()) {
-                    throw undecodable(file, "damaged or truncated: " + warnings.get(0));
+                    throw undecodable(name, "damaged or truncated: " + warnings.get(0));
                 }
             } finally {
                 reader.dispose();
@@ -67,15 +78,15 @@ public final class Photos {
             if (e instanceof FiltervisException fe) {
                 throw fe;
             }
-            throw undecodable(file, e instanceof IOException io ? IoMessages.describe(io) : e.toString());
+            throw undecodable(name, e instanceof IOException io ? IoMessages.describe(io) : e.toString());
         }
         if (image == null || image.getWidth() < 1 || image.getHeight() < 1) {
-            throw undecodable(file, "no image in it");
+            throw undecodable(name, "no image in it");
         }
-        return new Photo(file, size, crop(image, size));
+        return crop(image, size);
     }
 
-    static void checkDimensions(Path file, int w, int h) {
+    static void checkDimensions(String file, int w, int h) {
         long pixels = (long) w * h;
         if (w < 1 || h < 1) {
             throw undecodable(file, "it declares " + w + " x " + h + " pixels");
@@ -92,7 +103,12 @@ public final class Photos {
 
     /** The number of colour components of a JPEG's frame (3 for YCbCr, 1 grey, 4 CMYK or YCCK), or -1 if no frame header is found. */
     static int jpegComponents(Path file) throws IOException {
-        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
+        return jpegComponents(Files.readAllBytes(file));
+    }
+
+    /** As above, of a JPEG's bytes. */
+    static int jpegComponents(byte[] bytes) throws IOException {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
             if (in.readUnsignedShort() != 0xFFD8) {
                 return -1;
             }
@@ -126,7 +142,7 @@ public final class Photos {
         }
     }
 
-    private static FiltervisException undecodable(Path file, String why) {
+    private static FiltervisException undecodable(String file, String why) {
         return FiltervisException.usage("cannot decode image " + file + " (" + why + "); give PNG or JPEG files");
     }
 
