@@ -22,8 +22,8 @@ final class ExamplesCommand extends ModelCommand implements Callable<Integer> {
     List<String> layers;
 
     @Option(names = "--images", required = true, paramLabel = "PATH", description = "A folder of PNG and JPEG photos, searched recursively"
-            + " (other files are listed as skipped).")
-    Path images;
+            + " (other files are listed as skipped); or a Hadoop folder (hdfs://, s3a://...) read through an installed engine's libraries.")
+    String images;
 
     @Option(names = "--top", defaultValue = "9", paramLabel = "K", description = "Photos kept per channel with the largest values (default:"
             + " ${DEFAULT-VALUE}).")
@@ -51,6 +51,21 @@ final class ExamplesCommand extends ModelCommand implements Callable<Integer> {
     @Mixin
     InputRangeOptions input;
 
+    /** The collection: a local path, or a Hadoop URI through the chosen engine (or any installed one) that reaches it. */
+    private org.filtervis.core.photos.PhotoSource source() {
+        if (!images.matches("[A-Za-z][A-Za-z0-9+.-]*://.*") || images.startsWith("file://")) {
+            return org.filtervis.core.photos.PhotoSource.local(images.startsWith("file://") ? Path.of(java.net.URI.create(images)) : Path.of(images));
+        }
+        var engines = ExamplesJob.engines(top.registry());
+        org.filtervis.core.photos.ExamplesEngine through = engines.getOrDefault(engine, engines.values().stream().findFirst().orElse(null));
+        if (through == null) {
+            throw org.filtervis.api.FiltervisException.usage("photos " + images + " are on a file system only an engine plugin reaches, and none is"
+                    + " installed; give a local folder");
+        }
+        return through.photos(images).orElseThrow(() -> org.filtervis.api.FiltervisException.usage("engine '" + through.name()
+                + "' reaches no file system for " + images));
+    }
+
     @Override
     public Integer call() {
         Path out = output.folder("filtervis-examples");
@@ -60,7 +75,7 @@ final class ExamplesCommand extends ModelCommand implements Callable<Integer> {
         if (unit) {
             range = InputRange.UNIT;
         }
-        ExamplesJob job = new ExamplesJob(org.filtervis.core.photos.PhotoSource.local(images), layers, topK, bottomK, reduce, range, options.size, batch, out,
+        ExamplesJob job = new ExamplesJob(source(), layers, topK, bottomK, reduce, range, options.size, batch, out,
                 ModelFiles.describe(options.model == null ? modelFile : options.model));
         long t0 = System.nanoTime();
         org.filtervis.core.photos.ExamplesEngine remote = null;

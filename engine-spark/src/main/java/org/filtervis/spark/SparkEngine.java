@@ -51,6 +51,12 @@ public final class SparkEngine implements AtlasEngine, org.filtervis.core.photos
         return SparkExamplesEngine.run(master(master), work, photos, verbose);
     }
 
+    /** Photo collections on any file system Hadoop reaches. */
+    @Override
+    public Optional<org.filtervis.core.photos.PhotoSource> photos(String uri) {
+        return Optional.of(HadoopPhotos.open(uri));
+    }
+
     /** Sites on any file system Hadoop reaches (hdfs://, s3a://, ...); file:// and plain folders are the host's. */
     @Override
     public Optional<SiteFiles> site(String uri) {

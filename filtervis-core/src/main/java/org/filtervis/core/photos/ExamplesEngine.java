@@ -12,6 +12,11 @@ public interface ExamplesEngine {
     /** The name {@code --engine} takes. */
     String name();
 
+    /** A collection at {@code uri} (hdfs://, s3a://...) on a file system this engine's libraries reach, or empty if it reaches none. */
+    default java.util.Optional<PhotoSource> photos(String uri) {
+        return java.util.Optional.empty();
+    }
+
     /** Fails with a usage error when {@code master} (not null) is not a cluster this engine can name; called before any work. */
     default void checkMaster(String master) {}
 
