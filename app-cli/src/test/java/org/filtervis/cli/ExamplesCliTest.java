@@ -92,6 +92,16 @@ class ExamplesCliTest {
         assertArrayEquals(a, Files.readAllBytes(dir.resolve("spark/examples.json")), "Spark's examples.json as the local engine's");
         String text = new String(a, java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(text.contains("\"odd/broken.png\"") && text.contains("\"notes.txt\""), "skipped on an executor and on the driver: " + text);
+        try (var parts = Files.walk(dir.resolve("spark/.parts"))) {
+            assertEquals(1, parts.filter(p -> p.toString().endsWith(".part")).count(), "one partition (11 photos), stored");
+        }
+        List<String> again = new java.util.ArrayList<>(List.of("examples", "--model", ModelFiles.demoNetwork().toString(), "--layers",
+                "gabor_relu,conv3_relu", "--images", photos.toString(), "--size", "40", "--out", dir.resolve("spark").toString(), "--top", "3",
+                "--bottom", "2", "--batch", "4", "--engine", "spark", "--master", "local[2]"));
+        Cli rerun = Cli.run(again.toArray(String[]::new));
+        assertEquals(0, rerun.code(), rerun.err());
+        assertTrue(rerun.err().contains("1 of 1 partitions were scanned before with these settings; reusing them"), rerun.err());
+        assertArrayEquals(a, Files.readAllBytes(dir.resolve("spark/examples.json")), "the rerun, from the stored partition");
         Cli bad = examples(dir.resolve("bad"), "--engine", "nope");
         assertTrue(bad.code() == 2 && bad.err().contains("unknown engine 'nope'"), bad.err());
         Cli master = examples(dir.resolve("bad"), "--master", "local[2]");

@@ -47,8 +47,8 @@ public final class SparkEngine implements AtlasEngine, org.filtervis.core.photos
 
     @Override
     public org.filtervis.core.photos.ExamplesJob.Result scan(org.filtervis.core.photos.ExamplesJob job, org.filtervis.core.photos.ExamplesJob.Work work,
-            List<String> photos, String master, boolean verbose) {
-        return SparkExamplesEngine.run(master(master), work, photos, verbose);
+            List<org.filtervis.core.photos.ScanParts.Chunk> chunks, String master, boolean verbose) {
+        return SparkExamplesEngine.run(master(master), work, chunks, verbose);
     }
 
     /** Photo collections on any file system Hadoop reaches. */

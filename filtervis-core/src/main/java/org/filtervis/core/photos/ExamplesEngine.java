@@ -21,8 +21,10 @@ public interface ExamplesEngine {
     default void checkMaster(String master) {}
 
     /**
-     * Scans {@code photos} (paths under the job's collection, which every worker reads) on
-     * {@code master} (null: the engine's default); a worker's own error ends the scan as that one line.
+     * Scans {@code chunks} (each a partition of photos, paths under the job's collection, which
+     * every worker reads) on {@code master} (null: the engine's default), each worker storing its
+     * chunk's result in {@code work.parts()} ({@link ScanParts#save}); returns their merge. A
+     * worker's own error ends the scan as that one line.
      */
-    ExamplesJob.Result scan(ExamplesJob job, ExamplesJob.Work work, List<String> photos, String master, boolean verbose);
+    ExamplesJob.Result scan(ExamplesJob job, ExamplesJob.Work work, List<ScanParts.Chunk> chunks, String master, boolean verbose);
 }

@@ -87,7 +87,7 @@ public record ExamplesJob(PhotoSource images, List<String> layers, int top, int 
      * driver settled on. The collection's path must be one every worker reads (a shared file system).
      */
     public record Work(String backend, String model, org.filtervis.api.BackendOptions options, List<String> pluginDirs, PhotoSource images,
-            List<String> layers, int top, int bottom, String reduce, InputRange range, int size, int batch) implements java.io.Serializable {
+            List<String> layers, int top, int bottom, String reduce, InputRange range, int size, int batch, ScanParts parts) implements java.io.Serializable {
         public Work {
             pluginDirs = List.copyOf(pluginDirs);
             layers = List.copyOf(layers);
@@ -107,8 +107,32 @@ public record ExamplesJob(PhotoSource images, List<String> layers, int top, int 
 
     /** The work to send to an engine for this job, with the layers and size the driver chose. */
     public Work work(String backend, Path modelFile, org.filtervis.api.BackendOptions options, List<String> pluginDirs, List<String> chosen, int px) {
+        String settings = String.join("\n", backend, modelKey(modelFile), String.valueOf(options), images.describe(), String.join(",", chosen),
+                top + " " + bottom + " " + reduce + " " + px + " " + batch, range.describe());
         return new Work(backend, modelFile.toAbsolutePath().toString(), options, pluginDirs, images, chosen, top, bottom,
-                reduce, range, px, batch);
+                reduce, range, px, batch, ScanParts.of(out, settings));
+    }
+
+    /** The model's content, for the parts' key: its bytes' hash (a folder: its files' names and sizes). */
+    private static String modelKey(Path model) {
+        try {
+            if (Files.isDirectory(model)) {
+                try (var s = Files.walk(model)) {
+                    return ScanParts.hash(s.filter(Files::isRegularFile).sorted().map(p -> model.relativize(p) + " " + p.toFile().length())
+                            .collect(java.util.stream.Collectors.joining("\n")));
+                }
+            }
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            try (var in = Files.newInputStream(model)) {
+                byte[] buf = new byte[1 << 16];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    md.update(buf, 0, n);
+                }
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+            return model.toString();
+        }
     }
 
     /** Two scans of different photos as one: the sum of the photos, both skipped lists, each channel's heaps merged. */
@@ -159,8 +183,8 @@ public record ExamplesJob(PhotoSource images, List<String> layers, int top, int 
                         walked.add(skip(relative, reason));
                     }
                 });
-                Result part = photos.isEmpty() ? new Result(0, List.of(), heaps(d, chosen)) : onEngine(engine, () -> engine.scan(this,
-                        work.apply(chosen, px), photos, master, verbose));
+                Result part = photos.isEmpty() ? new Result(0, List.of(), heaps(d, chosen)) : onParts(engine, work.apply(chosen, px), photos, master,
+                        verbose, notes, heaps(d, chosen));
                 walked.addAll(part.skipped());
                 sortByPath(walked);
                 walked.forEach(m -> notes.accept("skipped " + m.get("image") + ": " + m.get("reason")));
@@ -178,6 +202,34 @@ public record ExamplesJob(PhotoSource images, List<String> layers, int top, int 
             write(result);
             return result;
         }
+    }
+
+    /** Photos per partition on an engine: enough to fill several batches, few enough for a retried partition to cost little. */
+    static final int PER_PARTITION = 256;
+
+    /** The photos in partitions; those stored by an earlier run with the same settings read back, the rest scanned on the engine; all merged. */
+    private Result onParts(ExamplesEngine engine, Work work, List<String> photos, String master, boolean verbose, Consumer<String> notes,
+            Map<String, Scanned> empty) {
+        List<ScanParts.Chunk> missing = new ArrayList<>();
+        Result merged = new Result(0, List.of(), empty);
+        int stored = 0;
+        for (int i = 0, index = 0; i < photos.size(); i += PER_PARTITION, index++) {
+            ScanParts.Chunk c = new ScanParts.Chunk(index, List.copyOf(photos.subList(i, Math.min(photos.size(), i + PER_PARTITION))));
+            java.util.Optional<Result> kept = work.parts().load(c);
+            if (kept.isPresent() && kept.get().layers().keySet().equals(empty.keySet())) {
+                merged = merge(merged, kept.get());
+                stored++;
+            } else {
+                missing.add(c);
+            }
+        }
+        if (stored > 0) {
+            notes.accept(stored + " of " + (stored + missing.size()) + " partitions were scanned before with these settings; reusing them");
+        }
+        if (!missing.isEmpty()) {
+            merged = merge(merged, onEngine(engine, () -> engine.scan(this, work, missing, master, verbose)));
+        }
+        return merged;
     }
 
     /** Calls into an engine with its class loader as the thread's context class loader (frameworks find their services through it). */
