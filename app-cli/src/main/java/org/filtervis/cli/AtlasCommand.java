@@ -21,20 +21,16 @@ final class AtlasCommand extends ModelCommand implements Callable<Integer> {
     @Mixin
     RecipeOptions recipeOptions;
 
-    @Option(names = "--layers", paramLabel = "blocks|all|L1,L2", description = "Layers: blocks (the suggested ones with height and width; default),"
-            + " all (every layer with height and width) or a list (the demo: mixed0 to mixed5).")
+    @Option(names = "--layers", paramLabel = "blocks|all|L1,L2", description = Help.LAYERS)
     String layers;
 
-    @Option(names = "--engine", defaultValue = "local", paramLabel = "local|spark", description = "Where it runs: local, in this process"
-            + " (default); spark, as an Apache Spark job (tasks of a layer's chunk of filters), or another installed engine.")
+    @Option(names = "--engine", defaultValue = "local", paramLabel = "local|spark", description = Help.ENGINE)
     String engine;
 
-    @Option(names = "--master", paramLabel = "URL", description = "spark: the cluster, e.g. local[2], spark://HOST:7077, yarn, k8s://..."
-            + " (default: spark-submit's --master when run by it, else local[N] inside this process, N the cores).")
+    @Option(names = "--master", paramLabel = "URL", description = Help.MASTER)
     String master;
 
-    @Option(names = "--images", paramLabel = "DIR", description = "A photo collection to find each filter's dataset examples in (as filtervis"
-            + " examples does): shown beside its visualization, with how the visualization's objective compares to the best photo's.")
+    @Option(names = "--images", paramLabel = "PATH", description = Help.IMAGES)
     Path images;
 
     @Override

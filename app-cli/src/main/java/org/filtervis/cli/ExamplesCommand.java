@@ -17,17 +17,14 @@ import picocli.CommandLine.Option;
 @Command(name = "examples", description = "Finds the photos of a collection that most (and least) excite each channel of some layers,"
         + " in one streaming pass (dataset examples, as Microscope shows them). Writes examples.json.")
 final class ExamplesCommand extends ModelCommand implements Callable<Integer> {
-    @Option(names = "--layers", required = true, split = ",", paramLabel = "L1,L2|blocks", description = "Layers to scan, or blocks for the"
-            + " model's block outputs (filtervis layers marks them).")
-    List<String> layers;
+    @Option(names = "--layers", paramLabel = "blocks|all|L1,L2", description = Help.LAYERS)
+    String layers;
 
-    @Option(names = "--images", required = true, paramLabel = "PATH", description = "A folder of PNG and JPEG photos, searched recursively"
-            + " (other files are listed as skipped); or a Hadoop folder (hdfs://, s3a://...) read through an installed engine's libraries.")
+    @Option(names = "--images", required = true, paramLabel = "PATH", description = Help.IMAGES)
     String images;
 
-    @Option(names = "--top", defaultValue = "9", paramLabel = "K", description = "Photos kept per channel with the largest values (default:"
-            + " ${DEFAULT-VALUE}).")
-    int topK;
+    @Option(names = "--top", paramLabel = "N", description = Help.TOP)
+    Integer topK;
 
     @Option(names = "--bottom", defaultValue = "0", paramLabel = "K", description = "Photos kept per channel with the smallest values"
             + " (default: none).")
@@ -40,12 +37,10 @@ final class ExamplesCommand extends ModelCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "16", description = Help.BATCH)
     int batch;
 
-    @Option(names = "--engine", defaultValue = "local", paramLabel = "local|spark", description = "Where the scan runs: local, in this process"
-            + " (default); spark, as an Apache Spark job (partitions of photos; the collection, model and plugins on a path every executor reads).")
+    @Option(names = "--engine", defaultValue = "local", paramLabel = "local|spark", description = Help.ENGINE)
     String engine;
 
-    @Option(names = "--master", paramLabel = "URL", description = "spark: the cluster, e.g. local[2], spark://HOST:7077 (default: local[N]"
-            + " inside this process, N the cores).")
+    @Option(names = "--master", paramLabel = "URL", description = Help.MASTER)
     String master;
 
     @Mixin
@@ -75,8 +70,8 @@ final class ExamplesCommand extends ModelCommand implements Callable<Integer> {
         if (unit) {
             range = InputRange.UNIT;
         }
-        ExamplesJob job = new ExamplesJob(source(), layers, topK, bottomK, reduce, range, options.size, batch, out,
-                ModelFiles.describe(options.model == null ? modelFile : options.model));
+        ExamplesJob job = new ExamplesJob(source(), List.of((layers == null ? "blocks" : layers).split(",")), topK != null ? topK : 9, bottomK, reduce,
+                range, options.size, batch, out, ModelFiles.describe(options.model == null ? modelFile : options.model));
         long t0 = System.nanoTime();
         org.filtervis.core.photos.ExamplesEngine remote = null;
         if (!engine.equals("local")) {

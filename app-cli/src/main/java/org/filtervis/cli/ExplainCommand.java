@@ -30,7 +30,7 @@ final class ExplainCommand extends ModelCommand implements Callable<Integer> {
     @Option(names = "--class", split = ",", paramLabel = "K", description = "Classes to explain, by index or name (default: the top class).")
     List<String> classes;
 
-    @Option(names = "--top", paramLabel = "N", description = "Explain each photo's N highest-scoring classes (default: 1).")
+    @Option(names = "--top", paramLabel = "N", description = Help.TOP)
     Integer topN;
 
     @Option(names = "--method", defaultValue = "gradcam", paramLabel = "LIST", description = "gradcam, gradcam++, hirescam, layercam, scorecam,"

@@ -10,6 +10,17 @@ final class Help {
 
     static final String MODEL = "Model file (default: the embedded demo network; convert: required).";
     static final String BACKEND = "Backend to use (default: the one that opens the model's format; convert: the one that writes the target format).";
+    static final String ENGINE = "Where it runs: local, in this process (default); spark, as an Apache Spark job (atlas: tasks of a layer's"
+            + " chunk of filters; examples: partitions of photos, stored for a rerun), or another installed engine.";
+    static final String MASTER = "spark: the cluster, e.g. local[2], spark://HOST:7077, yarn, k8s://... (default: spark-submit's --master when"
+            + " run by it, else local[N] inside this process, N the cores).";
+    static final String IMAGES = "Photos: a folder of PNG and JPEG files, searched recursively (other files are listed as skipped); spectrum"
+            + " averages them, examples scans them (also a Hadoop folder, hdfs:// or s3a://, through an installed engine), atlas shows each"
+            + " filter's best ones beside its visualization.";
+    static final String LAYERS = "Layers: blocks (the suggested ones with height and width; the default), all (every layer with height and"
+            + " width) or a list (the demo: mixed0 to mixed5).";
+    static final String TOP = "How many to keep: explain, each photo's N highest-scoring classes (default 1); examples, the N photos per"
+            + " channel with the largest values (default 9).";
     static final String SIZE = "Image height and width (default: the model's own size if fixed, else 180; explain 224; spectrum 512, the side"
             + " the photos are prepared at).";
     static final String LAYER = "Layer: the one whose filters to visualize or differentiate (required with --model; the demo's default is mixed4 of"

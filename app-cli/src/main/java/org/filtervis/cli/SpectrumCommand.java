@@ -13,7 +13,7 @@ final class SpectrumCommand implements Callable<Integer> {
     @ParentCommand
     Filtervis top;
 
-    @Option(names = "--images", required = true, paramLabel = "PATH", description = "A photo, or a folder of PNG and JPEG photos.")
+    @Option(names = "--images", required = true, paramLabel = "PATH", description = Help.IMAGES)
     Path images;
 
     /** The photos' side: MaCo's buffer by default (a spectrum of another size is resized to the buffer's). */

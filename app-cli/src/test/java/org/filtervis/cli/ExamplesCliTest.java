@@ -44,9 +44,12 @@ class ExamplesCliTest {
     }
 
     private Cli examples(Path out, String... extra) {
-        List<String> a = new java.util.ArrayList<>(List.of("examples", "--model", ModelFiles.demoNetwork().toString(), "--layers",
-                "gabor_relu,conv3_relu", "--images", photos.toString(), "--size", "40", "--quiet", "--out", out.toString()));
+        List<String> a = new java.util.ArrayList<>(List.of("examples", "--model", ModelFiles.demoNetwork().toString(), "--images", photos.toString(),
+                "--size", "40", "--quiet", "--out", out.toString()));
         a.addAll(List.of(extra));
+        if (!a.contains("--layers")) {
+            a.addAll(List.of("--layers", "gabor_relu,conv3_relu"));
+        }
         return Cli.run(a.toArray(String[]::new));
     }
 
@@ -174,9 +177,9 @@ class ExamplesCliTest {
         Path empty = Files.createDirectories(dir.resolve("empty"));
         Path out = dir.resolve("bad");
         String[][] cases = {
-            {"--top", "0", "top examples 0 is not 1 to 1000"},
-            {"--bottom", "-1", "bottom examples -1 is not 0 to 1000"},
-            {"--reduce", "median", "is not max or mean"},
+            {"--top", "0", "--top 0 is not 1 to 1000"},
+            {"--bottom", "-1", "--bottom -1 is not 0 to 1000"},
+            {"--reduce", "median", "--reduce median is not max or mean"},
             {"--layers", "logits", "without height and width"},
             {"--layers", "nope", "unknown"},
         };

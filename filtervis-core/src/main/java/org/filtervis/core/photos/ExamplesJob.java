@@ -33,7 +33,7 @@ import org.filtervis.core.lucid.InputRange;
  * {@code OUT/examples.json} is written, whole.
  *
  * @param images the collection: a local folder (walked recursively, {@link PhotoWalk}), one photo, or a Hadoop folder an engine reaches
- * @param layers layer names, or the single word {@code blocks} for the model's block outputs
+ * @param layers layer names, or the single word {@code blocks} for the model's block outputs, or {@code all}
  * @param top    K largest per channel
  * @param bottom K smallest per channel (0 for none)
  * @param reduce {@code max} or {@code mean}
@@ -323,8 +323,9 @@ public record ExamplesJob(PhotoSource images, List<String> layers, int top, int 
 
     /** The layers asked for, or the block outputs with height and width for {@code blocks}. */
     private List<String> chooseLayers(List<LayerInfo> all) {
-        if (layers.size() == 1 && layers.get(0).equals("blocks")) {
-            List<String> blocks = all.stream().filter(l -> l.suggested() && l.shape().size() == 4).map(LayerInfo::name).toList();
+        if (layers.size() == 1 && (layers.get(0).equals("blocks") || layers.get(0).equals("all"))) {
+            boolean every = layers.get(0).equals("all");
+            List<String> blocks = all.stream().filter(l -> (every || l.suggested()) && l.shape().size() == 4).map(LayerInfo::name).toList();
             if (blocks.isEmpty()) {
                 throw FiltervisException.usage("the model names no block outputs with height and width; name layers (filtervis layers lists them)");
             }
