@@ -140,7 +140,7 @@ class SparkClusterTest {
     @Test
     void examplesOnTheClusterEqualTheLocalScanWithAnExecutorKilled() throws Exception {
         Path photos = Files.createDirectories(dir.resolve("photos"));
-        for (int k = 0; k < 600; k++) {
+        for (int k = 0; k < 1100; k++) {
             java.awt.image.BufferedImage im = new java.awt.image.BufferedImage(64, 56, java.awt.image.BufferedImage.TYPE_INT_RGB);
             for (int y = 0; y < 56; y++) {
                 for (int x = 0; x < 64; x++) {
@@ -157,16 +157,18 @@ class SparkClusterTest {
         local.addAll(List.of("--out", dir.resolve("ex-local").toString()));
         assertEquals(0, Cli.run(local.toArray(String[]::new)).code());
         AtomicBoolean killed = new AtomicBoolean();
+        Path parts = dir.resolve("ex-cluster/.parts");
         Thread killer = new Thread(() -> {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            long seen = 0;
             while (!killed.get() && System.nanoTime() < deadline) {
-                boolean running = cluster.worker(0).descendants().findAny().isPresent();
-                if (running && seen == 0) {
-                    seen = System.nanoTime();
+                boolean started;
+                try (var s = Files.walk(parts)) {
+                    started = s.anyMatch(p -> p.toString().endsWith(".part"));
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    started = false;
                 }
-                // An executor is a JVM the worker started: kill the first worker's once it has been scanning for a while.
-                if (running && System.nanoTime() - seen > TimeUnit.MILLISECONDS.toNanos(2500)) {
+                // The first of five partitions is stored: kill the first worker's executor (a JVM it started) while the others run.
+                if (started) {
                     cluster.worker(0).descendants().findFirst().ifPresent(h -> killed.set(h.destroyForcibly()));
                 }
                 try {
