@@ -173,7 +173,7 @@ class AtlasCliTest {
         String layer = CompareTest.chromium(chromium, flags, "--dump-dom", site.resolve("layers/conv2_relu.html").toUri().toString());
         assertTrue(layer.contains("data-loaded=\"12\"") && layer.contains("data-failed=\"0\""), "6 tiles and 6 best photos load: " + layer);
         String filter = CompareTest.chromium(chromium, flags, "--dump-dom", site.resolve("filters/conv2_relu/3.html").toUri().toString());
-        // The tile, 5 crops and their 5 maps.
-        assertTrue(filter.contains("data-loaded=\"11\"") && filter.contains("data-failed=\"0\""), filter);
+        // The tile, 5 crops, and on hover their 5 photos and 5 maps.
+        assertTrue(filter.contains("data-loaded=\"16\"") && filter.contains("data-failed=\"0\""), filter);
     }
 }

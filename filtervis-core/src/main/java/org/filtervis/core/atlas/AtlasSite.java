@@ -20,9 +20,9 @@ public final class AtlasSite {
             + ".missing{width:128px;height:128px;border:2px dashed #bbb;display:flex;align-items:center;justify-content:center;color:#999}"
             + ".dead span,.status-DEAD,.status-NAN,.status-ZERO_GRADIENT{color:#c03030;font-weight:bold}"
             + ".tile img.example{width:128px;height:128px;border:2px solid #8ab;margin-top:4px}.ratio{color:#555}"
-            + ".examples{display:flex;flex-wrap:wrap;gap:4px}.ex{position:relative}.ex img{width:96px;height:96px;display:block}"
-            + ".ex .map{display:none;position:absolute;left:0;top:100px;width:256px;height:256px;z-index:2;border:1px solid #333}"
-            + ".ex:hover .map{display:block}</style>";
+            + ".examples{display:flex;flex-wrap:wrap;gap:4px}.ex{position:relative}.ex>img{width:96px;height:96px;display:block}"
+            + ".ex .over{display:none;position:absolute;left:0;top:100px;width:256px;height:256px;z-index:2;border:1px solid #333}"
+            + ".over img{position:absolute;left:0;top:0;width:256px;height:256px}.ex:hover .over{display:block}</style>";
 
     /** Counts the images that loaded into body[data-loaded] (and failed into data-failed): what the page tests read. */
     private static final String COUNT_IMAGES = "<script>(function(){var ok=0,bad=0;function done(){document.body.setAttribute('data-loaded',ok);"
@@ -122,7 +122,9 @@ public final class AtlasSite {
         for (int r = 0; r < ex.crops().size(); r++) {
             String crop = ex.crops().get(r);
             s.append("<div class=\"ex\" title=\"").append(esc(ex.photos().get(r))).append("\"><img alt=\"example\" src=\"../../").append(esc(crop))
-                    .append("\"><img class=\"map\" alt=\"map\" src=\"../../").append(esc(crop.replace(".png", "_map.png"))).append("\"></div>");
+                    .append("\"><div class=\"over\"><img alt=\"photo\" src=\"../../examples/")
+                    .append(esc(org.filtervis.core.photos.ExamplesJob.photoFile(ex.photos().get(r)))).append("\"><img alt=\"map\" src=\"../../")
+                    .append(esc(crop.replace(".png", "_map.png"))).append("\"></div></div>");
         }
         return s.append("</div>").toString();
     }

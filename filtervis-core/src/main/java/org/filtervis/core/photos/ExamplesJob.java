@@ -70,7 +70,12 @@ public record ExamplesJob(PhotoSource images, List<String> layers, int top, int 
         layers = List.copyOf(layers);
     }
 
-    /** An example's crop, relative to the scan's output ({@code _map.png} beside it is its map). */
+    /** A kept photo as the network saw it, relative to the scan's output. */
+    public static String photoFile(String image) {
+        return ExamplesPages.photoFile(image);
+    }
+
+    /** An example's crop, relative to the scan's output ({@code _map.png} beside it is its map, at the layer's resolution). */
     public static String exampleFile(String layer, int channel, String end, int rank) {
         return ExamplesPages.file(layer, channel, end, rank) + ".png";
     }
@@ -167,6 +172,7 @@ public record ExamplesJob(PhotoSource images, List<String> layers, int top, int 
             int atOnce = Math.max(1, Math.min(batch, d.maxBatch()));
             Limits.images(atOnce, d.input().elements());
             Result result;
+            long t0 = System.nanoTime();
             if (engine == null) {
                 result = scanWith(d, heaps(d, chosen), px, images::walk, notes);
             } else {
@@ -195,11 +201,15 @@ public record ExamplesJob(PhotoSource images, List<String> layers, int top, int 
                         + result.skipped().size() + " skipped, first: " + result.skipped().get(0).get("image") + ": " + result.skipped().get(0).get("reason")
                         + ")") + "; give a folder of PNG or JPEG photos");
             }
+            double scanned = (System.nanoTime() - t0) / 1e9;
             RunChoices.prepareOutput(out);
             Map<String, java.util.Optional<org.filtervis.api.ReceptiveField>> fields = new LinkedHashMap<>();
             chosen.forEach(l -> fields.put(l, model.receptiveField(l)));
+            long t1 = System.nanoTime();
             ExamplesPages.write(out, images, result.layers(), fields, d, px, range, atOnce, notes);
             write(result);
+            notes.accept(String.format(java.util.Locale.ROOT, "scanned %d photos in %.1f s (%.1f photos/s); the examples' crops, maps and page in %.1f s",
+                    result.images(), scanned, result.images() / Math.max(scanned, 1e-9), (System.nanoTime() - t1) / 1e9));
             return result;
         }
     }

@@ -23,9 +23,11 @@ import org.filtervis.core.lucid.InputRange;
 /**
  * The pictures and page of a scan: for every example kept, the crop of its photo that the
  * maximum's position sees (its receptive field from the graph, clipped to the photo; the whole
- * photo where the backend cannot tell), and the photo with the channel's activation map laid over
- * it. A second pass reads only the photos that were kept. {@code index.html} shows each channel's
- * top and bottom crops in a row; hovering a crop shows its map.
+ * photo where the backend cannot tell), and the channel's activation map at the layer's own
+ * resolution, coloured with an alpha, which the page lays over the photo (each kept photo written
+ * once, as the network saw it). A second pass reads only the photos that were kept.
+ * {@code index.html} shows each channel's top and bottom crops in a row; hovering a crop shows the
+ * photo with its map.
  */
 final class ExamplesPages {
     /** Side of a crop as written. */
@@ -35,7 +37,17 @@ final class ExamplesPages {
 
     private ExamplesPages() {}
 
-    /** The file of an example's crop ({@code _map.png} for its overlay), relative to the output. */
+    /** A kept photo as the network saw it, relative to the output: named by a hash of its path, so any page can find it. */
+    public static String photoFile(String image) {
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(image.getBytes(StandardCharsets.UTF_8));
+            return "photos/" + java.util.HexFormat.of().formatHex(h, 0, 8) + ".png";
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The file of an example's crop ({@code _map.png} for its map), relative to the output. */
     static String file(String layer, int channel, String end, int rank) {
         return PngSinks.fileName(layer) + "/c" + channel + "-" + end + rank;
     }
@@ -58,6 +70,7 @@ final class ExamplesPages {
             for (String layer : layers.keySet()) {
                 Files.createDirectories(out.resolve(PngSinks.fileName(layer)));
             }
+            Files.createDirectories(out.resolve("photos"));
             List<String> names = new ArrayList<>(byPhoto.keySet());
             int per = d.input().elements();
             for (int start = 0; start < names.size(); start += atOnce) {
@@ -71,6 +84,7 @@ final class ExamplesPages {
                 }
                 Map<String, float[]> acts = d.activations(x, chunk.size());
                 for (int i = 0; i < chunk.size(); i++) {
+                    PngSinks.write(Heatmaps.photo(rgbs.get(i), px), out.resolve(photoFile(chunk.get(i))));
                     for (Ref ref : byPhoto.get(chunk.get(i))) {
                         long[] shape = layers.get(ref.layer()).shape();
                         int h = (int) shape[1];
@@ -81,7 +95,8 @@ final class ExamplesPages {
                         int[] box = fields.get(ref.layer()).map(f -> f.box(ref.example().y(), ref.example().x(), px, px))
                                 .orElse(new int[] {0, 0, px - 1, px - 1});
                         PngSinks.write(crop(rgbs.get(i), px, box), out.resolve(base + ".png"));
-                        PngSinks.write(Heatmaps.overlay(rgbs.get(i), positive(Heatmaps.upsample(map, h, w, px, px)), px), out.resolve(base + "_map.png"));
+                        byte[] png = heat(positive(map), h, w);
+                        AtomicFiles.write(out.resolve(base + "_map.png"), o -> o.write(png));
                     }
                 }
             }
@@ -111,6 +126,18 @@ final class ExamplesPages {
         return Heatmaps.photo(out, CROP);
     }
 
+    /** A map in [0, 1] as an RGBA PNG of its own size: the heat colours, opaque where strong, clear where zero (the page scales it). */
+    static byte[] heat(float[] v, int h, int w) throws IOException {
+        java.awt.image.BufferedImage b = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_INT_ARGB);
+        for (int p = 0; p < h * w; p++) {
+            int alpha = (int) Math.round(255 * 0.75 * Math.sqrt(v[p]));
+            b.setRGB(p % w, p / w, alpha << 24 | Heatmaps.colour(v[p]) & 0xffffff);
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(b, "png", out);
+        return out.toByteArray();
+    }
+
     /** The map's positive part over its maximum, into [0, 1] (all zero stays zero). */
     private static float[] positive(float[] map) {
         float top = 0;
@@ -128,9 +155,10 @@ final class ExamplesPages {
         StringBuilder s = new StringBuilder();
         s.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>filtervis examples</title>\n<style>\n")
                 .append("body{font-family:sans-serif;margin:16px;background:#fafafa}.row{display:flex;align-items:center;gap:4px;margin:2px 0}")
-                .append(".label{width:110px;font-size:13px}.ex{position:relative;width:64px;height:64px}.ex img{width:64px;height:64px;display:block}")
-                .append(".ex .map{display:none;position:absolute;left:0;top:70px;width:192px;height:192px;z-index:2;border:1px solid #333}")
-                .append(".ex:hover .map{display:block}.sep{width:16px}.meta{color:#555;font-size:13px}\n</style></head>\n")
+                .append(".label{width:110px;font-size:13px}.ex{position:relative;width:64px;height:64px}.ex>img{width:64px;height:64px;display:block}")
+                .append(".ex .over{display:none;position:absolute;left:0;top:70px;width:224px;height:224px;z-index:2;border:1px solid #333}")
+                .append(".over img{position:absolute;left:0;top:0;width:224px;height:224px}.ex:hover .over{display:block}")
+                .append(".sep{width:16px}.meta{color:#555;font-size:13px}\n</style></head>\n")
                 .append("<body data-loaded=\"0\" data-failed=\"0\">\n<h1>Dataset examples</h1>\n");
         for (var e : layers.entrySet()) {
             String layer = e.getKey();
@@ -148,8 +176,9 @@ final class ExamplesPages {
                     for (int r = 0; r < kept.size(); r++) {
                         String base = esc(file(layer, c, end, r));
                         s.append("<div class=\"ex\" title=\"").append(esc(kept.get(r).image())).append(" ").append(kept.get(r).value())
-                                .append("\"><img loading=\"lazy\" src=\"").append(base).append(".png\" alt=\"").append(end).append("\"><img class=\"map\"")
-                                .append(" loading=\"lazy\" src=\"").append(base).append("_map.png\" alt=\"map\"></div>");
+                                .append("\"><img loading=\"lazy\" src=\"").append(base).append(".png\" alt=\"").append(end).append("\"><div class=\"over\">")
+                                .append("<img loading=\"lazy\" src=\"").append(esc(photoFile(kept.get(r).image()))).append("\" alt=\"photo\">")
+                                .append("<img loading=\"lazy\" src=\"").append(base).append("_map.png\" alt=\"map\"></div></div>");
                     }
                 }
                 s.append("</div>\n");
