@@ -76,9 +76,7 @@ public final class PngSinks {
             }
             b.setRGB(p % image.width(), p / image.width(), argb);
         }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        ImageIO.write(b, "png", out);
-        return out.toByteArray();
+        return png(b);
     }
 
     /** numpy's default percentile of sorted values: linear between the nearest ranks. */
@@ -191,8 +189,22 @@ public final class PngSinks {
                 b.setRGB(x, y, image.red(y, x) << 16 | image.green(y, x) << 8 | image.blue(y, x));
             }
         }
+        return png(b);
+    }
+
+    /**
+     * A PNG's bytes, encoded in memory. ImageIO's default writes each image through a temporary
+     * file and registers it for closing at exit, which costs a file per image and races with a
+     * JVM that exits while another thread encodes (a stack trace on stderr); a memory cache does
+     * neither.
+     */
+    public static byte[] png(java.awt.image.RenderedImage image) throws IOException {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        ImageIO.write(b, "png", out);
+        try (javax.imageio.stream.ImageOutputStream ios = new javax.imageio.stream.MemoryCacheImageOutputStream(out)) {
+            if (!ImageIO.write(image, "png", ios)) {
+                throw new IOException("no PNG writer");
+            }
+        }
         return out.toByteArray();
     }
 }

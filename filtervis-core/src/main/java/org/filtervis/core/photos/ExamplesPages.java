@@ -133,9 +133,7 @@ final class ExamplesPages {
             int alpha = (int) Math.round(255 * 0.75 * Math.sqrt(v[p]));
             b.setRGB(p % w, p / w, alpha << 24 | Heatmaps.colour(v[p]) & 0xffffff);
         }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        javax.imageio.ImageIO.write(b, "png", out);
-        return out.toByteArray();
+        return PngSinks.png(b);
     }
 
     /** The map's positive part over its maximum, into [0, 1] (all zero stays zero). */

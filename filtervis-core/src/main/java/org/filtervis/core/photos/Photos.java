@@ -53,7 +53,8 @@ public final class Photos {
      */
     public static float[] read(byte[] bytes, String name, int size) {
         BufferedImage image;
-        try (ImageInputStream in = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(bytes))) {
+        // In memory: ImageIO's default would copy every photo to a temporary file first.
+        try (ImageInputStream in = new javax.imageio.stream.MemoryCacheImageInputStream(new java.io.ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
                 throw undecodable(name, "not a PNG or JPEG file");
