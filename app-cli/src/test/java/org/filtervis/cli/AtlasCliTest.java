@@ -145,17 +145,8 @@ class AtlasCliTest {
      */
     @Test
     void datasetExamplesBesideTheVisualizations() throws Exception {
-        Path photos = Files.createDirectories(dir.resolve("photos"));
-        for (int k = 0; k < 6; k++) {
-            java.awt.image.BufferedImage im = new java.awt.image.BufferedImage(50, 44, java.awt.image.BufferedImage.TYPE_INT_RGB);
-            for (int y = 0; y < 44; y++) {
-                for (int x = 0; x < 50; x++) {
-                    int v = (int) Math.round(127 + 120 * Math.sin((x * Math.cos(k) + y * Math.sin(k)) * 0.4));
-                    im.setRGB(x, y, v << 16 | ((v * (k + 1)) & 0xff) << 8 | (255 - v));
-                }
-            }
-            javax.imageio.ImageIO.write(im, "png", photos.resolve("p" + k + ".png").toFile());
-        }
+        Path photos = dir.resolve("photos");
+        TestPhotos.stripes(photos, 6, 50, 44, k -> "p" + k + ".png");
         Path site = dir.resolve("ex");
         Cli r = atlas(site, "--layers", "conv2_relu", "--images", photos.toString(), "--quiet");
         assertEquals(0, r.code(), r.err());

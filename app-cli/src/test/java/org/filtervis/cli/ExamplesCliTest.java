@@ -29,18 +29,7 @@ class ExamplesCliTest {
     @BeforeEach
     void collection() throws IOException {
         photos = Files.createDirectories(dir.resolve("photos"));
-        for (int k = 0; k < 11; k++) {
-            BufferedImage im = new BufferedImage(48 + 4 * k, 40, BufferedImage.TYPE_INT_RGB);
-            for (int y = 0; y < im.getHeight(); y++) {
-                for (int x = 0; x < im.getWidth(); x++) {
-                    double stripes = Math.sin((x * Math.cos(k) + y * Math.sin(k)) * 0.3 * (1 + k % 4));
-                    int v = (int) Math.round(127 + 120 * stripes);
-                    im.setRGB(x, y, v << 16 | ((v * k) & 0xff) << 8 | (255 - v));
-                }
-            }
-            Path sub = Files.createDirectories(photos.resolve(k % 2 == 0 ? "even" : "odd/deeper"));
-            ImageIO.write(im, "png", sub.resolve("s" + k + ".png").toFile());
-        }
+        TestPhotos.stripes(photos, 11, 48, 40, k -> (k % 2 == 0 ? "even" : "odd/deeper") + "/s" + k + ".png");
     }
 
     private Cli examples(Path out, String... extra) {

@@ -11,11 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.RemoteIterator;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.filtervis.models.ModelFiles;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,24 +31,21 @@ class HdfsAtlasTest {
     @TempDir
     static Path dir;
 
-    MiniDFSCluster hdfs;
+    TestHdfs hdfs;
     FileSystem fs;
     String root;
 
     @BeforeAll
     void startHdfs() throws IOException {
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("hdfs").toString());
-        hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        hdfs.waitActive();
-        fs = hdfs.getFileSystem();
-        root = "hdfs://127.0.0.1:" + hdfs.getNameNodePort();
+        hdfs = new TestHdfs(dir);
+        fs = hdfs.fs();
+        root = hdfs.root;
     }
 
     @AfterAll
     void stopHdfs() {
         if (hdfs != null) {
-            hdfs.shutdown();
+            hdfs.close();
         }
     }
 

@@ -4,16 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import javax.imageio.ImageIO;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.filtervis.models.ModelFiles;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,22 +27,19 @@ class HdfsExamplesTest {
     @TempDir
     static Path dir;
 
-    MiniDFSCluster hdfs;
+    TestHdfs hdfs;
     String root;
 
     @BeforeAll
     void startHdfs() throws IOException {
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("hdfs").toString());
-        hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        hdfs.waitActive();
-        root = "hdfs://127.0.0.1:" + hdfs.getNameNodePort();
+        hdfs = new TestHdfs(dir);
+        root = hdfs.root;
     }
 
     @AfterAll
     void stopHdfs() {
         if (hdfs != null) {
-            hdfs.shutdown();
+            hdfs.close();
         }
     }
 
@@ -59,19 +52,10 @@ class HdfsExamplesTest {
 
     @Test
     void aCollectionOnHdfsGivesTheLocalFoldersExamples() throws IOException {
-        Path photos = Files.createDirectories(dir.resolve("photos/a"));
-        for (int k = 0; k < 12; k++) {
-            BufferedImage im = new BufferedImage(48, 44, BufferedImage.TYPE_INT_RGB);
-            for (int y = 0; y < 44; y++) {
-                for (int x = 0; x < 48; x++) {
-                    int v = (int) Math.round(127 + 120 * Math.sin((x * Math.cos(k) + y * Math.sin(k)) * 0.35));
-                    im.setRGB(x, y, v << 16 | ((v * (k + 2)) & 0xff) << 8 | (255 - v));
-                }
-            }
-            ImageIO.write(im, "png", (k % 2 == 0 ? photos : photos.getParent()).resolve("p" + k + ".png").toFile());
-        }
+        Path photos = dir.resolve("photos/a");
+        TestPhotos.stripes(photos.getParent(), 12, 48, 44, k -> (k % 2 == 0 ? "a/" : "") + "p" + k + ".png");
         Files.writeString(photos.getParent().resolve("notes.txt"), "not a photo");
-        FileSystem fs = hdfs.getFileSystem();
+        FileSystem fs = hdfs.fs();
         fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(photos.getParent().toUri()), new org.apache.hadoop.fs.Path(root + "/collection"));
         Cli local = examples(photos.getParent().toString(), dir.resolve("local"));
         Cli onHdfs = examples(root + "/collection", dir.resolve("hdfs-local"));

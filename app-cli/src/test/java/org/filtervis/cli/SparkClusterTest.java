@@ -104,27 +104,7 @@ class SparkClusterTest {
         Path spark = dir.resolve("cluster-killed");
         assertEquals(0, atlas(local, 150, "--seed", "3").code());
         AtomicBoolean killed = new AtomicBoolean();
-        Thread killer = new Thread(() -> {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (!killed.get() && System.nanoTime() < deadline) {
-                boolean started;
-                try (var s = Files.walk(spark)) {
-                    started = s.anyMatch(p -> p.toString().endsWith(".json") && p.toString().contains("tiles"));
-                } catch (IOException | java.io.UncheckedIOException e) {
-                    started = false;
-                }
-                if (started) {
-                    // An executor is a JVM the worker started: kill the first worker's.
-                    cluster.worker(0).descendants().findFirst().ifPresent(h -> killed.set(h.destroyForcibly()));
-                }
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        });
-        killer.start();
+        Thread killer = killFirstExecutorOnce(spark, p -> p.toString().endsWith(".json") && p.toString().contains("tiles"), killed);
         Cli r = atlas(spark, 150, "--engine", "spark", "--master", master, "--seed", "3");
         killer.interrupt();
         killer.join();
@@ -139,36 +119,42 @@ class SparkClusterTest {
      */
     @Test
     void examplesOnTheClusterEqualTheLocalScanWithAnExecutorKilled() throws Exception {
-        Path photos = Files.createDirectories(dir.resolve("photos"));
-        for (int k = 0; k < 1100; k++) {
-            java.awt.image.BufferedImage im = new java.awt.image.BufferedImage(64, 56, java.awt.image.BufferedImage.TYPE_INT_RGB);
-            for (int y = 0; y < 56; y++) {
-                for (int x = 0; x < 64; x++) {
-                    int v = (int) Math.round(127 + 120 * Math.sin((x * Math.cos(k * 0.7) + y * Math.sin(k * 0.7)) * (0.2 + 0.01 * (k % 37))));
-                    im.setRGB(x, y, v << 16 | ((v * (k % 5 + 1)) & 0xff) << 8 | ((255 - v + k) & 0xff));
-                }
-            }
-            Path sub = Files.createDirectories(photos.resolve("d" + k % 7));
-            ImageIO.write(im, "png", sub.resolve("p" + k + ".png").toFile());
-        }
+        Path photos = dir.resolve("photos");
+        TestPhotos.stripes(photos, 1100, 64, 56, k -> "d" + k % 7 + "/p" + k + ".png");
         List<String> args = List.of("examples", "--model", ModelFiles.demoNetwork().toString(), "--layers", "gabor_relu,conv3_relu", "--images",
                 photos.toString(), "--size", "64", "--top", "4", "--bottom", "2", "--batch", "8", "--threads", "1", "--quiet");
         List<String> local = new ArrayList<>(args);
         local.addAll(List.of("--out", dir.resolve("ex-local").toString()));
         assertEquals(0, Cli.run(local.toArray(String[]::new)).code());
         AtomicBoolean killed = new AtomicBoolean();
-        Path parts = dir.resolve("ex-cluster/.parts");
+        // The first of five partitions is stored: the kill lands while the others run.
+        Thread killer = killFirstExecutorOnce(dir.resolve("ex-cluster/.parts"), p -> p.toString().endsWith(".part"), killed);
+        List<String> spark = new ArrayList<>(args);
+        spark.addAll(List.of("--engine", "spark", "--master", master, "--out", dir.resolve("ex-cluster").toString()));
+        Cli r = Cli.run(spark.toArray(String[]::new));
+        killer.interrupt();
+        killer.join();
+        assertEquals(0, r.code(), r.err());
+        assertTrue(killed.get(), "an executor was killed during the scan");
+        assertArrayEquals(Files.readAllBytes(dir.resolve("ex-local/examples.json")), Files.readAllBytes(dir.resolve("ex-cluster/examples.json")),
+                "the cluster's examples.json as the local engine's");
+    }
+
+    /**
+     * A started thread that, once a file under {@code folder} matches {@code started} (the job is
+     * under way), kills the first worker's executor (a JVM the worker started) and sets {@code killed}.
+     */
+    Thread killFirstExecutorOnce(Path folder, java.util.function.Predicate<Path> started, AtomicBoolean killed) {
         Thread killer = new Thread(() -> {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (!killed.get() && System.nanoTime() < deadline) {
-                boolean started;
-                try (var s = Files.walk(parts)) {
-                    started = s.anyMatch(p -> p.toString().endsWith(".part"));
+                boolean running;
+                try (var s = Files.walk(folder)) {
+                    running = s.anyMatch(started);
                 } catch (IOException | java.io.UncheckedIOException e) {
-                    started = false;
+                    running = false;
                 }
-                // The first of five partitions is stored: kill the first worker's executor (a JVM it started) while the others run.
-                if (started) {
+                if (running) {
                     cluster.worker(0).descendants().findFirst().ifPresent(h -> killed.set(h.destroyForcibly()));
                 }
                 try {
@@ -179,14 +165,6 @@ class SparkClusterTest {
             }
         });
         killer.start();
-        List<String> spark = new ArrayList<>(args);
-        spark.addAll(List.of("--engine", "spark", "--master", master, "--out", dir.resolve("ex-cluster").toString()));
-        Cli r = Cli.run(spark.toArray(String[]::new));
-        killer.interrupt();
-        killer.join();
-        assertEquals(0, r.code(), r.err());
-        assertTrue(killed.get(), "an executor was killed during the scan");
-        assertArrayEquals(Files.readAllBytes(dir.resolve("ex-local/examples.json")), Files.readAllBytes(dir.resolve("ex-cluster/examples.json")),
-                "the cluster's examples.json as the local engine's");
+        return killer;
     }
 }

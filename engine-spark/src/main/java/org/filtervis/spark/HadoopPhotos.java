@@ -3,13 +3,11 @@ package org.filtervis.spark;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -38,10 +36,7 @@ final class HadoopPhotos implements PhotoSource {
 
     /** The collection at {@code uri}, with the {@code spark.hadoop.*} settings of this JVM; checked to be a folder, in one line. */
     static HadoopPhotos open(String uri) {
-        Map<String, String> settings = new TreeMap<>();
-        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("spark.hadoop."))
-                .forEach(k -> settings.put(k.substring("spark.hadoop.".length()), System.getProperty(k)));
-        HadoopPhotos photos = new HadoopPhotos(uri, settings);
+        HadoopPhotos photos = new HadoopPhotos(uri, HadoopFiles.sparkSettings());
         boolean folder;
         try {
             folder = photos.call(() -> photos.fs().getFileStatus(new Path(photos.root)).isDirectory());
@@ -57,28 +52,13 @@ final class HadoopPhotos implements PhotoSource {
         return photos;
     }
 
-    private interface IoCall<T> {
-        T call() throws IOException;
-    }
-
-    /** Hadoop finds its file systems through the context class loader: make it ours (plugins/spark), not the host's. */
-    private <T> T call(IoCall<T> c) throws IOException {
-        Thread t = Thread.currentThread();
-        ClassLoader before = t.getContextClassLoader();
-        t.setContextClassLoader(HadoopPhotos.class.getClassLoader());
-        try {
-            return c.call();
-        } finally {
-            t.setContextClassLoader(before);
-        }
+    private <T> T call(HadoopFiles.IoCall<T> c) throws IOException {
+        return HadoopFiles.call(c);
     }
 
     private synchronized FileSystem fs() throws IOException {
         if (fs == null) {
-            Configuration conf = new Configuration();
-            conf.setClassLoader(HadoopPhotos.class.getClassLoader());
-            settings.forEach(conf::set);
-            fs = FileSystem.get(URI.create(root), conf);
+            fs = HadoopFiles.fileSystem(root, HadoopFiles.configuration(settings));
         }
         return fs;
     }

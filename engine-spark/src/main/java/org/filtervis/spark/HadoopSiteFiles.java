@@ -57,10 +57,7 @@ public final class HadoopSiteFiles implements SiteFiles {
         if (u.getScheme() == null || u.getPath() == null || u.getPath().isEmpty() || u.getPath().equals("/")) {
             throw FiltervisException.usage("--out " + uri + " names no folder; give one, e.g. hdfs://namenode:8020/atlas/resnet18");
         }
-        Map<String, String> settings = new TreeMap<>();
-        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("spark.hadoop."))
-                .forEach(k -> settings.put(k.substring("spark.hadoop.".length()), System.getProperty(k)));
-        HadoopSiteFiles site = new HadoopSiteFiles(uri, settings);
+        HadoopSiteFiles site = new HadoopSiteFiles(uri, HadoopFiles.sparkSettings());
         try {
             site.call(() -> site.fs().mkdirs(new Path(site.root)));
         } catch (IOException | RuntimeException e) {
@@ -82,28 +79,14 @@ public final class HadoopSiteFiles implements SiteFiles {
         return m;
     }
 
-    private interface IoCall<T> {
-        T call() throws IOException;
-    }
-
-    /** Hadoop finds its file systems through the context class loader: make it ours (plugins/spark), not the host's. */
-    private <T> T call(IoCall<T> c) throws IOException {
-        Thread t = Thread.currentThread();
-        ClassLoader before = t.getContextClassLoader();
-        t.setContextClassLoader(HadoopSiteFiles.class.getClassLoader());
-        try {
-            return c.call();
-        } finally {
-            t.setContextClassLoader(before);
-        }
+    private <T> T call(HadoopFiles.IoCall<T> c) throws IOException {
+        return HadoopFiles.call(c);
     }
 
     private synchronized FileSystem fs() throws IOException {
         if (fs == null) {
-            Configuration conf = new Configuration();
-            conf.setClassLoader(HadoopSiteFiles.class.getClassLoader());
-            settings.forEach(conf::set);
-            fs = FileSystem.get(URI.create(root), conf);
+            Configuration conf = HadoopFiles.configuration(settings);
+            fs = HadoopFiles.fileSystem(root, conf);
             renames = FileContext.getFileContext(fs.getUri(), conf);
         }
         return fs;

@@ -198,14 +198,7 @@ public record AtlasRun(String layers, String filters, Recipe recipe, boolean red
 
     /** Calls into an engine with its class loader as the thread's context class loader (frameworks find their services through it). */
     static <T> T call(AtlasEngine engine, java.util.function.Supplier<T> body) {
-        Thread thread = Thread.currentThread();
-        ClassLoader before = thread.getContextClassLoader();
-        thread.setContextClassLoader(engine.getClass().getClassLoader());
-        try {
-            return body.get();
-        } finally {
-            thread.setContextClassLoader(before);
-        }
+        return org.filtervis.core.plugin.ContextLoader.callIn(engine, body);
     }
 
     /** blocks, all, or names (each must be a layer with height and width). */

@@ -237,21 +237,9 @@ public record ExamplesJob(PhotoSource images, List<String> layers, int top, int 
             notes.accept(stored + " of " + (stored + missing.size()) + " partitions were scanned before with these settings; reusing them");
         }
         if (!missing.isEmpty()) {
-            merged = merge(merged, onEngine(engine, () -> engine.scan(this, work, missing, master, verbose)));
+            merged = merge(merged, org.filtervis.core.plugin.ContextLoader.callIn(engine, () -> engine.scan(this, work, missing, master, verbose)));
         }
         return merged;
-    }
-
-    /** Calls into an engine with its class loader as the thread's context class loader (frameworks find their services through it). */
-    private static <T> T onEngine(ExamplesEngine engine, java.util.function.Supplier<T> body) {
-        Thread thread = Thread.currentThread();
-        ClassLoader before = thread.getContextClassLoader();
-        thread.setContextClassLoader(engine.getClass().getClassLoader());
-        try {
-            return body.get();
-        } finally {
-            thread.setContextClassLoader(before);
-        }
     }
 
     /** The installed engines by name (one engine reached twice is kept once). */
