@@ -5,7 +5,11 @@
 # passes in batches of 16, the per-channel maxima and a running top K. Prints photos per second and
 # the ratio, and the time a 1.28 M-photo collection (ImageNet's training set) would take at that rate.
 #
-# Usage: bench/examples.sh [BACKEND [THREADS [PHOTOS]]]   (default onnx 2 240)
+# With SPARK=1 each round also runs the scan as an Apache Spark job on local[THREADS] (THREADS
+# tasks of 1 thread at once; partitions of 256 photos, so give at least 256 x THREADS photos) and
+# prints the engine's overhead against the local engine in the same round.
+#
+# Usage: [SPARK=1] bench/examples.sh [BACKEND [THREADS [PHOTOS]]]   (default onnx 2 240)
 # Needs: the built distribution and Debian's python3-torch, python3-torchvision and python3-pil;
 # the photos are crops and flips of skimage's (downloaded with apt-get download, not installed).
 set -euo pipefail
@@ -75,6 +79,7 @@ echo "resnet18 blocks layer1-layer4, 224 px, $count photos (decoded every time),
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 best_fv=0
 best_pt=0
+best_sp=0
 for round in $(seq 1 "${ROUNDS:-2}"); do
   ./filtervis examples --backend "$backend" --threads "$threads" --model "$work/resnet18.onnx" --preprocess torchvision --layers "$layers" \
     --images "$work/photos-$count" --top 9 --batch 16 --out "$work/out" 2> "$work/fv.log"
@@ -83,9 +88,21 @@ for round in $(seq 1 "${ROUNDS:-2}"); do
   pages=$(grep -o 'page in [0-9.]* s' "$work/fv.log" | awk '{print $3}')
   pt=$($py bench/examples_pytorch.py "$work/resnet18-blocks.pt" "$work/photos-$count" "$threads" 224 16 9 2>/dev/null | awk '{print $3}')
   echo "round $round: filtervis $fv photos/s (then $pages s for the examples' crops, maps and page), eager PyTorch $pt photos/s"
+  if [ "${SPARK:-0}" = 1 ]; then
+    rm -rf "$work/out-spark"
+    ./filtervis examples --backend "$backend" --threads 1 --engine spark --master "local[$threads]" --model "$work/resnet18.onnx" \
+      --preprocess torchvision --layers "$layers" --images "$work/photos-$count" --top 9 --batch 16 --out "$work/out-spark" 2> "$work/sp.log"
+    sp=$(grep -o 'scanned [0-9]* photos in [0-9.]* s ([0-9.]* photos/s)' "$work/sp.log" | sed 's/.*(\([0-9.]*\) photos.*/\1/')
+    cmp -s "$work/out/examples.json" "$work/out-spark/examples.json" && same="byte-identical" || same="DIFFERENT"
+    echo "round $round: --engine spark --master local[$threads] $sp photos/s (examples.json $same to the local engine's)"
+    best_sp=$($py -c "print(max($best_sp, $sp))")
+  fi
   best_fv=$($py -c "print(max($best_fv, $fv))")
   best_pt=$($py -c "print(max($best_pt, $pt))")
 done
 $py -c "fv, pt = $best_fv, $best_pt; print(f'best: filtervis {fv:.2f} photos/s, eager PyTorch {pt:.2f} photos/s, ratio {fv / pt:.2f}x;'
 f' 1.28 M photos at this rate: {1.28e6 / fv / 3600:.1f} h on one machine of 2 cores')"
+if [ "${SPARK:-0}" = 1 ]; then
+  $py -c "fv, sp = $best_fv, $best_sp; print(f'Spark engine on local[$threads]: {sp:.2f} photos/s against the local engine\'s {fv:.2f}: overhead {(fv / sp - 1) * 100:.1f}%')"
+fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

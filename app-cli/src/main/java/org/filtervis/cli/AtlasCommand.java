@@ -10,13 +10,14 @@ import org.filtervis.core.ascent.Recipe;
 import org.filtervis.core.Session;
 import org.filtervis.core.atlas.Atlas;
 import org.filtervis.core.atlas.AtlasRun;
+import org.filtervis.core.atlas.AtlasView;
 import org.filtervis.models.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "atlas", description = "Renders every chosen filter of a network into a static site to browse: index.html, a page per layer"
-        + " and per filter. Resumable: a rerun with the same settings renders only what is missing.")
+        + " and per filter, with Lucid's recipe (and redirected ReLU for its first 16 steps where the backend has it) unless --recipe says otherwise. Resumable: a rerun with the same settings renders only what is missing.")
 final class AtlasCommand extends ModelCommand implements Callable<Integer> {
     @Mixin
     RecipeOptions recipeOptions;
@@ -33,6 +34,12 @@ final class AtlasCommand extends ModelCommand implements Callable<Integer> {
     @Option(names = "--images", paramLabel = "PATH", description = Help.IMAGES)
     Path images;
 
+    @Option(names = "--views", defaultValue = "channel", paramLabel = "LIST", description = "Each filter's views, as OpenAI Microscope shows them:"
+            + " channel (its tile), negative (the channel minimized), neuron (the unit at the map's centre), diversity (4 images optimized"
+            + " together, channel - 100 x diversity as Lucid's notebook); e.g. channel,negative,neuron,diversity (default: channel). Each view"
+            + " renders as many images as the channel (diversity 4), on the filter's page.")
+    String views;
+
     @Override
     public Integer call() throws IOException {
         String out = output.location("filtervis-atlas");
@@ -42,14 +49,15 @@ final class AtlasCommand extends ModelCommand implements Callable<Integer> {
         ModelFiles.Demo demo = ModelFiles.demo();
         boolean pretrainedDemo = options.model == null && demo.filters() != null;
         Path modelFile = ModelFiles.resolve(options.model);
-        Recipe recipe = recipeOptions.recipe(recipeOptions.redirectSteps(options.model, demo), options.size,
+        recipeOptions.defaultRecipe = "lucid";
+        Recipe recipe = recipeOptions.recipe(recipeOptions.atlasRedirectSteps(options.model, demo), options.size,
                 recipeOptions.lucid() ? ModelFiles.inputRange(modelFile) : Optional.empty());
         AtlasRun run = new AtlasRun(layers != null ? layers : pretrainedDemo ? "mixed0,mixed1,mixed2,mixed3,mixed4,mixed5" : "blocks",
                 recipeOptions.filters != null ? recipeOptions.filters : pretrainedDemo ? "0-7" : null, recipe, recipeOptions.redirect != null,
                 options.size, engine, master, out, modelFile, (options.model != null ? options.model : modelFile).getFileName().toString(),
                 ModelFiles.describe(options.model), top.pluginsDirs().stream().map(p -> p.toAbsolutePath().toString()).toList(), top.verbose, images,
                 images == null ? null : recipe.lucid() != null ? recipe.lucid().range() : recipe.maco() != null ? recipe.maco().range()
-                        : ModelFiles.inputRange(modelFile).orElse(org.filtervis.core.lucid.InputRange.UNIT));
+                        : ModelFiles.inputRange(modelFile).orElse(org.filtervis.core.lucid.InputRange.UNIT), AtlasView.parse(views));
         try (Session s = top.session(options.backend, modelFile, options.backendOptions(), recipe, recipeOptions.batch)) {
             AtlasRun.Result r = run.run(s, org.filtervis.core.atlas.AtlasEngines.of(top.registry()), progressLine(), line -> {
                 if (!output.quiet) {

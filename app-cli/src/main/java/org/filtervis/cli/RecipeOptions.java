@@ -27,8 +27,8 @@ final class RecipeOptions {
     @Option(names = "--filters", paramLabel = "LIST", description = Help.FILTERS)
     String filters;
 
-    @Option(names = "--recipe", defaultValue = "keras", paramLabel = "keras|lucid|maco", description = "keras: pixels, 30 steps of length 10"
-            + " along the normalized gradient, no transformations (default); lucid: Lucid's recipe, an FFT image with decorrelated colour under"
+    @Option(names = "--recipe", paramLabel = "keras|lucid|maco", description = "keras: pixels, 30 steps of length 10"
+            + " along the normalized gradient, no transformations (the default, but lucid for the atlas); lucid: Lucid's recipe, an FFT image with decorrelated colour under"
             + " random transformations, Adam at 0.05 for 512 steps, 128 px; maco: MaCo, the phase of a 512 px spectrum under a fixed"
             + " natural-image magnitude, 32 random crops per step, Nadam at 1.0 for 256 steps, with a transparency map.")
     String recipeName;
@@ -89,6 +89,13 @@ final class RecipeOptions {
     @Option(names = "--batch", defaultValue = "16", description = Help.BATCH)
     int batch;
 
+    /** The recipe when --recipe is not given: keras, the atlas's lucid. */
+    String defaultRecipe = "keras";
+
+    private String recipeName() {
+        return recipeName != null ? recipeName : defaultRecipe;
+    }
+
     /** What the run maximizes, checked: the parsed objective, or null for the channel of {@link #layerName}. */
     Objective objective(Object model) {
         if (objective != null && layer != null) {
@@ -115,6 +122,14 @@ final class RecipeOptions {
         return redirect != null ? askedRedirectSteps() : model == null && !lucid() ? demo.redirectSteps() : 0;
     }
 
+    /**
+     * The atlas's redirected-ReLU steps: as given, else Lucid's 16 for lucid (so no filter stays a
+     * dead grey tile for want of a gradient on noise), else as {@link #redirectSteps}.
+     */
+    int atlasRedirectSteps(Object model, ModelFiles.Demo demo) {
+        return redirect == null && lucid() && !maco() ? LucidRecipe.REDIRECT_STEPS : redirectSteps(model, demo);
+    }
+
     /** The redirected-ReLU steps asked for with --redirect-relu (alone: the recipe's own number), or 0. */
     int askedRedirectSteps() {
         return redirect == null ? 0 : redirect != Integer.parseInt(RECIPE_REDIRECT) ? redirect : lucid() ? LucidRecipe.REDIRECT_STEPS : 10;
@@ -122,7 +137,7 @@ final class RecipeOptions {
 
     /** Whether the recipe takes the model's input range (lucid and maco). */
     boolean lucid() {
-        return switch (recipeName) {
+        return switch (recipeName()) {
             case "keras" -> false;
             case "lucid", "maco" -> true;
             default -> throw FiltervisException.usage("--recipe " + recipeName + " is not keras, lucid or maco");
@@ -130,7 +145,7 @@ final class RecipeOptions {
     }
 
     private boolean maco() {
-        return lucid() && recipeName.equals("maco");
+        return lucid() && recipeName().equals("maco");
     }
 
     /**

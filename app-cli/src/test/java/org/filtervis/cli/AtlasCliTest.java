@@ -48,6 +48,9 @@ class AtlasCliTest {
         for (String page : List.of("index.html", "layers/gabor_relu.html", "layers/conv2_relu.html", "layers/conv3_relu.html", "filters/conv2_relu/5.html")) {
             assertTrue(Files.isRegularFile(site.resolve(page)), page);
         }
+        String index = Files.readString(site.resolve("index.html"));
+        assertTrue(index.contains("<li>recipe: lucid</li>") && index.contains("<li>redirect_relu_steps: 16</li>"),
+                "the atlas's default: Lucid's recipe with redirected ReLU for its first 16 steps: " + index);
         Cli again = atlas(site);
         assertTrue(again.err().contains("18 filters: 0 rendered, 18 already there"), again.err());
 
@@ -88,9 +91,10 @@ class AtlasCliTest {
     void sparkLocalModeRendersTheSameTiles() throws IOException {
         Path local = dir.resolve("local");
         Path spark = dir.resolve("spark");
-        assertEquals(0, atlas(local).code());
-        Cli r = atlas(spark, "--engine", "spark", "--master", "local[2]");
+        assertEquals(0, atlas(local, "--views", "negative").code());
+        Cli r = atlas(spark, "--engine", "spark", "--master", "local[2]", "--views", "negative");
         assertEquals(0, r.code(), r.err());
+        assertEquals(36, tiles(spark).size(), "each filter's channel and negative view");
         assertTrue(r.err().contains("18 filters: 18 rendered, 0 already there"), r.err());
         List<Path> a = tiles(local);
         List<Path> b = tiles(spark);
@@ -99,7 +103,7 @@ class AtlasCliTest {
             assertEquals(local.relativize(a.get(i)), spark.relativize(b.get(i)));
             assertArrayEquals(Files.readAllBytes(a.get(i)), Files.readAllBytes(b.get(i)), "Spark's tile " + b.get(i).getFileName() + " as the local engine's");
         }
-        Cli again = atlas(spark, "--engine", "spark", "--master", "local[2]");
+        Cli again = atlas(spark, "--engine", "spark", "--master", "local[2]", "--views", "negative");
         assertTrue(again.err().contains("18 filters: 0 rendered, 18 already there"), again.err());
         assertTrue(Files.readString(spark.resolve("index.html")).contains("18 of 18 filters rendered"));
     }
@@ -166,5 +170,87 @@ class AtlasCliTest {
         String filter = CompareTest.chromium(chromium, flags, "--dump-dom", site.resolve("filters/conv2_relu/3.html").toUri().toString());
         // The tile, 5 crops, and on hover their 5 photos and 5 maps.
         assertTrue(filter.contains("data-loaded=\"16\"") && filter.contains("data-failed=\"0\""), filter);
+    }
+
+    /** A tile's objective before each step, from its .json. */
+    static float[] objectives(Path json) throws IOException {
+        String text = Files.readString(json);
+        String[] parts = text.substring(text.indexOf("\"objectives\": [") + 15, text.indexOf(']', text.indexOf("\"objectives\""))).split(",");
+        float[] v = new float[parts.length];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Float.parseFloat(parts[i].strip());
+        }
+        return v;
+    }
+
+    /**
+     * Microscope's views: the negative channel starts at minus the channel's objective on the same
+     * noise and climbs (the channel falls), the centre neuron climbs, the diverse images start from
+     * different noise and end different; a rerun renders nothing, a lost view tile comes back the
+     * same bytes, and the filter page shows every view in headless Chromium.
+     */
+    @Test
+    void microscopeViewsOnTheFilterPage() throws Exception {
+        Path site = dir.resolve("views");
+        Cli r = atlas(site, "--layers", "conv2_relu", "--recipe", "keras", "--views", "negative,neuron,diversity");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("6 filters: 6 rendered, 0 already there"), r.err());
+        Path channel;
+        try (Stream<Path> s = Files.list(site.resolve("tiles/conv2_relu"))) {
+            channel = s.filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}")).findFirst().orElseThrow();
+        }
+        Path negative = channel.resolveSibling(channel.getFileName() + "-negative");
+        Path neuron = channel.resolveSibling(channel.getFileName() + "-neuron");
+        Path diversity = channel.resolveSibling(channel.getFileName() + "-diversity");
+        int negativeRose = 0;
+        int neuronRose = 0;
+        for (int f = 0; f < 6; f++) {
+            float[] c = objectives(channel.resolve(f + ".json"));
+            float[] n = objectives(negative.resolve(f + ".json"));
+            assertEquals(-c[0], n[0], 1e-5 * Math.max(1, Math.abs(c[0])), "filter " + f + ": the negative view starts on the channel's noise");
+            assertEquals(c[0], objectives(diversity.resolve(f + ".json"))[0], 1e-5 * Math.max(1, Math.abs(c[0])), "the first diverse image too");
+            negativeRose += n[n.length - 1] > n[0] + 1e-4 ? 1 : 0;
+            float[] u = objectives(neuron.resolve(f + ".json"));
+            neuronRose += u[u.length - 1] > u[0] + 1e-4 ? 1 : 0;
+            java.awt.image.BufferedImage strip = javax.imageio.ImageIO.read(diversity.resolve(f + ".png").toFile());
+            assertEquals(4 * strip.getHeight(), strip.getWidth(), "four diverse images side by side");
+            int w = strip.getHeight();
+            for (int a = 0; a < 4; a++) {
+                for (int b = a + 1; b < 4; b++) {
+                    assertFalse(java.util.Arrays.equals(strip.getRGB(a * w, 0, w, w, null, 0, w), strip.getRGB(b * w, 0, w, w, null, 0, w)),
+                            "filter " + f + ": diverse images " + a + " and " + b + " differ");
+                }
+            }
+        }
+        assertTrue(negativeRose >= 3 && neuronRose >= 3, "the views climb: negative " + negativeRose + ", neuron " + neuronRose + " of 6");
+        String page = Files.readString(site.resolve("filters/conv2_relu/2.html"));
+        assertTrue(page.contains("the negative channel") && page.contains("the neuron at the centre") && page.contains("diverse images"), page);
+
+        Cli again = atlas(site, "--layers", "conv2_relu", "--recipe", "keras", "--views", "negative,neuron,diversity");
+        assertTrue(again.err().contains("6 filters: 0 rendered, 6 already there"), again.err());
+        Cli channelOnly = atlas(site, "--layers", "conv2_relu", "--recipe", "keras");
+        assertTrue(channelOnly.err().contains("6 filters: 0 rendered, 6 already there"), "the channel's tiles are shared: " + channelOnly.err());
+        byte[] three = Files.readAllBytes(diversity.resolve("3.png"));
+        Files.delete(diversity.resolve("3.png"));
+        Cli resumed = atlas(site, "--layers", "conv2_relu", "--recipe", "keras", "--views", "diversity,negative");
+        assertTrue(resumed.err().contains("6 filters: 1 rendered, 5 already there"), resumed.err());
+        assertArrayEquals(three, Files.readAllBytes(diversity.resolve("3.png")));
+
+        for (String[] bad : new String[][] {{"--views", "negative,glow"}, {"--recipe", "maco", "--views", "diversity"}}) {
+            Path out = dir.resolve("bad-views");
+            Cli b = atlas(out, bad);
+            assertEquals(2, b.code(), b.err());
+            assertTrue(b.oneLineError() && (b.err().contains("'glow'") || b.err().contains("diversity view")), b.err());
+            assertFalse(Files.exists(out), "nothing written");
+        }
+        String chromium = System.getProperty("filtervis.chromium", "");
+        assumeTrue(!chromium.isEmpty(), "set -Dfiltervis.chromium=/usr/bin/chromium (as .ci/run does) to render the pages");
+        List<String> flags = List.of("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--allow-file-access-from-files", "--virtual-time-budget=5000",
+                "--user-data-dir=" + dir.resolve("chromium-profile"));
+        String filter = CompareTest.chromium(chromium, flags, "--dump-dom", site.resolve("filters/conv2_relu/2.html").toUri().toString());
+        // The last run asked for diversity and negative: the page shows those beside the tile.
+        assertTrue(filter.contains("data-loaded=\"3\"") && filter.contains("data-failed=\"0\"") && !filter.contains("the neuron at the centre"),
+                "the tile and the 2 views asked for: " + filter);
     }
 }

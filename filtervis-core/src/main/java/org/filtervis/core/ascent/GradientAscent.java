@@ -81,8 +81,9 @@ public final class GradientAscent {
         float[] grads = new float[n * per];
         float[] objectives = new float[n];
         BatchProgress progress = new BatchProgress(n, recipe.steps());
+        long[] keys = ImageMath.imageKeys(filters);
         for (int i = 0; i < n; i++) {
-            ImageMath.initialNoise(images, i * per, per, recipe.seed(), filters[i]);
+            ImageMath.initialNoise(images, i * per, per, recipe.seed(), keys[i]);
         }
         GradientProvider redirected = recipe.redirectSteps() > 0 ? gradients.redirectedRelu().orElse(null) : null;
         boolean[] plainDead = new boolean[n];

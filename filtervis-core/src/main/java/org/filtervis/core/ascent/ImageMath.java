@@ -9,12 +9,28 @@ public final class ImageMath {
     private ImageMath() {}
 
     /** Uniform noise u in [0, 1), mapped to (u - 0.5) * 0.25; depends only on (seed, filter). */
-    public static void initialNoise(float[] images, int offset, int elements, long seed, int filter) {
+    public static void initialNoise(float[] images, int offset, int elements, long seed, long filter) {
         SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + filter);
         for (int i = 0; i < elements; i++) {
             float u = (float) random.nextDouble();
             images[offset + i] = (u - 0.5f) * 0.25f;
         }
+    }
+
+    /**
+     * Each image's key for its random draws (starting noise, Lucid's transformations): its filter,
+     * and for a filter that comes again in the batch (diverse images of one filter) the filter plus
+     * its repeat count in the upper half, so repeats start from different noise while a batch of
+     * distinct filters draws what it always drew.
+     */
+    public static long[] imageKeys(int[] filters) {
+        long[] keys = new long[filters.length];
+        java.util.Map<Integer, Integer> seen = new java.util.HashMap<>();
+        for (int i = 0; i < filters.length; i++) {
+            int repeat = seen.merge(filters[i], 1, Integer::sum) - 1;
+            keys[i] = filters[i] + ((long) repeat << 32);
+        }
+        return keys;
     }
 
     /**

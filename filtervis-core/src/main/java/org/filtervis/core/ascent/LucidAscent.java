@@ -35,10 +35,11 @@ final class LucidAscent {
         int np = pipe.parameters();
         int n = chunk.size();
         int[] filters = chunk.stream().mapToInt(Integer::intValue).toArray();
+        long[] keys = ImageMath.imageKeys(filters);
         float[] params = new float[n * np];
         Adam[] adams = new Adam[n];
         for (int i = 0; i < n; i++) {
-            pipe.init(params, i * np, filters[i]);
+            pipe.init(params, i * np, keys[i]);
             adams[i] = lucid.adam() ? new Adam(np, recipe.lr()) : null;
         }
         float[] x = new float[n * per];
@@ -51,7 +52,7 @@ final class LucidAscent {
         boolean[] plainDead = new boolean[n];
         if (redirected != null) {
             // What the plain recipe would do at the start: a filter at most 0 with a zero gradient leaves the parameters where they are.
-            IntStream.range(0, n).parallel().forEach(i -> traces[i] = pipe.forward(params, i * np, filters[i], 0, x, i * per, traces[i]));
+            IntStream.range(0, n).parallel().forEach(i -> traces[i] = pipe.forward(params, i * np, keys[i], 0, x, i * per, traces[i]));
             gradients.compute(x, filters, objectives, grads);
             for (int i = 0; i < n; i++) {
                 plainDead[i] = objectives[i] <= 0 && ImageMath.isZero(grads, i * per, per);
@@ -61,7 +62,7 @@ final class LucidAscent {
             long t0 = System.nanoTime();
             int s = step;
             // Images are independent and write their own slices: in parallel, the same bytes as one at a time.
-            IntStream.range(0, n).parallel().forEach(i -> traces[i] = pipe.forward(params, i * np, filters[i], s, x, i * per, traces[i]));
+            IntStream.range(0, n).parallel().forEach(i -> traces[i] = pipe.forward(params, i * np, keys[i], s, x, i * per, traces[i]));
             pipelineNanos[0] += System.nanoTime() - t0;
             (redirected != null && step < recipe.redirectSteps() ? redirected : gradients).compute(x, filters, objectives, grads);
             long t1 = System.nanoTime();

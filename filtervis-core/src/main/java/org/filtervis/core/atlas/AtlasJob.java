@@ -16,14 +16,21 @@ import org.filtervis.core.Session;
  * worker opens the backend and the model once, for all the tasks it is given.
  */
 public record AtlasJob(String backend, String model, BackendOptions options, Recipe recipe, int batch, int size, List<String> pluginDirs,
-        SiteFiles site, String key) implements Serializable {
+        SiteFiles site, String key, List<AtlasView> views) implements Serializable {
     public AtlasJob {
         pluginDirs = List.copyOf(pluginDirs);
+        views = List.copyOf(views);
+    }
+
+    /** A job rendering the channel view only. */
+    public AtlasJob(String backend, String model, BackendOptions options, Recipe recipe, int batch, int size, List<String> pluginDirs, SiteFiles site,
+            String key) {
+        this(backend, model, options, recipe, batch, size, pluginDirs, site, key, List.of(AtlasView.CHANNEL));
     }
 
     /** This job with the model and plugin folders where a worker finds its own copies of them. */
     public AtlasJob at(String localModel, List<String> localPluginDirs) {
-        return new AtlasJob(backend, localModel, options, recipe, batch, size, localPluginDirs, site, key);
+        return new AtlasJob(backend, localModel, options, recipe, batch, size, localPluginDirs, site, key, views);
     }
 
     /** Renders {@code tasks} in this process, storing their missing tiles; returns [rendered, already stored]. */
@@ -36,7 +43,7 @@ public record AtlasJob(String backend, String model, BackendOptions options, Rec
         List<Path> plugins = pluginDirs.stream().map(Path::of).toList();
         RunSettings settings = new RunSettings(backend, Path.of(model), options, recipe, batch);
         try (Session v = Session.open(settings, plugins)) {
-            Atlas.Summary s = Atlas.runLocal(v.model(), mine, new TileStore(site, key), recipe, size, batch, (d, t, r, sec) -> {});
+            Atlas.Summary s = Atlas.runLocal(v.model(), mine, new TileStore(site, key), recipe, size, batch, views, (d, t, r, sec) -> {});
             return new int[] {s.rendered(), s.alreadyStored()};
         } catch (java.io.IOException e) {
             throw org.filtervis.api.FiltervisException.failure("cannot store the atlas's tiles in " + site.location() + " (" + e.getMessage() + ")", e);

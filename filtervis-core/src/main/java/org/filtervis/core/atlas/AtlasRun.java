@@ -44,10 +44,11 @@ import org.filtervis.core.Session;
  * @param verbose  whether an engine shows its own logs of failed attempts
  * @param examples the photo collection to find each filter's dataset examples in, or null for none
  * @param examplesRange the model's pixel range for those photos
+ * @param views    the views of each filter rendered, the channel first
  */
 public record AtlasRun(String layers, String filters, Recipe recipe, boolean redirectRequested, Integer size, String engine, String master, String out,
         Path modelFile, String modelName, String modelDescription, List<String> pluginDirs, boolean verbose, Path examples,
-        org.filtervis.core.lucid.InputRange examplesRange) {
+        org.filtervis.core.lucid.InputRange examplesRange, List<AtlasView> views) {
     /** Dataset examples shown per filter. */
     public static final int EXAMPLES_TOP = 5;
 
@@ -59,6 +60,11 @@ public record AtlasRun(String layers, String filters, Recipe recipe, boolean red
             throw FiltervisException.usage("a cluster belongs to an engine that runs elsewhere, not to the local one");
         }
         Limits.recipe(recipe);
+        views = List.copyOf(views);
+        if (recipe.maco() != null && views.contains(AtlasView.DIVERSITY)) {
+            throw FiltervisException.usage("the diversity view optimizes images together, which maco does not (it batches one image's crops);"
+                    + " use --recipe lucid or keras, or leave diversity out of --views");
+        }
     }
 
     /** What the atlas did, and where its index is. */
@@ -123,6 +129,8 @@ public record AtlasRun(String layers, String filters, Recipe recipe, boolean red
         settings.put("redirect_relu_steps", used.redirectSteps());
         settings.put("batch", batch);
         TileStore store = new TileStore(site(remote, engines), TileStore.key(settings));
+        // Not part of the tiles' key: each view has its own tiles, so adding a view keeps those already rendered.
+        settings.put("views", String.join(",", views.stream().map(AtlasView::word).toList()));
         if (examples != null && !(store.site() instanceof LocalSiteFiles)) {
             throw FiltervisException.usage("--images needs a site in a local folder for now; write the site to a folder, or leave --images out");
         }
@@ -130,15 +138,15 @@ public record AtlasRun(String layers, String filters, Recipe recipe, boolean red
         List<Atlas.Task> tasks = Atlas.tasks(chosen, perLayer, batch);
         Atlas.Summary s;
         if (remote == null) {
-            s = Atlas.runLocal(model, tasks, store, used, px, batch, progress);
+            s = Atlas.runLocal(model, tasks, store, used, px, batch, views, progress);
         } else {
             AtlasJob job = new AtlasJob(session.provider().name(), modelFile.toAbsolutePath().toString(), session.settings().options(), used, batch, px,
-                    pluginDirs, store.site(), store.key());
+                    pluginDirs, store.site(), store.key(), views);
             s = runRemote(remote, job, tasks, store, progress, say);
         }
         AtlasSite.Examples found = examples == null ? null : AtlasExamples.find(session, org.filtervis.core.photos.PhotoSource.local(examples), examplesRange, chosen, perLayer, px, batch, used,
                 ((LocalSiteFiles) store.site()).folder(), store, notes);
-        AtlasSite.write(modelName, settings, chosen, perLayer, store, found);
+        AtlasSite.write(modelName, settings, chosen, perLayer, store, found, views);
         return new Result(s, store.site().location("index.html"));
     }
 
@@ -149,7 +157,7 @@ public record AtlasRun(String layers, String filters, Recipe recipe, boolean red
         List<Atlas.Task> tasks = new ArrayList<>();
         int stored = 0;
         for (Atlas.Task t : all) {
-            if (Atlas.missing(t, store).isEmpty()) {
+            if (Atlas.missing(t, store, views).isEmpty()) {
                 stored += t.filters().size();
             } else {
                 tasks.add(t);

@@ -22,7 +22,8 @@ public final class AtlasSite {
             + ".tile img.example{width:128px;height:128px;border:2px solid #8ab;margin-top:4px}.ratio{color:#555}"
             + ".examples{display:flex;flex-wrap:wrap;gap:4px}.ex{position:relative}.ex>img{width:96px;height:96px;display:block}"
             + ".ex .over{display:none;position:absolute;left:0;top:100px;width:256px;height:256px;z-index:2;border:1px solid #333}"
-            + ".over img{position:absolute;left:0;top:0;width:256px;height:256px}.ex:hover .over{display:block}</style>";
+            + ".over img{position:absolute;left:0;top:0;width:256px;height:256px}.ex:hover .over{display:block}"
+            + ".views{display:flex;flex-wrap:wrap;gap:12px}.view{margin:0;font-size:13px;text-align:center}</style>";
 
     /** Counts the images that loaded into body[data-loaded] (and failed into data-failed): what the page tests read. */
     private static final String COUNT_IMAGES = "<script>(function(){var ok=0,bad=0;function done(){document.body.setAttribute('data-loaded',ok);"
@@ -41,12 +42,12 @@ public final class AtlasSite {
     /** Writes every page for the layers' chosen filters, from the tiles stored so far. */
     public static void write(String model, Map<String, Object> settings, List<Atlas.Layer> layers, Map<String, List<Integer>> filters,
             TileStore store) throws IOException {
-        write(model, settings, layers, filters, store, null);
+        write(model, settings, layers, filters, store, null, List.of(AtlasView.CHANNEL));
     }
 
-    /** As above, with each filter's dataset examples (null for none). */
+    /** As above, with each filter's dataset examples (null for none) and its other views' tiles on its page. */
     static void write(String model, Map<String, Object> settings, List<Atlas.Layer> layers, Map<String, List<Integer>> filters,
-            TileStore store, Examples examples) throws IOException {
+            TileStore store, Examples examples, List<AtlasView> views) throws IOException {
         StringBuilder rows = new StringBuilder();
         int doneAll = 0;
         int totalAll = 0;
@@ -74,7 +75,7 @@ public final class AtlasSite {
                     }
                     tiles.append("</div>\n");
                     filterPage(store.site(), l, f, i > 0 ? chosen.get(i - 1) : null, i + 1 < chosen.size() ? chosen.get(i + 1) : null, t, store,
-                            examples == null ? null : examples.byLayer().get(l.name()).get(f), examples == null ? 0 : examples.photos());
+                            examples == null ? null : examples.byLayer().get(l.name()).get(f), examples == null ? 0 : examples.photos(), views);
                 } else {
                     tiles.append("<div class=\"tile\"><div class=\"missing\">not yet</div>").append(f).append("</div>\n");
                 }
@@ -129,8 +130,25 @@ public final class AtlasSite {
         return s.append("</div>").toString();
     }
 
+    /** The filter's other views stored so far, each with its caption and status. */
+    private static String viewsSection(Atlas.Layer l, int f, TileStore store, List<AtlasView> views) {
+        StringBuilder s = new StringBuilder();
+        for (AtlasView v : views) {
+            TileStore tiles = store.view(v);
+            TileStore.Tile t = v == AtlasView.CHANNEL ? null : tiles.read(l.name(), f);
+            if (t == null) {
+                continue;
+            }
+            s.append("<figure class=\"view view-").append(v.word()).append("\"><img alt=\"").append(v.caption()).append("\" src=\"../../")
+                    .append(tiles.folder(l.name())).append("/").append(f).append(".png\" style=\"height:192px\"><figcaption>").append(v.caption())
+                    .append(t.status().equals("OK") ? "" : " <span class=\"status-" + t.status() + "\">" + t.status() + "</span>")
+                    .append("</figcaption></figure>");
+        }
+        return s.isEmpty() ? "" : "<h2>Other views</h2><div class=\"views\">" + s + "</div>";
+    }
+
     private static void filterPage(SiteFiles site, Atlas.Layer l, int f, Integer previous, Integer next, TileStore.Tile t, TileStore store, Example ex,
-            int photos) throws IOException {
+            int photos, List<AtlasView> views) throws IOException {
         String slug = TileStore.slug(l.name());
         StringBuilder nav = new StringBuilder("<p><a href=\"../../layers/" + slug + ".html\">&larr; " + esc(l.name()) + "</a>");
         if (previous != null) {
@@ -142,7 +160,8 @@ public final class AtlasSite {
         nav.append("</p>");
         page(site, "filters/" + slug + "/" + f + ".html", l.name() + " filter " + f, nav + "<h1>" + esc(l.name()) + ", filter " + f
                 + "</h1><p>status: <span class=\"status-" + t.status() + "\">" + t.status() + "</span></p><img alt=\"filter " + f + "\" src=\"../../"
-                + store.folder(l.name()) + "/" + f + ".png\" style=\"max-width:100%\">" + examplesSection(ex, photos) + "<h2>Objective by step</h2>"
+                + store.folder(l.name()) + "/" + f + ".png\" style=\"max-width:100%\">" + viewsSection(l, f, store, views) + examplesSection(ex, photos)
+                + "<h2>Objective by step</h2>"
                 + curve(t.objectives()) + COUNT_IMAGES);
     }
 

@@ -52,6 +52,11 @@ public final class TileStore {
         return key;
     }
 
+    /** The tiles of one view: the channel's are these; another view's sit beside them, in a folder named by the key and the view. */
+    public TileStore view(AtlasView v) {
+        return v == AtlasView.CHANNEL ? this : new TileStore(site, key + "-" + v.word());
+    }
+
     /** A file-name form of a layer name, unique: unsafe characters replaced, and a short hash added when any was. */
     public static String slug(String layer) {
         String safe = layer.replaceAll("[^A-Za-z0-9._-]", "_");

@@ -54,8 +54,8 @@ public final class ImagePipeline {
         return spectrum != null ? spectrum.parameters() : channels * size * size;
     }
 
-    /** Lucid's start: normal noise of standard deviation 0.01, from (seed, filter). */
-    public void init(float[] p, int off, int filter) {
+    /** Lucid's start: normal noise of standard deviation 0.01, from (seed, image key: see {@link org.filtervis.core.ascent.ImageMath#imageKeys}). */
+    public void init(float[] p, int off, long filter) {
         SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + filter);
         for (int i = 0; i < parameters(); i++) {
             p[off + i] = (float) (nextGaussian(r) * 0.01);
@@ -85,12 +85,12 @@ public final class ImagePipeline {
     }
 
     /** The network input of one step (into {@code x[xOff...]}, the model's layout), with that step's random transformations. */
-    public Trace forward(float[] p, int pOff, int filter, int step, float[] x, int xOff) {
+    public Trace forward(float[] p, int pOff, long filter, int step, float[] x, int xOff) {
         return forward(p, pOff, filter, step, x, xOff, null);
     }
 
     /** As above, reusing the arrays of an earlier step's trace of the same image (the result does not depend on it). */
-    public Trace forward(float[] p, int pOff, int filter, int step, float[] x, int xOff, Trace previous) {
+    public Trace forward(float[] p, int pOff, long filter, int step, float[] x, int xOff, Trace previous) {
         float[] rgb = colours(p, pOff, previous);
         SplittableRandom r = new SplittableRandom((seed * 0x9E3779B97F4A7C15L + filter) * 0xBF58476D1CE4E5B9L + step);
         Resample reuse = previous != null && previous.resamples.size() == 1 ? previous.resamples.get(0) : null;

@@ -22,6 +22,20 @@ class ImageMathTest {
     }
 
     @Test
+    void aRepeatedFilterGetsNoiseOfItsOwnWhileDistinctFiltersKeepTheirs() {
+        long[] keys = ImageMath.imageKeys(new int[] {7, 3, 7, 7, 2});
+        assertArrayEquals(new long[] {7, 3, 7 + (1L << 32), 7 + (2L << 32), 2}, keys);
+        float[] first = new float[100];
+        float[] plain = new float[100];
+        float[] repeat = new float[100];
+        ImageMath.initialNoise(first, 0, 100, 5, keys[0]);
+        ImageMath.initialNoise(plain, 0, 100, 5, 7);
+        ImageMath.initialNoise(repeat, 0, 100, 5, keys[2]);
+        assertArrayEquals(plain, first, "a filter's first image starts where it always did");
+        assertTrue(!java.util.Arrays.equals(first, repeat), "its repeat starts elsewhere");
+    }
+
+    @Test
     void stepMovesByLrInL2NormAndIgnoresZeroGradients() {
         float[] img = new float[4];
         float[] g = {3, 0, 4, 0};
