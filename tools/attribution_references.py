@@ -7,7 +7,7 @@ For resnet18 and mobilenet_v2 (random weights, BatchNorm calibrated, 64 px, dyna
 OUT_DIR/attr_NAME.onnx, OUT_DIR/attr_NAME_random_head.onnx (the classifier re-drawn, for the
 randomization sanity check of Adebayo et al. 2018), OUT_DIR/attr_NAME_x.npy (one input, chosen so
 that float32 rounding flips no ReLU that matters: see stable_input), and for the top class k
-OUT_DIR/attr_NAME_METHOD.npy for gradcam, gradcampp, hirescam, layercam, scorecam (at the layer's
+OUT_DIR/attr_NAME_METHOD.npy for gradcam, gradcampp, hirescam, layercam, xgradcam, eigencam, eigengradcam, scorecam (at the layer's
 resolution), saliency and integrated-gradients (64 uniform midpoints, black baseline; at the image's).
 OUT_DIR/attr_NAME.json names the layer's tensor, k, the logits and the float32 sensitivity.
 The definitions are filtervis's (docs/explain.md); the code is an independent implementation.
@@ -54,8 +54,25 @@ def gradient_maps(model, mid, x, k, noise=0.0):
     maps["gradcampp"] = relu((weights[:, None, None] * a).sum(0))
     maps["hirescam"] = relu((g * a).sum(0))
     maps["layercam"] = relu((relu(g) * a).sum(0))
+    maps["xgradcam"] = relu((((g * a).sum(dim=(1, 2)) / (a.sum(dim=(1, 2)) + EPS))[:, None, None] * a).sum(0))
+    maps["eigencam"] = first_component(a, a)
+    maps["eigengradcam"] = first_component(g * a, a)
     maps["saliency"] = gx[0].abs().max(dim=0).values
     return maps
+
+
+def first_component(x, a):
+    """EigenCAM's map: the C x H x W tensor's positions as samples, each channel centred, projected on
+    the first right singular vector (torch.linalg.svd); the sign that correlates positively with the
+    mean activation over channels; ReLU."""
+    X = x.reshape(x.shape[0], -1).T
+    X = X - X.mean(dim=0)
+    _, _, vh = torch.linalg.svd(X, full_matrices=False)
+    projection = X @ vh[0]
+    reference = a.mean(dim=0).reshape(-1)
+    if (projection * (reference - reference.mean())).sum() < 0:
+        projection = -projection
+    return torch.relu(projection).reshape(x.shape[1:])
 
 
 def score_cam(model, mid, x, k):
@@ -84,8 +101,131 @@ def integrated_gradients(model, x, k):
     return ((x - baseline) * total / IG_STEPS)[0].sum(0)
 
 
+# The faithfulness metrics (docs/explain.md), given a map at the input's resolution and the draws.
+EVAL_STEPS = 10
+GRID, CELLS_REMOVED = 9, 16
+ROAD_PERCENTS = [10, 20, 30, 40, 50, 60, 70, 80, 90]
+ROAD_NOISE = 0.01
+NEIGHBOURS = [((1, 1), 1 / 12), ((0, 1), 1 / 6), ((-1, 1), 1 / 12), ((1, -1), 1 / 12), ((0, -1), 1 / 6), ((-1, -1), 1 / 12), ((1, 0), 1 / 6),
+              ((-1, 0), 1 / 6)]
+
+
+def probabilities(model, images, k):
+    with torch.no_grad():
+        return torch.softmax(model(images), dim=1)[:, k]
+
+
+def gaussian_blur(x, sigma):
+    """Separable Gaussian, radius ceil(3 sigma), edges clamped (replicate padding)."""
+    radius = int(np.ceil(3 * sigma))
+    i = torch.arange(-radius, radius + 1, dtype=x.dtype)
+    kernel = torch.exp(-i * i / (2 * sigma * sigma))
+    kernel = kernel / kernel.sum()
+    c = x.shape[1]
+    h = F.conv2d(F.pad(x, (radius, radius, 0, 0), mode="replicate"), kernel.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
+    return F.conv2d(F.pad(h, (0, 0, radius, radius), mode="replicate"), kernel.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
+
+
+def ranking(m):
+    """Pixels by descending map value, ties by row-major index."""
+    return np.argsort(-m.reshape(-1).astype(np.float64), kind="stable")
+
+
+def deletion_insertion(model, x, baseline, m, k, deletion):
+    size = x.shape[-1]
+    order = torch.from_numpy(ranking(m))
+    images = []
+    for i in range(EVAL_STEPS + 1):
+        count = int(np.floor(i * size * size / EVAL_STEPS + 0.5))
+        img = (x if deletion else baseline).clone().reshape(1, 3, -1)
+        src = (baseline if deletion else x).reshape(1, 3, -1)
+        img[:, :, order[:count]] = src[:, :, order[:count]]
+        images.append(img.reshape(x.shape))
+    curve = probabilities(model, torch.cat(images), k)
+    auc = float(((curve[:-1] + curve[1:]) / 2).mean())
+    return [float(v) for v in curve], auc
+
+
+def mufidelity(model, x, baseline, m, k, subsets):
+    size = x.shape[-1]
+    rows = (np.arange(size) * GRID) // size
+    cell = rows[:, None] * GRID + rows[None, :]
+    images, attributions = [], []
+    for subset in subsets:
+        removed = torch.from_numpy(np.isin(cell, subset))
+        attributions.append(float(m.astype(np.float64)[removed.numpy()].sum()))
+        images.append(torch.where(removed, baseline, x))
+    drop = probabilities(model, x, k)[0] - probabilities(model, torch.cat(images), k)
+    a = torch.tensor(attributions, dtype=torch.float64)
+    a, d = a - a.mean(), drop - drop.mean()
+    return float((a * d).sum() / torch.sqrt((a * a).sum() * (d * d).sum()))
+
+
+def impute(x, removed):
+    """Each removed pixel the weighted mean of its neighbours inside the image, one dense solve per image."""
+    size = x.shape[-1]
+    idx = np.flatnonzero(removed.reshape(-1))
+    var = -np.ones(size * size, dtype=np.int64)
+    var[idx] = np.arange(len(idx))
+    a = torch.zeros(len(idx), len(idx), dtype=torch.float64)
+    b = torch.zeros(len(idx), 3, dtype=torch.float64)
+    flat = x.reshape(3, -1)
+    for row, p in enumerate(idx):
+        y, xx = divmod(int(p), size)
+        for (dy, dx), w in NEIGHBOURS:
+            ny, nx = y + dy, xx + dx
+            if 0 <= ny < size and 0 <= nx < size:
+                a[row, row] += w
+                q = ny * size + nx
+                if var[q] >= 0:
+                    a[row, var[q]] -= w
+                else:
+                    b[row] += w * flat[:, q]
+    solved = torch.linalg.solve(a, b)
+    out = flat.clone()
+    out[:, idx] = solved.T
+    return out.reshape(x.shape), idx
+
+
+def road(model, x, m, k, normals, most_relevant_first):
+    size = x.shape[-1]
+    order = ranking(m)
+    images = []
+    for i, percent in enumerate(ROAD_PERCENTS):
+        count = int(np.floor(percent / 100 * size * size + 0.5))
+        removed = np.zeros(size * size, dtype=bool)
+        removed[order[:count] if most_relevant_first else order[::-1][:count]] = True
+        filled, idx = impute(x[0], removed)
+        noise = torch.from_numpy(normals[(0 if most_relevant_first else len(ROAD_PERCENTS)) + i].astype(np.float64)).reshape(3, -1)
+        flat = filled.reshape(3, -1)
+        flat[:, idx] += ROAD_NOISE * noise[:, idx]
+        images.append(flat.reshape(1, 3, size, size))
+    return [float(v) for v in probabilities(model, torch.cat(images), k)]
+
+
+def metrics(model, x, m, k, draws):
+    """Deletion and insertion (zero and blur baselines), MuFidelity and ROAD of one map."""
+    out = {}
+    for name, baseline in (("zero", torch.zeros_like(x)), ("blur", gaussian_blur(x, 5.0))):
+        for deletion in (True, False):
+            curve, auc = deletion_insertion(model, x, baseline, m, k, deletion)
+            key = ("deletion" if deletion else "insertion") + ("" if name == "zero" else "_blur")
+            out[key + "_curve"], out[key + "_auc"] = curve, auc
+    out["mufidelity"] = mufidelity(model, x, torch.zeros_like(x), m, k, draws["subsets"])
+    morf = road(model, x, m, k, draws["normals"], True)
+    lerf = road(model, x, m, k, draws["normals"], False)
+    out["road_morf"], out["road_lerf"] = morf, lerf
+    out["road"] = float(np.mean([(l - mo) / 2 for l, mo in zip(lerf, morf)]))
+    return out
+
+
 def rel(a, b):
     return float((a - b).norm() / b.norm().clamp(min=1e-30))
+
+
+# The principal-component maps: chosen inputs are not searched for their stability (a component can sit
+# close to the next one); how far 1e-6 noise moves them is recorded on its own and bounds their test.
+EIGEN = ("eigencam", "eigengradcam")
 
 
 def stable_input(model, mid, size):
@@ -99,12 +239,14 @@ def stable_input(model, mid, size):
             k = int(model(x).argmax())
         clean = gradient_maps(model, mid, x, k)
         error = 0.0
+        eigen = 0.0
         for draw in range(3):
             torch.manual_seed(1000 * seed + draw)
             noisy = gradient_maps(model, mid, x, k, noise=1e-6)
-            error = max(error, max(rel(noisy[m], clean[m]) for m in clean))
+            error = max(error, max(rel(noisy[m], clean[m]) for m in clean if m not in EIGEN))
+            eigen = max(eigen, max(rel(noisy[m], clean[m]) for m in EIGEN))
         if best is None or error < best[0]:
-            best = (error, seed, x, k)
+            best = (error, seed, x, k, eigen)
         if error < 1e-5:
             break
     return best
@@ -119,11 +261,13 @@ def main(out):
         torch.onnx.export(model, torch.randn(1, 3, size, size), path, opset_version=opset, input_names=["image"], output_names=["logits"],
                           dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
         tensor = module_output_tensor(onnx.load(path), mid)
-        error, seed, x, k = stable_input(model, mid, size)
+        error, seed, x, k, eigen_error = stable_input(model, mid, size)
         model64 = copy.deepcopy(model).double()
         x64 = x.double()
         maps = gradient_maps(model64, mid, x64, k)
-        float32_error = max(rel(v.detach().double(), maps[m].detach()) for m, v in gradient_maps(model, mid, x, k).items())
+        float32_maps = gradient_maps(model, mid, x, k)
+        float32_error = max(rel(v.detach().double(), maps[m].detach()) for m, v in float32_maps.items() if m not in EIGEN)
+        eigen_float32_error = max(rel(float32_maps[m].detach().double(), maps[m].detach()) for m in EIGEN)
         maps["scorecam"] = score_cam(model64, mid, x64, k)
         maps["integrated-gradients"] = integrated_gradients(model64, x64, k)
         # Integrated Gradients evaluates 64 points of the path that were not chosen stable: PyTorch's own
@@ -143,13 +287,29 @@ def main(out):
         nn.init.normal_(layer.bias, std=0.1)
         torch.onnx.export(randomized, torch.randn(1, 3, size, size), f"{out}/attr_{name}_random_head.onnx", opset_version=opset,
                           input_names=["image"], output_names=["logits"], dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
+        # The metrics, on the maps at the input's resolution as saved (float32), with draws written for the tests to read.
+        draws_rng = np.random.default_rng(7)
+        draws = {"subsets": np.stack([np.sort(draws_rng.choice(GRID * GRID, CELLS_REMOVED, replace=False)) for _ in range(128)]).astype(np.int32),
+                 "normals": draws_rng.standard_normal((2 * len(ROAD_PERCENTS), 3 * size * size)).astype(np.float32)}
+        np.save(f"{out}/attr_{name}_draws_subsets.npy", draws["subsets"].astype(np.float32))  # Npy reads float32; cell numbers are exact
+        np.save(f"{out}/attr_{name}_draws_normals.npy", draws["normals"])
+        evaluated = {}
+        for m in ("gradcam", "saliency", "integrated-gradients"):
+            v = maps[m].detach()
+            if v.shape[-1] != size:
+                v = F.interpolate(v[None, None], size=(size, size), mode="bilinear", align_corners=False)[0, 0]
+            full = v.numpy().astype(np.float32)
+            np.save(f"{out}/attr_{name}_{m}_input.npy", full)
+            evaluated[m] = metrics(model64, x64, full, k, draws)
+        with open(f"{out}/attr_{name}_metrics.json", "w") as f:
+            json.dump(evaluated, f, indent=1)
         record = {"layer": tensor, "module": mid, "size": size, "class": k, "seed": seed, "logits": [float(v) for v in logits],
                   "baseline_logit": baseline_logit, "map_change_under_1e-6_noise": error, "pytorch_float32_error": float32_error,
-                  "ig_float32_error": ig_float32_error}
+                  "ig_float32_error": ig_float32_error, "eigen_change_under_1e-6_noise": eigen_error, "eigen_float32_error": eigen_float32_error}
         with open(f"{out}/attr_{name}.json", "w") as f:
             json.dump(record, f, indent=1)
         print(name, "layer", tensor, "class", k, "seed", seed, "map change under noise", error, "PyTorch float32 error", float32_error,
-              "IG float32 error", ig_float32_error, flush=True)
+              "IG float32 error", ig_float32_error, "eigen maps: change under noise", eigen_error, "float32 error", eigen_float32_error, flush=True)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import org.filtervis.api.FiltervisException;
 import org.filtervis.core.ascent.Recipe;
 import org.filtervis.core.Session;
 import org.filtervis.core.explain.Attributor;
+import org.filtervis.core.explain.Evaluation;
 import org.filtervis.core.explain.ExplainJob;
 import org.filtervis.core.explain.ExplainRun;
 import org.filtervis.core.explain.Method;
@@ -33,9 +34,25 @@ final class ExplainCommand extends ModelCommand implements Callable<Integer> {
     @Option(names = "--top", paramLabel = "N", description = Help.TOP)
     Integer topN;
 
-    @Option(names = "--method", defaultValue = "gradcam", paramLabel = "LIST", description = "gradcam, gradcam++, hirescam, layercam, scorecam,"
-            + " saliency, smoothgrad, integrated-gradients, a comma-separated list, or all (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--method", defaultValue = "gradcam", paramLabel = "LIST", description = "gradcam, gradcam++, hirescam, layercam, xgradcam,"
+            + " eigencam, eigengradcam, scorecam, saliency, smoothgrad, integrated-gradients, a comma-separated list, or all (default: ${DEFAULT-VALUE}).")
     String method;
+
+    @Option(names = "--evaluate", paramLabel = "LIST", description = "Measure each map: deletion, insertion (their curves and areas), mufidelity,"
+            + " road, sensitivity (max-sensitivity), a comma-separated list, or all; into explain.json's \"metrics\" and a table on index.html"
+            + " (docs/explain.md defines each).")
+    String evaluate;
+
+    @Option(names = "--eval-steps", defaultValue = "10", paramLabel = "N", description = "deletion and insertion: steps of the curve (default: ${DEFAULT-VALUE}).")
+    int evalSteps;
+
+    @Option(names = "--eval-baseline", defaultValue = "zero", paramLabel = "zero|blur|mean", description = "What removed pixels become: 0 in the"
+            + " model's input space, the photo blurred (Gaussian, sigma 5 px), or each channel's mean (default: ${DEFAULT-VALUE}).")
+    String evalBaseline;
+
+    @Option(names = "--eval-samples", defaultValue = "128", paramLabel = "N", description = "mufidelity: subsets of the 9 x 9 grid; sensitivity:"
+            + " perturbations, each one more run of the method (default: ${DEFAULT-VALUE}).")
+    int evalSamples;
 
     @Option(names = "--labels", paramLabel = "FILE", description = Help.LABELS)
     Path labels;
@@ -86,7 +103,8 @@ final class ExplainCommand extends ModelCommand implements Callable<Integer> {
         List<String> names = labels != null ? ModelFiles.readLabels(labels) : ModelFiles.labels(modelFile).orElse(null);
         ExplainJob job = new ExplainJob(image, layer, classes == null ? List.of() : classes, topN != null ? topN : 1, Method.parse(method), names, range,
                 new Attributor.Settings(samples, noise, steps, baseline, pathRule, seed), options.size, out,
-                ModelFiles.describe(options.model == null ? modelFile : options.model), Filtervis.version());
+                ModelFiles.describe(options.model == null ? modelFile : options.model), Filtervis.version(),
+                new Evaluation.Settings(evaluate == null ? List.of() : Evaluation.parse(evaluate), evalSteps, evalBaseline, evalSamples, seed));
         long t0 = System.nanoTime();
         try (Session s = top.session(options.backend, modelFile, options.backendOptions(), Recipe.keras(), 1)) {
             List<ExplainRun.Explained> results = job.run(s, note -> {

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.filtervis.core.io.Npy;
@@ -41,7 +43,8 @@ class ExplainCliTest {
         ImageIO.write(drawn(70, 90, 1), "jpg", photos.resolve("disc.jpg").toFile());
         Files.writeString(photos.resolve("notes.txt"), "not a photo: skipped in a folder");
         model = ModelFiles.demoNetwork();
-        first = explain("onnx", dir.resolve("a"), "--method", "all", "--top", "2", "--samples", "4", "--ig-steps", "16");
+        first = explain("onnx", dir.resolve("a"), "--method", "all", "--top", "2", "--samples", "4", "--ig-steps", "16", "--evaluate", "all",
+                "--eval-samples", "4");
     }
 
     /**
@@ -91,7 +94,18 @@ class ExplainCliTest {
             try (Stream<Path> s = Files.list(p)) {
                 overlays = s.filter(f -> f.getFileName().toString().endsWith("_overlay.png")).count();
             }
-            assertEquals(16, overlays, "8 methods x 2 classes");
+            assertEquals(22, overlays, "11 methods x 2 classes");
+            // --evaluate all: every metric of every map, the curves starting at the photo's probability and falling.
+            assertEquals(22, json.split("\"metrics\": \\{").length - 1, json);
+            for (String key : List.of("deletion_auc", "deletion_curve", "insertion_auc", "insertion_curve", "mufidelity", "road_morf", "road_lerf",
+                "road", "sensitivity_max")) {
+                assertEquals(22, json.split("\"" + key + "\": ").length - 1, key);
+            }
+            Matcher curve = Pattern.compile("\"deletion_curve\": \\[([^\\]]*)\\]").matcher(json);
+            assertTrue(curve.find());
+            double[] c = java.util.Arrays.stream(curve.group(1).split(",")).mapToDouble(v -> Double.parseDouble(v.strip())).toArray();
+            assertEquals(11, c.length);
+            assertTrue(c[0] > 0 && c[0] != c[10], "the photo's probability, then a change: " + curve.group(1));
             for (String m : List.of("gradcam", "gradcampp", "hirescam", "layercam", "scorecam")) {
                 assertTrue(json.contains("\"" + m.replace("pp", "++") + "\""), m);
             }
@@ -107,13 +121,27 @@ class ExplainCliTest {
 
     @Test
     void sameBytesEveryRun() throws IOException {
-        Cli again = explain("onnx", dir.resolve("b"), "--method", "all", "--top", "2", "--samples", "4", "--steps", "16"); // the old name of --ig-steps: the same bytes
+        Cli again = explain("onnx", dir.resolve("b"), "--method", "all", "--top", "2", "--samples", "4", "--steps", "16", // the old name of --ig-steps: the same bytes
+                "--evaluate", "all", "--eval-samples", "4");
         assertEquals(0, again.code(), again.err());
         try (Stream<Path> s = Files.walk(dir.resolve("a"))) {
             for (Path f : s.filter(Files::isRegularFile).toList()) {
                 Path other = dir.resolve("b").resolve(dir.resolve("a").relativize(f));
-                if (f.getFileName().toString().equals("explain.json") || f.getFileName().toString().equals("index.html")) {
-                    continue; // they name the output folder
+                if (f.getFileName().toString().equals("explain.json")) {
+                    // It names the output folder; its metrics are the same numbers.
+                    Matcher a = Pattern.compile("\"metrics\": \\{[^}]*\\}").matcher(Files.readString(f));
+                    Matcher b = Pattern.compile("\"metrics\": \\{[^}]*\\}").matcher(Files.readString(other));
+                    int n = 0;
+                    while (a.find()) {
+                        assertTrue(b.find());
+                        assertEquals(a.group(), b.group());
+                        n++;
+                    }
+                    assertEquals(22, n);
+                    continue;
+                }
+                if (f.getFileName().toString().equals("index.html")) {
+                    continue; // it names the output folder
                 }
                 assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(other), f.toString());
             }
@@ -161,9 +189,13 @@ class ExplainCliTest {
             {"--image", dir.resolve("missing.png").toString()},
             {"--class", "1", "--top", "2"},
             {"--baseline", "grey", "--method", "integrated-gradients"},
+            {"--evaluate", "deletion,faith"},
+            {"--evaluate", "deletion", "--eval-steps", "0"},
+            {"--evaluate", "road", "--eval-baseline", "grey"},
         };
         String[] expected = {"cannot decode image", "class 10 is out of range: the model has classes 0 to 9", "has no spatial axes",
-            "nosuchlayer", "unknown method 'magic'", "does not exist", "give --class or --top, not both", "--baseline grey is not black, blur or noise"};
+            "nosuchlayer", "unknown method 'magic'", "does not exist", "give --class or --top, not both", "--baseline grey is not black, blur or noise",
+            "--evaluate names 'faith'", "--eval-steps 0 is out of range", "--eval-baseline grey is not zero, blur or mean"};
         for (int i = 0; i < cases.length; i++) {
             Path out = dir.resolve("bad" + i);
             List<String> args = new java.util.ArrayList<>(List.of("explain", "--model", model.toString(), "--size", "48", "--out", out.toString()));
@@ -189,8 +221,10 @@ class ExplainCliTest {
                 "--disable-component-update", "--disable-sync", "--allow-file-access-from-files", "--virtual-time-budget=5000",
                 "--user-data-dir=" + dir.resolve("chromium-profile"));
         String dom = CompareTest.chromium(chromium, flags, "--dump-dom", dir.resolve("a").resolve("index.html").toUri().toString());
-        // 2 photos x 2 classes: a photo and 8 overlays per row.
-        assertTrue(dom.contains("data-loaded=\"36\"") && dom.contains("data-failed=\"0\""), dom.substring(0, Math.min(400, dom.length())));
+        // 2 photos x 2 classes: a photo and 11 overlays per row, and a table of metrics under each.
+        assertEquals(4, dom.split("<table class=\"eval\">").length - 1, "a metrics table per photo and class");
+        assertTrue(dom.contains(" best\"") && dom.contains("<polyline"), "the best of each column marked, the curves drawn");
+        assertTrue(dom.contains("data-loaded=\"48\"") && dom.contains("data-failed=\"0\""), dom.substring(0, Math.min(400, dom.length())));
         assertEquals(5, dom.split("<tr class=\"row\"").length, "four rows");
         assertTrue(dom.contains("<th>integrated-gradients</th>") && dom.contains("<th>gradcam++</th>"));
     }

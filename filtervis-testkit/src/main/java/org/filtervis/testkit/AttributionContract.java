@@ -14,6 +14,8 @@ import org.filtervis.api.Model;
 import org.filtervis.api.ModelBackend;
 import org.filtervis.core.io.Npy;
 import org.filtervis.core.explain.Attributor;
+import org.filtervis.core.explain.Evaluation;
+import org.filtervis.core.explain.Faithfulness;
 import org.filtervis.core.explain.Method;
 import org.filtervis.core.lucid.InputRange;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,7 +31,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 public abstract class AttributionContract {
     protected abstract ModelBackend backend();
 
-    static final List<Method> COMPARED = List.of(Method.GRADCAM, Method.GRADCAM_PP, Method.HIRESCAM, Method.LAYERCAM, Method.SCORECAM,
+    static final List<Method> COMPARED = List.of(Method.GRADCAM, Method.GRADCAM_PP, Method.HIRESCAM, Method.LAYERCAM, Method.XGRADCAM,
+            Method.EIGENCAM, Method.EIGENGRADCAM, Method.SCORECAM,
             Method.SALIENCY, Method.INTEGRATED_GRADIENTS);
 
     static String field(String json, String key) {
@@ -66,6 +69,86 @@ public abstract class AttributionContract {
         }
     }
 
+    /** A list of numbers in a flat JSON object's entry for {@code method}. */
+    static double[] numbers(String json, String method, String key) {
+        int at = json.indexOf("\"" + method + "\": {");
+        assertTrue(at >= 0, method);
+        Matcher m = Pattern.compile("\"" + key + "\": (\\[[^\\]]*\\]|[-0-9.eE+]+)").matcher(json);
+        assertTrue(m.find(at), method + " " + key);
+        return java.util.Arrays.stream(m.group(1).replace("[", "").replace("]", "").split(",")).map(String::strip).mapToDouble(Double::parseDouble).toArray();
+    }
+
+    static void close(double[] expected, double[] actual, double relative, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], relative * Math.max(Math.abs(expected[i]), 1e-3), what + " [" + i + "]: " + java.util.Arrays.toString(actual));
+        }
+    }
+
+    /**
+     * The faithfulness metrics against the same script's float64 implementation, given its maps (at
+     * the input's resolution) and its random draws: deletion and insertion curves and areas (zero
+     * and blurred baselines) within 1e-4 relative, MuFidelity and ROAD within 1e-3; each metric
+     * batched (a curve of 11 scores in one backend call).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"resnet18", "mobilenet_v2"})
+    public void metricsEqualPyTorch(String name) throws IOException {
+        Case c = Case.of(name);
+        Path dir = c.dir();
+        String json = Files.readString(dir.resolve("attr_" + name + "_metrics.json"));
+        int[][] subsets;
+        {
+            Npy.Array s = Npy.read(dir.resolve("attr_" + name + "_draws_subsets.npy"));
+            float[] flat = s.data();
+            int per = (int) s.shape()[1];
+            subsets = new int[(int) s.shape()[0]][per];
+            for (int i = 0; i < subsets.length; i++) {
+                for (int j = 0; j < per; j++) {
+                    subsets[i][j] = Math.round(flat[i * per + j]);
+                }
+            }
+        }
+        Npy.Array n = Npy.read(dir.resolve("attr_" + name + "_draws_normals.npy"));
+        float[][] normals = new float[(int) n.shape()[0]][];
+        for (int i = 0; i < normals.length; i++) {
+            normals[i] = java.util.Arrays.copyOfRange(n.data(), i * (int) n.shape()[1], (i + 1) * (int) n.shape()[1]);
+        }
+        try (Model model = backend().open(dir.resolve("attr_" + name + ".onnx"))) {
+            Attributor.Head head = Attributor.head(model.layers(c.size(), c.size()));
+            try (Attributor a = Attributor.open(model, c.layer(), head, InputRange.UNIT, c.size())) {
+                int[] calls = {0};
+                Faithfulness.Scorer counted = (images, count) -> {
+                    calls[0]++;
+                    return a.scorer(c.k()).scores(images, count);
+                };
+                float[] x = c.x();
+                for (String method : List.of("gradcam", "saliency", "integrated-gradients")) {
+                    float[] map = Npy.read(dir.resolve("attr_" + name + "_" + method + "_input.npy")).data();
+                    for (String baseline : List.of("zero", "blur")) {
+                        float[] b = Evaluation.baseline(baseline, x, c.size());
+                        String suffix = baseline.equals("zero") ? "" : "_blur";
+                        for (boolean deletion : new boolean[] {true, false}) {
+                            String key = (deletion ? "deletion" : "insertion") + suffix;
+                            calls[0] = 0;
+                            Faithfulness.Curve curve = Faithfulness.deletionOrInsertion(x, b, map, c.size(), 10, deletion, counted);
+                            assertEquals(1, calls[0], "a curve of 11 is one batch");
+                            close(numbers(json, method, key + "_curve"), curve.scores(), 1e-4, name + " " + method + " " + key);
+                            close(numbers(json, method, key + "_auc"), new double[] {curve.auc()}, 1e-4, name + " " + method + " " + key + " AUC");
+                        }
+                    }
+                    double photo = counted.scores(x, 1)[0];
+                    double mu = Faithfulness.muFidelity(x, new float[x.length], map, c.size(), subsets, photo, counted);
+                    close(numbers(json, method, "mufidelity"), new double[] {mu}, 1e-3, name + " " + method + " MuFidelity");
+                    double[] morf = Faithfulness.road(x, map, c.size(), true, normals, counted);
+                    double[] lerf = Faithfulness.road(x, map, c.size(), false, normals, counted);
+                    close(numbers(json, method, "road_morf"), morf, 1e-3, name + " " + method + " ROAD MoRF");
+                    close(numbers(json, method, "road_lerf"), lerf, 1e-3, name + " " + method + " ROAD LeRF");
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"resnet18", "mobilenet_v2"})
     public void mapsEqualPyTorchAutograd(String name) throws IOException {
@@ -93,6 +176,11 @@ public abstract class AttributionContract {
                             Double.parseDouble(field(json, "pytorch_float32_error")));
                     if (m == Method.INTEGRATED_GRADIENTS) {
                         sensitivity = Math.max(sensitivity, Double.parseDouble(field(json, "ig_float32_error")));
+                    }
+                    if (m == Method.EIGENCAM || m == Method.EIGENGRADCAM) {
+                        // The principal component's own sensitivity, measured apart (the input was not chosen for it).
+                        sensitivity = Math.max(Double.parseDouble(field(json, "eigen_change_under_1e-6_noise")),
+                                Double.parseDouble(field(json, "eigen_float32_error")));
                     }
                     double bound = Math.max(1e-3, 3 * sensitivity);
                     assertTrue(error <= bound, name + " " + m.cliName() + ": relative L2 " + error + " to PyTorch float64 (bound " + bound + ")");

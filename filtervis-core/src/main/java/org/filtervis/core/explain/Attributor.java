@@ -176,12 +176,67 @@ public final class Attributor implements AutoCloseable {
         return Photos.modelInput(rgb, size, range, input);
     }
 
+    /** The photo as the model's input, channel-major (CHW): what the metrics perturb. */
+    public float[] inputChw(float[] rgb) {
+        return Photos.toChw(modelInput(rgb), size, input);
+    }
+
+    /** A CHW model input in the model's own layout. */
+    public float[] layoutOf(float[] chw) {
+        return Photos.toLayout(chw, size, input);
+    }
+
+    private long scoringCalls;
+    private long scoredImages;
+
+    /** The backend calls and images the scorers made so far: what the metrics cost. */
+    public long[] scoringCounts() {
+        return new long[] {scoringCalls, scoredImages};
+    }
+
+    /** Largest batch of perturbed images a metric sends in one call. */
+    static final int METRIC_CHUNK = 64;
+
+    /**
+     * The class's score for a batch of CHW model inputs: its softmax probability from the logits
+     * (the model's own where it gives probabilities), in calls of at most {@link #METRIC_CHUNK}.
+     */
+    public Faithfulness.Scorer scorer(int k) {
+        return (images, n) -> {
+            scoredImages += n;
+            int per = input.elements();
+            double[] out = new double[n];
+            int chunk = Math.max(1, Math.min(METRIC_CHUNK, d.maxBatch()));
+            for (int start = 0; start < n; start += chunk) {
+                int m = Math.min(chunk, n - start);
+                float[] batch = new float[m * per];
+                for (int i = 0; i < m; i++) {
+                    float[] one = Photos.toLayout(Arrays.copyOfRange(images, (start + i) * per, (start + i + 1) * per), size, input);
+                    System.arraycopy(one, 0, batch, i * per, per);
+                }
+                float[] scores = d.activations(batch, m).get(head.tensor());
+                scoringCalls++;
+                for (int i = 0; i < m; i++) {
+                    out[start + i] = head.probabilities() ? scores[i * head.classes() + k] : softmax(scores, i * head.classes(), head.classes(), k);
+                }
+            }
+            return out;
+        };
+    }
+
     /** One method's map for class {@code k} of one photo. */
     public Result explain(Method method, float[] rgb, int k, Settings settings) {
+        return explainInput(method, rgb, modelInput(rgb), k, settings);
+    }
+
+    /**
+     * One method's map for class {@code k} of a model input {@code x} (the model's layout); {@code
+     * rgb} is the photo it came from, for Integrated Gradients' blurred baseline.
+     */
+    public Result explainInput(Method method, float[] rgb, float[] x, int k, Settings settings) {
         if (k < 0 || k >= head.classes()) {
             throw FiltervisException.usage("class " + k + " is out of range: the model has classes 0 to " + (head.classes() - 1));
         }
-        float[] x = modelInput(rgb);
         Map<String, Object> details = new LinkedHashMap<>();
         if (method == Method.SCORECAM) {
             return atLayer(method, k, scoreCam(x, k, details), details);
@@ -189,13 +244,19 @@ public final class Attributor implements AutoCloseable {
         if (method.atLayer()) {
             Map<String, float[]> acts = d.activations(x, 1);
             float[] a = acts.get(layer);
-            float[] g = d.tensorGradients(x, 1, Map.of(head.tensor(), oneHot(1, k)), List.of(layer)).get(layer);
             int positions = mapHeight * mapWidth;
+            if (method == Method.EIGENCAM) {
+                // Gradient-free: the activations alone (the class does not change the map).
+                return atLayer(method, k, CamMaps.eigenCam(a, channels, positions), details);
+            }
+            float[] g = d.tensorGradients(x, 1, Map.of(head.tensor(), oneHot(1, k)), List.of(layer)).get(layer);
             float[] map = switch (method) {
                 case GRADCAM -> CamMaps.gradCam(a, g, channels, positions);
                 case GRADCAM_PP -> CamMaps.gradCamPlusPlus(a, g, channels, positions);
                 case HIRESCAM -> CamMaps.hiResCam(a, g, channels, positions);
                 case LAYERCAM -> CamMaps.layerCam(a, g, channels, positions);
+                case XGRADCAM -> CamMaps.xGradCam(a, g, channels, positions);
+                case EIGENGRADCAM -> CamMaps.eigenGradCam(a, g, channels, positions);
                 default -> throw new IllegalStateException(method.toString());
             };
             return atLayer(method, k, map, details);

@@ -63,6 +63,56 @@ final class CamMaps {
         return elementWise(a, g, channels, positions, true);
     }
 
+    /** XGrad-CAM's guard against a channel whose activations sum to 0 (pytorch-grad-cam's). */
+    static final double XGRADCAM_EPS = 1e-7;
+
+    /** XGrad-CAM (Fu et al. 2020, eq. 8): w_c = sum_p(G_c A_c) / (sum_p A_c + eps); ReLU(sum_c w_c A_c). */
+    static float[] xGradCam(float[] a, float[] g, int channels, int positions) {
+        double[] w = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            double ga = 0;
+            double sumA = 0;
+            for (int p = 0; p < positions; p++) {
+                ga += (double) g[c * positions + p] * a[c * positions + p];
+                sumA += a[c * positions + p];
+            }
+            w[c] = ga / (sumA + XGRADCAM_EPS);
+        }
+        return weighted(a, w, channels, positions);
+    }
+
+    /** EigenCAM (Muhammad and Yeasin 2020): the activations' first principal component ({@link PrincipalComponent}). */
+    static float[] eigenCam(float[] a, int channels, int positions) {
+        double[] x = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            x[i] = a[i];
+        }
+        return relu(PrincipalComponent.projection(x, channels, positions, meanOverChannels(a, channels, positions)));
+    }
+
+    /** EigenGrad-CAM (pytorch-grad-cam's): the first principal component of G * A, element-wise. */
+    static float[] eigenGradCam(float[] a, float[] g, int channels, int positions) {
+        double[] x = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            x[i] = (double) g[i] * a[i];
+        }
+        return relu(PrincipalComponent.projection(x, channels, positions, meanOverChannels(a, channels, positions)));
+    }
+
+    /** The mean activation at each position: what the principal component's sign is matched to. */
+    private static double[] meanOverChannels(float[] a, int channels, int positions) {
+        double[] m = new double[positions];
+        for (int c = 0; c < channels; c++) {
+            for (int p = 0; p < positions; p++) {
+                m[p] += a[c * positions + p];
+            }
+        }
+        for (int p = 0; p < positions; p++) {
+            m[p] /= channels;
+        }
+        return m;
+    }
+
     /** ReLU(sum_c w_c A_c): Grad-CAM's and Score-CAM's combination. */
     static float[] weighted(float[] a, double[] w, int channels, int positions) {
         double[] sum = new double[positions];

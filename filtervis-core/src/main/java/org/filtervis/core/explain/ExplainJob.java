@@ -38,9 +38,10 @@ import org.filtervis.core.photos.Photos;
  * @param out       the output folder
  * @param model     how the record names the model
  * @param version   filtervis's version, for the record
+ * @param evaluation the metrics to compute for every map (none: {@link Evaluation.Settings#none()})
  */
 public record ExplainJob(Path image, String layer, List<String> classes, int top, List<Method> methods, List<String> labels, InputRange range,
-        Attributor.Settings settings, Integer size, Path out, String model, String version) {
+        Attributor.Settings settings, Integer size, Path out, String model, String version, Evaluation.Settings evaluation) {
     /** At most this many photos in one run. */
     public static final int MAX_IMAGES = 10_000;
     /** The network size when the model does not fix one. */
@@ -92,7 +93,16 @@ public record ExplainJob(Path image, String layer, List<String> classes, int top
             }
             Map<String, Object> record = record(session, attributor, head, chosenRange, px);
             // Every photo is checked before anything is written; then one at a time, so memory does not grow with the folder.
-            return ExplainRun.run(attributor, files, px, methods, new ExplainRun.Classes(given, top), settings, listener, out, labels, record);
+            if (!evaluation.metrics().isEmpty()) {
+                Map<String, Object> e = new java.util.LinkedHashMap<>();
+                e.put("metrics", evaluation.metrics().stream().map(Evaluation.Metric::word).toList());
+                e.put("steps", evaluation.steps());
+                e.put("baseline", evaluation.baseline());
+                e.put("samples", evaluation.samples());
+                e.put("seed", evaluation.seed());
+                record.put("evaluation", e);
+            }
+            return ExplainRun.run(attributor, files, px, methods, new ExplainRun.Classes(given, top), settings, evaluation, listener, out, labels, record);
         }
     }
 

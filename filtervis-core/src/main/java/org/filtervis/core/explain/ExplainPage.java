@@ -24,7 +24,8 @@ final class ExplainPage {
         s.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>filtervis explain</title>\n<style>\n")
                 .append("body{font-family:sans-serif;margin:16px;background:#fafafa}table{border-collapse:collapse}")
                 .append("td,th{padding:4px;text-align:center;vertical-align:top;font-size:13px}img{width:160px;height:160px;display:block}")
-                .append("th{position:sticky;top:0;background:#fafafa}.meta{color:#555;font-size:13px}\n</style></head>\n<body data-loaded=\"0\" data-failed=\"0\">\n");
+                .append("th{position:sticky;top:0;background:#fafafa}.meta{color:#555;font-size:13px}"
+                + MetricsTable.STYLE + "\n</style></head>\n<body data-loaded=\"0\" data-failed=\"0\">\n");
         s.append("<h1>Why the model said that</h1>\n<p class=\"meta\">").append(esc(String.valueOf(record.get("model"))))
                 .append(" &middot; backend ").append(esc(String.valueOf(record.get("backend"))))
                 .append(" &middot; layer ").append(esc(String.valueOf(record.get("layer"))))
@@ -59,6 +60,10 @@ final class ExplainPage {
                     s.append("</td>");
                 }
                 s.append("</tr>\n");
+                String metrics = MetricsTable.html(forK);
+                if (!metrics.isEmpty()) {
+                    s.append("<tr class=\"metrics\"><td colspan=\"").append(methods.size() + 1).append("\">").append(metrics).append("</td></tr>\n");
+                }
             }
         }
         s.append("</table>\n<script>\n(function(){var imgs=document.images,ok=0,bad=0;")

@@ -48,7 +48,7 @@ public final class ExplainRun {
      * maps, .npy maps, explain.json) and index.html.
      */
     public static List<Explained> run(Attributor attributor, List<Path> files, int size, List<Method> methods, Classes classes,
-            Attributor.Settings settings, Listener listener, Path out, List<String> labels, Map<String, Object> record) {
+            Attributor.Settings settings, Evaluation.Settings evaluation, Listener listener, Path out, List<String> labels, Map<String, Object> record) {
         for (Path f : files) {
             Photos.read(f, size); // the check: decoded and dropped
         }
@@ -62,7 +62,7 @@ public final class ExplainRun {
             int total = files.size() * methods.size() * (classes.given().isEmpty() ? classes.top() : classes.given().size());
             int[] count = {0};
             for (Path f : files) {
-                Explained e = explain(attributor, Photos.read(f, size), folderName(f, folders), methods, classes, settings, listener, count, total);
+                Explained e = explain(attributor, Photos.read(f, size), folderName(f, folders), methods, classes, settings, evaluation, listener, count, total);
                 Path dir = out.resolve(e.folder());
                 if (!Files.exists(dir)) {
                     written.add(dir); // a folder of an earlier run is rewritten, never removed
@@ -85,14 +85,33 @@ public final class ExplainRun {
 
     /** Every chosen class and method for one photo; writes nothing. */
     static Explained explain(Attributor attributor, Photos.Photo p, String folder, List<Method> methods, Classes classes, Attributor.Settings settings,
-            Listener listener, int[] count, int total) {
+            Evaluation.Settings evaluation, Listener listener, int[] count, int total) {
         float[] scores = attributor.scores(p.rgb());
         List<Integer> chosen = classes.given().isEmpty() ? top(scores, classes.top()) : classes.given();
         List<Attributor.Result> results = new ArrayList<>();
+        float[] x = evaluation.metrics().isEmpty() ? null : attributor.inputChw(p.rgb());
+        // One set of draws per photo: every method and class is measured on the same perturbations.
+        Evaluation.Draws draws = x == null ? null : Evaluation.Draws.seeded(evaluation.seed(), x.length, evaluation.samples());
         for (int k : chosen) {
             for (Method m : methods) {
                 listener.computing(p, m, k, count[0]++, total);
-                results.add(attributor.explain(m, p.rgb(), k, settings));
+                Attributor.Result r = attributor.explain(m, p.rgb(), k, settings);
+                if (x != null) {
+                    int cls = k;
+                    long[] before = attributor.scoringCounts();
+                    long t0 = System.nanoTime();
+                    r.details().put("metrics", Evaluation.evaluate(evaluation, draws, x, p.size(), r.upsampled(), r.map(),
+                            xp -> attributor.explainInput(m, p.rgb(), attributor.layoutOf(xp), cls, settings).map(), attributor.scorer(k)));
+                    long[] after = attributor.scoringCounts();
+                    // What the metrics cost: their scoring batches and images (max-sensitivity's runs of the method come on top).
+                    Map<String, Object> cost = new LinkedHashMap<>();
+                    cost.put("scoring_calls", after[0] - before[0]);
+                    cost.put("images_scored", after[1] - before[1]);
+                    cost.put("method_runs", evaluation.metrics().contains(Evaluation.Metric.SENSITIVITY) ? evaluation.samples() : 0);
+                    cost.put("seconds", (System.nanoTime() - t0) / 1e9);
+                    r.details().put("metrics_cost", cost);
+                }
+                results.add(r);
             }
         }
         return new Explained(p, folder, scores, chosen, results);

@@ -13,6 +13,9 @@ public enum Method {
     HIRESCAM("hirescam", true),
     LAYERCAM("layercam", true),
     SCORECAM("scorecam", true),
+    XGRADCAM("xgradcam", true),
+    EIGENCAM("eigencam", true),
+    EIGENGRADCAM("eigengradcam", true),
     SALIENCY("saliency", false),
     SMOOTHGRAD("smoothgrad", false),
     INTEGRATED_GRADIENTS("integrated-gradients", false);
