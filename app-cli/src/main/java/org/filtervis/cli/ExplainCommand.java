@@ -39,8 +39,8 @@ final class ExplainCommand extends ModelCommand implements Callable<Integer> {
     String method;
 
     @Option(names = "--evaluate", paramLabel = "LIST", description = "Measure each map: deletion, insertion (their curves and areas), mufidelity,"
-            + " road, sensitivity (max-sensitivity), a comma-separated list, or all; into explain.json's \"metrics\" and a table on index.html"
-            + " (docs/explain.md defines each).")
+            + " road, sensitivity (max-sensitivity), randomization (the map on copies of the model with its top blocks re-drawn), a"
+            + " comma-separated list, or all; into explain.json's \"metrics\" and a table on index.html (docs/explain.md defines each).")
     String evaluate;
 
     @Option(names = "--eval-steps", defaultValue = "10", paramLabel = "N", description = "deletion and insertion: steps of the curve (default: ${DEFAULT-VALUE}).")
@@ -104,7 +104,8 @@ final class ExplainCommand extends ModelCommand implements Callable<Integer> {
         ExplainJob job = new ExplainJob(image, layer, classes == null ? List.of() : classes, topN != null ? topN : 1, Method.parse(method), names, range,
                 new Attributor.Settings(samples, noise, steps, baseline, pathRule, seed), options.size, out,
                 ModelFiles.describe(options.model == null ? modelFile : options.model), Filtervis.version(),
-                new Evaluation.Settings(evaluate == null ? List.of() : Evaluation.parse(evaluate), evalSteps, evalBaseline, evalSamples, seed));
+                new Evaluation.Settings(evaluate == null ? List.of() : Evaluation.parse(evaluate), evalSteps, evalBaseline, evalSamples, seed),
+                new org.filtervis.models.RandomizedCopies());
         long t0 = System.nanoTime();
         try (Session s = top.session(options.backend, modelFile, options.backendOptions(), Recipe.keras(), 1)) {
             List<ExplainRun.Explained> results = job.run(s, note -> {

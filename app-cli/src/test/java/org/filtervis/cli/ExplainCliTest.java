@@ -166,6 +166,51 @@ class ExplainCliTest {
         }
     }
 
+    /** The Spearman correlations of each map in an explain.json's randomisation results, in order. */
+    static List<List<Double>> rhos(Path json) throws IOException {
+        List<List<Double>> out = new java.util.ArrayList<>();
+        Matcher block = Pattern.compile("\"randomization\": \\[(.*?)\\]\\s*,", Pattern.DOTALL).matcher(Files.readString(json));
+        while (block.find()) {
+            List<Double> rho = new java.util.ArrayList<>();
+            Matcher v = Pattern.compile("\"spearman\": ([-0-9.eE+]+)").matcher(block.group(1));
+            while (v.find()) {
+                rho.add(Double.parseDouble(v.group(1)));
+            }
+            out.add(rho);
+        }
+        return out;
+    }
+
+    /**
+     * The randomisation test's copies are re-drawn in the graph, so every backend sees the same
+     * weights: TensorFlow's and DJL's correlations equal ONNX Runtime's; the copies' maps differ from
+     * the trained model's; the same numbers on a rerun.
+     */
+    @Test
+    void randomizationGivesTheSameCorrelationsOnEveryBackend() throws IOException {
+        List<List<Double>> onnx = null;
+        for (String backend : List.of("onnx", "tf", "djl", "onnx")) {
+            Path out = dir.resolve("rnd-" + backend + (onnx == null ? "" : "-again"));
+            Cli r = explain(backend, out, "--method", "gradcam,saliency", "--class", "3", "--evaluate", "randomization");
+            assertEquals(0, r.code(), r.err());
+            List<List<Double>> rho = rhos(out.resolve("disc").resolve("explain.json"));
+            assertEquals(2, rho.size(), "gradcam and saliency");
+            assertTrue(rho.get(0).size() >= 3, "a level per block of the demo network: " + rho);
+            if (onnx == null) {
+                onnx = rho;
+                for (List<Double> m : rho) {
+                    assertTrue(m.get(m.size() - 1) < 0.999, "every layer re-drawn moves the map: " + m);
+                }
+                continue;
+            }
+            for (int i = 0; i < rho.size(); i++) {
+                for (int l = 0; l < rho.get(i).size(); l++) {
+                    assertEquals(onnx.get(i).get(l), rho.get(i).get(l), 1e-3, backend + ": " + rho + " against onnx " + onnx);
+                }
+            }
+        }
+    }
+
     private float[] onnxMap(String photo, String m) throws IOException {
         Path out = dir.resolve("onnx-class3");
         if (!Files.exists(out)) {

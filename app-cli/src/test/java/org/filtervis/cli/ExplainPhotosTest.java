@@ -72,4 +72,48 @@ class ExplainPhotosTest {
         double uniformSum = completeness(u64).stream().mapToDouble(Double::doubleValue).sum();
         assertTrue(adaptiveSum < uniformSum, "adaptive " + completeness(a64) + " vs uniform " + completeness(u64));
     }
+
+    /**
+     * The randomisation test (Adebayo et al. 2018) on the pretrained MobileNetV2 and chelsea:
+     * Grad-CAM's map changes as the top blocks are re-drawn (Spearman below 0.5 once half the
+     * layers are random); what the other methods do is printed for the docs, not asserted.
+     */
+    @Test
+    void gradCamDependsOnTheWeights() throws IOException {
+        Path model = required("filtervis.nsfwjs", "the pretrained classifier").resolve("mobilenet_v2");
+        Path photo = required("filtervis.photos", "skimage's photos").resolve("chelsea.png");
+        Path out = dir.resolve("randomized");
+        Cli r = Cli.run("explain", "--model", model.toString(), "--input-range", "0:1", "--image", photo.toString(), "--out", out.toString(), "--quiet",
+                "--method", "gradcam,gradcam++,xgradcam,eigencam,saliency,integrated-gradients", "--ig-steps", "32", "--evaluate", "randomization");
+        assertEquals(0, r.code(), r.err());
+        String json = Files.readString(out.resolve("chelsea").resolve("explain.json"));
+        Matcher levels = Pattern.compile("\"randomization_levels\": \\[([^\\]]*)\\]").matcher(json);
+        Matcher total = Pattern.compile("\"randomization_layers\": (\\d+)").matcher(json);
+        assertTrue(levels.find() && total.find(), json);
+        int layers = Integer.parseInt(total.group(1));
+        int half = 0;
+        String[] counts = levels.group(1).split(",");
+        while (Integer.parseInt(counts[half].strip()) * 2 < layers) {
+            half++;
+        }
+        Matcher method = Pattern.compile("\"method\": \"([^\"]+)\"").matcher(json);
+        Matcher rhos = Pattern.compile("\"randomization\": \\[(.*?)\\]\\s*,\\s*\"depends_on_weights\": (true|false)", Pattern.DOTALL).matcher(json);
+        StringBuilder report = new StringBuilder("randomisation on chelsea, " + layers + " weighted layers, levels " + levels.group(1) + ":\n");
+        int found = 0;
+        while (method.find() && rhos.find(method.end())) {
+            List<Double> rho = new java.util.ArrayList<>();
+            Matcher v = Pattern.compile("\"spearman\": ([-0-9.eE+]+|null)").matcher(rhos.group(1));
+            while (v.find()) {
+                rho.add(v.group(1).equals("null") ? Double.NaN : Double.parseDouble(v.group(1)));
+            }
+            assertEquals(counts.length, rho.size(), method.group(1));
+            report.append(String.format(java.util.Locale.ROOT, "  %s: rho %s, depends on the weights: %s%n", method.group(1), rho, rhos.group(2)));
+            if (method.group(1).equals("gradcam")) {
+                assertTrue(rho.get(half) < 0.5 && rhos.group(2).equals("true"), "Grad-CAM changes with the weights: " + rho);
+            }
+            found++;
+        }
+        assertEquals(6, found, json);
+        System.out.print(report);
+    }
 }

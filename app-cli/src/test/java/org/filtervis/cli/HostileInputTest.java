@@ -113,7 +113,7 @@ class HostileInputTest {
         org.filtervis.core.explain.ExplainJob job = new org.filtervis.core.explain.ExplainJob(many, null, List.of(), 1,
                 List.of(org.filtervis.core.explain.Method.GRADCAM, org.filtervis.core.explain.Method.SALIENCY), null,
                 org.filtervis.core.lucid.InputRange.UNIT, org.filtervis.core.explain.Attributor.Settings.defaults(), 96, out(), "demo", "test",
-                org.filtervis.core.explain.Evaluation.Settings.none());
+                org.filtervis.core.explain.Evaluation.Settings.none(), null);
         try (org.filtervis.core.Session s = org.filtervis.core.Session.open(new org.filtervis.core.RunSettings("onnx", model,
                 new org.filtervis.api.BackendOptions("cpu", 1), recipe, 1), List.of())) {
             List<org.filtervis.core.explain.ExplainRun.Explained> results = job.run(s, note -> { }, (p, m, k, done, total) -> { });

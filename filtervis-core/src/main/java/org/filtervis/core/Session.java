@@ -83,6 +83,11 @@ public final class Session implements AutoCloseable {
         return model;
     }
 
+    /** Another model file opened by the same backend with the same options (the caller closes it). */
+    public Model open(Path other) {
+        return backend.open(other);
+    }
+
     /** The model's layers for images of this size (block outputs first). */
     public List<LayerInfo> layers(int height, int width) {
         return model().layers(height, width);

@@ -181,6 +181,11 @@ public final class Attributor implements AutoCloseable {
         return Photos.toChw(modelInput(rgb), size, input);
     }
 
+    /** The same layer, head, input range and size on another model of the same graph (a randomised copy). */
+    public Attributor on(Model other) {
+        return open(other, layer, head, range, size);
+    }
+
     /** A CHW model input in the model's own layout. */
     public float[] layoutOf(float[] chw) {
         return Photos.toLayout(chw, size, input);

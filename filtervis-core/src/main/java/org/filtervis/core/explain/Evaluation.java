@@ -18,7 +18,9 @@ import org.filtervis.api.FiltervisException;
 public final class Evaluation {
     /** The metrics --evaluate names. */
     public enum Metric {
-        DELETION("deletion"), INSERTION("insertion"), MUFIDELITY("mufidelity"), ROAD("road"), SENSITIVITY("sensitivity");
+        DELETION("deletion"), INSERTION("insertion"), MUFIDELITY("mufidelity"), ROAD("road"), SENSITIVITY("sensitivity"),
+        /** Handled by {@link Randomization}: it needs the model's copies, not the photo's perturbations. */
+        RANDOMIZATION("randomization");
 
         private final String word;
 
@@ -75,7 +77,8 @@ public final class Evaluation {
                 }
             }
             if (found == null) {
-                throw FiltervisException.usage("--evaluate names '" + part.strip() + "'; give deletion, insertion, mufidelity, road, sensitivity or all");
+                throw FiltervisException.usage("--evaluate names '" + part.strip() + "'; give deletion, insertion, mufidelity, road, sensitivity,"
+                        + " randomization or all");
             }
             out.add(found);
         }
@@ -194,6 +197,7 @@ public final class Evaluation {
                     out.put("road", sum / morf.length);
                 }
                 case SENSITIVITY -> out.put("sensitivity_max", maxSensitivity(x, ownMap, draws, method));
+                case RANDOMIZATION -> { } // by Randomization, on the model's copies
             }
         }
         return out;

@@ -39,9 +39,11 @@ import org.filtervis.core.photos.Photos;
  * @param model     how the record names the model
  * @param version   filtervis's version, for the record
  * @param evaluation the metrics to compute for every map (none: {@link Evaluation.Settings#none()})
+ * @param copies    writes the model's randomised copies for the randomisation test (null: the test is refused)
  */
 public record ExplainJob(Path image, String layer, List<String> classes, int top, List<Method> methods, List<String> labels, InputRange range,
-        Attributor.Settings settings, Integer size, Path out, String model, String version, Evaluation.Settings evaluation) {
+        Attributor.Settings settings, Integer size, Path out, String model, String version, Evaluation.Settings evaluation,
+        Randomization.Copies copies) {
     /** At most this many photos in one run. */
     public static final int MAX_IMAGES = 10_000;
     /** The network size when the model does not fix one. */
@@ -102,7 +104,20 @@ public record ExplainJob(Path image, String layer, List<String> classes, int top
                 e.put("seed", evaluation.seed());
                 record.put("evaluation", e);
             }
-            return ExplainRun.run(attributor, files, px, methods, new ExplainRun.Classes(given, top), settings, evaluation, listener, out, labels, record);
+            if (!evaluation.metrics().contains(Evaluation.Metric.RANDOMIZATION)) {
+                return ExplainRun.run(attributor, files, px, methods, new ExplainRun.Classes(given, top), settings, evaluation, null, listener, out, labels,
+                        record);
+            }
+            if (copies == null) {
+                throw FiltervisException.usage("--evaluate randomization needs the model's graph rewritten, which this build cannot do; leave it out");
+            }
+            List<String> blocks = layers.stream().filter(LayerInfo::suggested).map(LayerInfo::name).toList();
+            try (Randomization rnd = Randomization.prepare(copies, session.settings().model(), blocks, evaluation.seed(), session::open, attributor::on)) {
+                record.put("randomization_levels", rnd.levels().stream().map(Randomization.Level::layersRandomized).toList());
+                record.put("randomization_layers", rnd.levels().get(rnd.levels().size() - 1).layersTotal());
+                return ExplainRun.run(attributor, files, px, methods, new ExplainRun.Classes(given, top), settings, evaluation, rnd, listener, out, labels,
+                        record);
+            }
         }
     }
 

@@ -48,7 +48,8 @@ public final class ExplainRun {
      * maps, .npy maps, explain.json) and index.html.
      */
     public static List<Explained> run(Attributor attributor, List<Path> files, int size, List<Method> methods, Classes classes,
-            Attributor.Settings settings, Evaluation.Settings evaluation, Listener listener, Path out, List<String> labels, Map<String, Object> record) {
+            Attributor.Settings settings, Evaluation.Settings evaluation, Randomization randomization, Listener listener, Path out, List<String> labels,
+            Map<String, Object> record) {
         for (Path f : files) {
             Photos.read(f, size); // the check: decoded and dropped
         }
@@ -62,7 +63,8 @@ public final class ExplainRun {
             int total = files.size() * methods.size() * (classes.given().isEmpty() ? classes.top() : classes.given().size());
             int[] count = {0};
             for (Path f : files) {
-                Explained e = explain(attributor, Photos.read(f, size), folderName(f, folders), methods, classes, settings, evaluation, listener, count, total);
+                Explained e = explain(attributor, Photos.read(f, size), folderName(f, folders), methods, classes, settings, evaluation, randomization, listener,
+                        count, total);
                 Path dir = out.resolve(e.folder());
                 if (!Files.exists(dir)) {
                     written.add(dir); // a folder of an earlier run is rewritten, never removed
@@ -85,7 +87,7 @@ public final class ExplainRun {
 
     /** Every chosen class and method for one photo; writes nothing. */
     static Explained explain(Attributor attributor, Photos.Photo p, String folder, List<Method> methods, Classes classes, Attributor.Settings settings,
-            Evaluation.Settings evaluation, Listener listener, int[] count, int total) {
+            Evaluation.Settings evaluation, Randomization randomization, Listener listener, int[] count, int total) {
         float[] scores = attributor.scores(p.rgb());
         List<Integer> chosen = classes.given().isEmpty() ? top(scores, classes.top()) : classes.given();
         List<Attributor.Result> results = new ArrayList<>();
@@ -100,8 +102,9 @@ public final class ExplainRun {
                     int cls = k;
                     long[] before = attributor.scoringCounts();
                     long t0 = System.nanoTime();
-                    r.details().put("metrics", Evaluation.evaluate(evaluation, draws, x, p.size(), r.upsampled(), r.map(),
-                            xp -> attributor.explainInput(m, p.rgb(), attributor.layoutOf(xp), cls, settings).map(), attributor.scorer(k)));
+                    Map<String, Object> metrics = Evaluation.evaluate(evaluation, draws, x, p.size(), r.upsampled(), r.map(),
+                            xp -> attributor.explainInput(m, p.rgb(), attributor.layoutOf(xp), cls, settings).map(), attributor.scorer(k));
+                    r.details().put("metrics", metrics);
                     long[] after = attributor.scoringCounts();
                     // What the metrics cost: their scoring batches and images (max-sensitivity's runs of the method come on top).
                     Map<String, Object> cost = new LinkedHashMap<>();
@@ -112,6 +115,18 @@ public final class ExplainRun {
                     r.details().put("metrics_cost", cost);
                 }
                 results.add(r);
+            }
+        }
+        if (randomization != null) {
+            // Every map of the photo on each randomised copy in turn: one copy open at a time.
+            List<List<Map<String, Object>>> rho = randomization.evaluate(results.stream().map(r -> new Randomization.Trained(r.method(), r.classIndex(),
+                    r.map())).toList(), p.rgb(), settings);
+            int layers = randomization.levels().get(randomization.levels().size() - 1).layersTotal();
+            for (int i = 0; i < results.size(); i++) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> metrics = (Map<String, Object>) results.get(i).details().get("metrics");
+                metrics.put("randomization", rho.get(i));
+                metrics.put("depends_on_weights", Randomization.dependsOnWeights(rho.get(i), layers));
             }
         }
         return new Explained(p, folder, scores, chosen, results);

@@ -12,7 +12,8 @@ import java.util.Map;
  */
 final class MetricsTable {
     static final String STYLE = "table.eval{margin:4px auto 12px auto;border:1px solid #ccc}table.eval td,table.eval th{font-size:12px;padding:2px 8px;"
-            + "position:static}table.eval td.best{font-weight:bold;background:#dff0d8}table.eval svg{display:inline-block;vertical-align:middle}";
+            + "position:static}table.eval td.best{font-weight:bold;background:#dff0d8}table.eval svg{display:inline-block;vertical-align:middle}"
+            + "table.eval td.insensitive{color:#c03030}";
 
     /** A column: the key in "metrics", its heading, whether higher is better, and the curve drawn beside it (or null). */
     private record Column(String key, String heading, boolean higherBetter, String curve) {}
@@ -42,6 +43,10 @@ final class MetricsTable {
         for (Column c : shown) {
             s.append("<th>").append(c.heading()).append("</th>");
         }
+        boolean randomized = measured.stream().anyMatch(r -> metrics(r).containsKey("randomization"));
+        if (randomized) {
+            s.append("<th title=\"Spearman's rank correlation with the trained model's map as the top blocks are re-drawn\">randomisation &rho;</th>");
+        }
         s.append("</tr>");
         for (Attributor.Result r : measured) {
             s.append("<tr><td>").append(ExplainPage.esc(r.method().cliName())).append("</td>");
@@ -53,6 +58,9 @@ final class MetricsTable {
                     s.append(sparkline(curve)).append(' ');
                 }
                 s.append(v instanceof Double d ? String.format(Locale.ROOT, "%.4f", d) : "&ndash;").append("</td>");
+            }
+            if (randomized) {
+                s.append(randomizationCell(metrics(r)));
             }
             s.append("</tr>");
         }
@@ -71,6 +79,21 @@ final class MetricsTable {
             }
         }
         return true;
+    }
+
+    /** The correlations as the top blocks are re-drawn (a curve from -1 to 1), and the verdict. */
+    private static String randomizationCell(Map<String, Object> m) {
+        if (!(m.get("randomization") instanceof List<?> levels)) {
+            return "<td></td>";
+        }
+        List<Double> rho = new ArrayList<>();
+        for (Object o : levels) {
+            Object v = o instanceof Map<?, ?> level ? level.get("spearman") : null;
+            rho.add(v instanceof Double d && Double.isFinite(d) ? (d + 1) / 2 : 0.5);
+        }
+        boolean depends = Boolean.TRUE.equals(m.get("depends_on_weights"));
+        return "<td class=\"randomization" + (depends ? "" : " insensitive") + "\">" + sparkline(rho) + (depends ? " changes with the weights"
+                : " <b>does not depend on the weights</b>") + "</td>";
     }
 
     /** A curve of scores in [0, 1] as a 80 x 24 polyline. */
