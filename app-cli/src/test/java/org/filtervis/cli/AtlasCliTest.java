@@ -31,6 +31,13 @@ class AtlasCliTest {
         return Cli.run(args.toArray(String[]::new));
     }
 
+    /** Headless Chromium reading local pages, with a profile of its own. */
+    List<String> chromiumFlags() {
+        return List.of("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--allow-file-access-from-files", "--virtual-time-budget=5000",
+                "--user-data-dir=" + dir.resolve("chromium-profile"));
+    }
+
     static List<Path> tiles(Path site) throws IOException {
         try (Stream<Path> s = Files.walk(site.resolve("tiles"))) {
             return s.filter(p -> p.toString().endsWith(".png")).sorted().toList();
@@ -129,9 +136,7 @@ class AtlasCliTest {
         assumeTrue(!chromium.isEmpty(), "set -Dfiltervis.chromium=/usr/bin/chromium (as .ci/run does) to render the pages");
         Path site = dir.resolve("browse");
         assertEquals(0, atlas(site).code());
-        List<String> flags = List.of("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--allow-file-access-from-files", "--virtual-time-budget=5000",
-                "--user-data-dir=" + dir.resolve("chromium-profile"));
+        List<String> flags = chromiumFlags();
         String index = CompareTest.chromium(chromium, flags, "--dump-dom", site.resolve("index.html").toUri().toString());
         assertTrue(index.contains("data-shown=\"3\"") && index.contains("18 of 18 filters rendered"), index);
         String searched = CompareTest.chromium(chromium, flags, "--dump-dom", site.resolve("index.html").toUri() + "#q=conv");
@@ -162,9 +167,7 @@ class AtlasCliTest {
         assertTrue(Files.isRegularFile(site.resolve("examples/examples.json")));
         String chromium = System.getProperty("filtervis.chromium", "");
         assumeTrue(!chromium.isEmpty(), "set -Dfiltervis.chromium=/usr/bin/chromium (as .ci/run does) to render the pages");
-        List<String> flags = List.of("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--allow-file-access-from-files", "--virtual-time-budget=5000",
-                "--user-data-dir=" + dir.resolve("chromium-profile"));
+        List<String> flags = chromiumFlags();
         String layer = CompareTest.chromium(chromium, flags, "--dump-dom", site.resolve("layers/conv2_relu.html").toUri().toString());
         assertTrue(layer.contains("data-loaded=\"12\"") && layer.contains("data-failed=\"0\""), "6 tiles and 6 best photos load: " + layer);
         String filter = CompareTest.chromium(chromium, flags, "--dump-dom", site.resolve("filters/conv2_relu/3.html").toUri().toString());
@@ -245,9 +248,7 @@ class AtlasCliTest {
         }
         String chromium = System.getProperty("filtervis.chromium", "");
         assumeTrue(!chromium.isEmpty(), "set -Dfiltervis.chromium=/usr/bin/chromium (as .ci/run does) to render the pages");
-        List<String> flags = List.of("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--allow-file-access-from-files", "--virtual-time-budget=5000",
-                "--user-data-dir=" + dir.resolve("chromium-profile"));
+        List<String> flags = chromiumFlags();
         String filter = CompareTest.chromium(chromium, flags, "--dump-dom", site.resolve("filters/conv2_relu/2.html").toUri().toString());
         // The last run asked for diversity and negative: the page shows those beside the tile.
         assertTrue(filter.contains("data-loaded=\"3\"") && filter.contains("data-failed=\"0\"") && !filter.contains("the neuron at the centre"),

@@ -11,7 +11,7 @@ import java.util.Map;
  * column marked, and the arrow saying which way is better.
  */
 final class MetricsTable {
-    static final String STYLE = "table.eval{margin:4px auto 12px auto;border:1px solid #ccc}table.eval td,table.eval th{font-size:12px;padding:2px 8px;"
+    static final String STYLE = "table.eval{margin:4px auto 12px auto;border:1px solid #ccc}table.eval td,table.eval th{font-size:12px;padding:2px 8px;white-space:nowrap;"
             + "position:static}table.eval td.best{font-weight:bold;background:#dff0d8}table.eval svg{display:inline-block;vertical-align:middle}"
             + "table.eval td.insensitive{color:#c03030}";
 
