@@ -167,24 +167,22 @@ def impute(x, removed):
     idx = np.flatnonzero(removed.reshape(-1))
     var = -np.ones(size * size, dtype=np.int64)
     var[idx] = np.arange(len(idx))
-    a = torch.zeros(len(idx), len(idx), dtype=torch.float64)
-    b = torch.zeros(len(idx), 3, dtype=torch.float64)
-    flat = x.reshape(3, -1)
-    for row, p in enumerate(idx):
-        y, xx = divmod(int(p), size)
-        for (dy, dx), w in NEIGHBOURS:
-            ny, nx = y + dy, xx + dx
-            if 0 <= ny < size and 0 <= nx < size:
-                a[row, row] += w
-                q = ny * size + nx
-                if var[q] >= 0:
-                    a[row, var[q]] -= w
-                else:
-                    b[row] += w * flat[:, q]
-    solved = torch.linalg.solve(a, b)
-    out = flat.clone()
-    out[:, idx] = solved.T
-    return out.reshape(x.shape), idx
+    a = np.zeros((len(idx), len(idx)))
+    b = np.zeros((len(idx), 3))
+    flat = x.reshape(3, -1).numpy()
+    ys, xs = np.divmod(idx, size)
+    for (dy, dx), w in NEIGHBOURS:
+        ny, nx = ys + dy, xs + dx
+        inside = (ny >= 0) & (nx >= 0) & (ny < size) & (nx < size)
+        rows = np.flatnonzero(inside)
+        q = ny[inside] * size + nx[inside]
+        a[rows, rows] += w
+        unknown = var[q] >= 0
+        a[rows[unknown], var[q][unknown]] -= w
+        b[rows[~unknown]] += w * flat[:, q[~unknown]].T
+    out = flat.copy()
+    out[:, idx] = np.linalg.solve(a, b).T
+    return torch.from_numpy(out).reshape(x.shape), idx
 
 
 def road(model, x, m, k, normals, most_relevant_first):
