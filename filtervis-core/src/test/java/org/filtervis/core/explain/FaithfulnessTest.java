@@ -32,6 +32,16 @@ class FaithfulnessTest {
         }
     }
 
+    /** A 3-channel image of uniform values in [0, 1) from {@code seed}. */
+    static float[] randomImage(long seed) {
+        float[] x = new float[3 * SIZE * SIZE];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextDouble();
+        }
+        return x;
+    }
+
     @Test
     void rankingIsDescendingWithTiesInIndexOrderAndSignedZerosEqual() {
         assertArrayEquals(new int[] {1, 3, 0, 2, 4}, Faithfulness.ranking(new float[] {0f, 5f, -0f, 2f, -1f}));
@@ -59,11 +69,7 @@ class FaithfulnessTest {
     @Test
     void aMapThatIsTheScoresOwnLinearContributionHasMuFidelityOne() {
         // score = mean of channel 0; the map is each pixel's contribution to it, so every subset's sum is its drop.
-        float[] x = new float[3 * SIZE * SIZE];
-        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) r.nextDouble();
-        }
+        float[] x = randomImage(3);
         float[] map = new float[SIZE * SIZE];
         for (int p = 0; p < map.length; p++) {
             map[p] = x[p] / (SIZE * SIZE);
@@ -115,11 +121,7 @@ class FaithfulnessTest {
 
     @Test
     void evaluationIsTheSameNumbersEveryTimeAndSaysWhatWasAsked() {
-        float[] x = new float[3 * SIZE * SIZE];
-        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) r.nextDouble();
-        }
+        float[] x = randomImage(11);
         float[] map = java.util.Arrays.copyOf(x, SIZE * SIZE);
         Evaluation.Settings s = new Evaluation.Settings(Evaluation.parse("all"), 10, "blur", 16, 3);
         Map<String, Object> a = Evaluation.evaluate(s, Evaluation.Draws.seeded(3, x.length, 16), x, SIZE, map, map, xp -> java.util.Arrays.copyOf(xp, SIZE * SIZE),
