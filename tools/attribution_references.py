@@ -7,7 +7,7 @@ For resnet18 and mobilenet_v2 (random weights, BatchNorm calibrated, 64 px, dyna
 OUT_DIR/attr_NAME.onnx, OUT_DIR/attr_NAME_random_head.onnx (the classifier re-drawn, for the
 randomization sanity check of Adebayo et al. 2018), OUT_DIR/attr_NAME_x.npy (one input, chosen so
 that float32 rounding flips no ReLU that matters: see stable_input), and for the top class k
-OUT_DIR/attr_NAME_METHOD.npy for gradcam, gradcampp, hirescam, layercam, xgradcam, eigencam, eigengradcam, scorecam (at the layer's
+OUT_DIR/attr_NAME_METHOD.npy for gradcam, gradcampp, hirescam, layercam, xgradcam, eigencam, eigengradcam, scorecam, ablationcam (at the layer's
 resolution), saliency and integrated-gradients (64 uniform midpoints, black baseline; at the image's).
 OUT_DIR/attr_NAME.json names the layer's tensor, k, the logits and the float32 sensitivity.
 The definitions are filtervis's (docs/explain.md); the code is an independent implementation.
@@ -23,9 +23,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from export_real_models import calibrated, module_output_tensor, noise_hooks
+from onnx_torch import OnnxTorch
 
 # name: (opset, size, layer whose maps are tested, the classifier module re-drawn for the sanity check)
 MODELS = {"resnet18": (13, 64, "layer3", "fc"), "mobilenet_v2": (14, 64, "features.13", "classifier.1")}
+# The randomisation test's blocks (module outputs) and seed: the top blocks re-drawn cumulatively, as filtervis does.
+BLOCKS = {"resnet18": ["layer1", "layer2", "layer3", "layer4"], "mobilenet_v2": ["features.3", "features.7", "features.14", "features.18"]}
+RANDOMIZATION_SEED = 0
+# A tensor inside a residual block, which a skip connection goes around: Ablation-CAM cannot run on from it.
+BYPASSED = {"resnet18": "/layer3/layer3.1/relu/Relu_output_0", "mobilenet_v2": "/features/features.13/conv/conv.0/conv.0.2/Clip_output_0"}
 IG_STEPS = 64
 EPS = 1e-7
 
@@ -89,6 +95,24 @@ def score_cam(model, mid, x, k):
                 mask = (up[c] - lo) / (hi - lo)
                 weights[c] = torch.softmax(model(x * mask), dim=1)[0, k]
         return torch.relu((weights[:, None, None] * a).sum(0))
+
+
+def ablation_cam(model, mid, x, k):
+    """Weights: (y - y_c) / y, y the logit of class k and y_c the logit with channel c of the layer's
+    output zeroed (a forward hook replaces the module's output)."""
+    with torch.no_grad():
+        a, logits = forward(model, mid, x)
+        y = logits[0, k]
+        weights = torch.zeros(a.shape[1], dtype=x.dtype)
+        for c in range(a.shape[1]):
+            def ablate(module, inputs, output, c=c):
+                output = output.clone()
+                output[:, c] = 0
+                return output
+            hook = model.get_submodule(mid).register_forward_hook(ablate)
+            weights[c] = (y - model(x)[0, k]) / y
+            hook.remove()
+        return torch.relu((weights[:, None, None] * a[0]).sum(0))
 
 
 def integrated_gradients(model, x, k):
@@ -217,6 +241,114 @@ def metrics(model, x, m, k, draws):
     return out
 
 
+MASK64 = (1 << 64) - 1
+
+
+def java_string_hash(s):
+    h = 0
+    data = s.encode("utf-16-be")  # Java hashes UTF-16 code units
+    for i in range(0, len(data), 2):
+        h = (31 * h + int.from_bytes(data[i:i + 2], "big")) & 0xFFFFFFFF
+    return h - (1 << 32) if h >= 1 << 31 else h
+
+
+def java_normals(seed, name, count):
+    """Java's SplittableRandom(seed * 0x9E3779B97F4A7C15 + name.hashCode()) as filtervis's RandomizedCopies
+    draws from it (SplitMix64, Box-Muller in pairs): an independent implementation of the same stream, so the
+    reference re-draws exactly the weights filtervis re-draws."""
+    gamma = 0x9E3779B97F4A7C15
+    start = (seed * gamma + java_string_hash(name)) & MASK64
+    pairs = (count + 1) // 2
+    i = np.arange(1, 2 * pairs + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        z = np.uint64(start) + i * np.uint64(gamma)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    d = (z >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+    u1, u2 = 1 - d[0::2], d[1::2]
+    rad = np.sqrt(-2 * np.log(u1))
+    out = np.empty(2 * pairs)
+    out[0::2] = rad * np.cos(2 * np.pi * u2)
+    out[1::2] = rad * np.sin(2 * np.pi * u2)
+    return out[:count]
+
+
+def weighted_blocks(graph, block_outputs):
+    """Conv, ConvTranspose, Gemm and MatMul nodes with a float initializer weight, in graph order, cut after
+    each node that outputs a block output (filtervis's RandomizedCopies.blocks)."""
+    floats = {t.name for t in graph.initializer if t.data_type == onnx.TensorProto.FLOAT}
+    blocks, current = [], []
+    for n in graph.node:
+        if n.op_type in ("Conv", "ConvTranspose", "Gemm", "MatMul") and len(n.input) > 1 and n.input[1] in floats:
+            current.append(n)
+        if any(o in block_outputs for o in n.output) and current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def interpreted_maps(net, layer, x, k):
+    """Grad-CAM at the layer, saliency and Integrated Gradients of the ONNX graph run by the interpreter."""
+    out = net.graph.output[0].name
+    xd = x.detach().requires_grad_(True)
+    values = net.run(xd)
+    a = values[layer]
+    g, gx = torch.autograd.grad(values[out][0, k], (a, xd))
+    maps = {"gradcam": torch.relu((g[0].mean(dim=(1, 2))[:, None, None] * a[0]).sum(0)), "saliency": gx[0].abs().max(dim=0).values}
+    maps["integrated-gradients"] = integrated_gradients(lambda p: net.run(p)[out], x, k)
+    return maps
+
+
+def spearman(a, b):
+    def ranks(v):
+        v = v.reshape(-1)
+        order = np.argsort(v, kind="stable")
+        r = np.empty(len(v))
+        sorted_v = v[order]
+        i = 0
+        while i < len(v):
+            j = i
+            while j + 1 < len(v) and sorted_v[j + 1] == sorted_v[i]:
+                j += 1
+            r[order[i:j + 1]] = (i + j) / 2 + 1
+            i = j + 1
+        return r
+    return float(np.corrcoef(ranks(a), ranks(b))[0, 1])
+
+
+def randomization(path, name, layer, x, k):
+    """Cascading randomisation on the exported graph, in float64: each level re-draws the top blocks' weights
+    and biases from N(0, s^2), s each tensor's own standard deviation, from Java's stream (java_normals); the
+    Spearman correlation of each map with the map of the unchanged graph."""
+    model = onnx.load(path)
+    block_outputs = [module_output_tensor(model, b) for b in BLOCKS[name]]
+    blocks = weighted_blocks(model.graph, set(block_outputs))
+    x64 = x.double()
+    trained = {m: v.detach().numpy() for m, v in interpreted_maps(OnnxTorch(model, torch.float64), layer, x64, k).items()}
+    levels = []
+    for level in range(1, len(blocks) + 1):
+        net = OnnxTorch(model, torch.float64)
+        redrawn = 0
+        for block in blocks[len(blocks) - level:]:
+            for n in block:
+                redrawn += 1
+                for weight in n.input[1:3]:
+                    if weight in net.params and net.params[weight].is_floating_point():
+                        v = net.initializer(weight).astype(np.float32).astype(np.float64)
+                        sd = float(np.sqrt(((v - v.mean()) ** 2).mean()))
+                        drawn = (java_normals(RANDOMIZATION_SEED, weight, v.size) * sd).astype(np.float32)
+                        net.set_initializer(weight, drawn.reshape(v.shape))
+        maps = interpreted_maps(net, layer, x64, k)
+        entry = {"layers_randomized": redrawn}
+        for m, v in maps.items():
+            entry[m] = spearman(trained[m], v.detach().numpy())
+        levels.append(entry)
+    return {"seed": RANDOMIZATION_SEED, "block_outputs": block_outputs, "layers_total": sum(len(b) for b in blocks), "levels": levels}
+
+
 def rel(a, b):
     return float((a - b).norm() / b.norm().clamp(min=1e-30))
 
@@ -267,6 +399,8 @@ def main(out):
         float32_error = max(rel(v.detach().double(), maps[m].detach()) for m, v in float32_maps.items() if m not in EIGEN)
         eigen_float32_error = max(rel(float32_maps[m].detach().double(), maps[m].detach()) for m in EIGEN)
         maps["scorecam"] = score_cam(model64, mid, x64, k)
+        maps["ablationcam"] = ablation_cam(model64, mid, x64, k)
+        ablation_float32_error = rel(ablation_cam(model, mid, x, k).double(), maps["ablationcam"])
         maps["integrated-gradients"] = integrated_gradients(model64, x64, k)
         # Integrated Gradients evaluates 64 points of the path that were not chosen stable: PyTorch's own
         # float32 result against float64 bounds what any float32 implementation can reach there.
@@ -299,15 +433,18 @@ def main(out):
             full = v.numpy().astype(np.float32)
             np.save(f"{out}/attr_{name}_{m}_input.npy", full)
             evaluated[m] = metrics(model64, x64, full, k, draws)
+        with open(f"{out}/attr_{name}_randomization.json", "w") as f:
+            json.dump(randomization(path, name, tensor, x, k), f, indent=1)
         with open(f"{out}/attr_{name}_metrics.json", "w") as f:
             json.dump(evaluated, f, indent=1)
         record = {"layer": tensor, "module": mid, "size": size, "class": k, "seed": seed, "logits": [float(v) for v in logits],
                   "baseline_logit": baseline_logit, "map_change_under_1e-6_noise": error, "pytorch_float32_error": float32_error,
-                  "ig_float32_error": ig_float32_error, "eigen_change_under_1e-6_noise": eigen_error, "eigen_float32_error": eigen_float32_error}
+                  "ig_float32_error": ig_float32_error, "eigen_change_under_1e-6_noise": eigen_error, "eigen_float32_error": eigen_float32_error,
+                  "ablation_float32_error": ablation_float32_error, "bypassed_layer": BYPASSED[name]}
         with open(f"{out}/attr_{name}.json", "w") as f:
             json.dump(record, f, indent=1)
         print(name, "layer", tensor, "class", k, "seed", seed, "map change under noise", error, "PyTorch float32 error", float32_error,
-              "IG float32 error", ig_float32_error, "eigen maps: change under noise", eigen_error, "float32 error", eigen_float32_error, flush=True)
+              "IG float32 error", ig_float32_error, "eigen maps: change under noise", eigen_error, "float32 error", eigen_float32_error, "ablation float32 error", ablation_float32_error, flush=True)
 
 
 if __name__ == "__main__":

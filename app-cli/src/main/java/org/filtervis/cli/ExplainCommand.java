@@ -35,7 +35,7 @@ final class ExplainCommand extends ModelCommand implements Callable<Integer> {
     Integer topN;
 
     @Option(names = "--method", defaultValue = "gradcam", paramLabel = "LIST", description = "gradcam, gradcam++, hirescam, layercam, xgradcam,"
-            + " eigencam, eigengradcam, scorecam, saliency, smoothgrad, integrated-gradients, a comma-separated list, or all (default: ${DEFAULT-VALUE}).")
+            + " eigencam, eigengradcam, ablationcam, scorecam, saliency, smoothgrad, integrated-gradients, a comma-separated list, or all (default: ${DEFAULT-VALUE}).")
     String method;
 
     @Option(names = "--evaluate", paramLabel = "LIST", description = "Measure each map: deletion, insertion (their curves and areas), mufidelity,"

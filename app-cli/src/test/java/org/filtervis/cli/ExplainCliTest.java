@@ -94,12 +94,12 @@ class ExplainCliTest {
             try (Stream<Path> s = Files.list(p)) {
                 overlays = s.filter(f -> f.getFileName().toString().endsWith("_overlay.png")).count();
             }
-            assertEquals(22, overlays, "11 methods x 2 classes");
+            assertEquals(24, overlays, "12 methods x 2 classes");
             // --evaluate all: every metric of every map, the curves starting at the photo's probability and falling.
-            assertEquals(22, json.split("\"metrics\": \\{").length - 1, json);
+            assertEquals(24, json.split("\"metrics\": \\{").length - 1, json);
             for (String key : List.of("deletion_auc", "deletion_curve", "insertion_auc", "insertion_curve", "mufidelity", "road_morf", "road_lerf",
                 "road", "sensitivity_max")) {
-                assertEquals(22, json.split("\"" + key + "\": ").length - 1, key);
+                assertEquals(24, json.split("\"" + key + "\": ").length - 1, key);
             }
             Matcher curve = Pattern.compile("\"deletion_curve\": \\[([^\\]]*)\\]").matcher(json);
             assertTrue(curve.find());
@@ -137,7 +137,7 @@ class ExplainCliTest {
                         assertEquals(a.group(), b.group());
                         n++;
                     }
-                    assertEquals(22, n);
+                    assertEquals(24, n);
                     continue;
                 }
                 if (f.getFileName().toString().equals("index.html")) {
@@ -266,10 +266,10 @@ class ExplainCliTest {
                 "--disable-component-update", "--disable-sync", "--allow-file-access-from-files", "--virtual-time-budget=5000",
                 "--user-data-dir=" + dir.resolve("chromium-profile"));
         String dom = CompareTest.chromium(chromium, flags, "--dump-dom", dir.resolve("a").resolve("index.html").toUri().toString());
-        // 2 photos x 2 classes: a photo and 11 overlays per row, and a table of metrics under each.
+        // 2 photos x 2 classes: a photo and 12 overlays per row, and a table of metrics under each.
         assertEquals(4, dom.split("<table class=\"eval\">").length - 1, "a metrics table per photo and class");
         assertTrue(dom.contains(" best\"") && dom.contains("<polyline"), "the best of each column marked, the curves drawn");
-        assertTrue(dom.contains("data-loaded=\"48\"") && dom.contains("data-failed=\"0\""), dom.substring(0, Math.min(400, dom.length())));
+        assertTrue(dom.contains("data-loaded=\"52\"") && dom.contains("data-failed=\"0\""), dom.substring(0, Math.min(400, dom.length())));
         assertEquals(5, dom.split("<tr class=\"row\"").length, "four rows");
         assertTrue(dom.contains("<th>integrated-gradients</th>") && dom.contains("<th>gradcam++</th>"));
     }

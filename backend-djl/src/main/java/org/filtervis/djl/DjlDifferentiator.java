@@ -41,6 +41,38 @@ final class DjlDifferentiator extends BackendDifferentiator {
     }
 
     @Override
+    public Map<String, float[]> activationsFrom(String layer, float[] values, int n, List<String> outputs) {
+        try (NDManager scope = backend.root().newSubManager()) {
+            NDArray given = scope.create(values, new Shape(batchDims(n, shapes.get(layer))));
+            Map<String, NDArray> computed = graph.runFrom(tensorOf.get(layer), given, outputs.stream().map(tensorOf::get).toList(), scope);
+            Map<String, float[]> out = new LinkedHashMap<>();
+            outputs.forEach(o -> out.put(o, computed.get(tensorOf.get(o)).toFloatArray()));
+            return out;
+        }
+    }
+
+    /** One forward pass: autograd's tape holds what the backward pass needs while the host computes the seeds. */
+    @Override
+    public Map<String, float[]> activationsAndGradient(float[] images, int n, java.util.function.Function<Map<String, float[]>, Map<String, float[]>> seeder,
+            float[] gradient) {
+        try (NDManager scope = backend.root().newSubManager(); GradientCollector gc = backend.engine().newGradientCollector()) {
+            NDArray x = scope.create(images, new Shape(imageDims(n)));
+            x.setRequiresGradient(true);
+            Map<String, NDArray> values = graph.run(inputName, x, scope);
+            Map<String, float[]> activations = new LinkedHashMap<>();
+            tensorOf.forEach((layer, tensor) -> activations.put(layer, values.get(tensor).toFloatArray()));
+            NDArray loss = seeded(values, seeder.apply(activations), scope);
+            if (loss == null) {
+                java.util.Arrays.fill(gradient, 0, images.length, 0f);
+            } else {
+                gc.backward(loss);
+                System.arraycopy(x.getGradient().toFloatArray(), 0, gradient, 0, images.length);
+            }
+            return activations;
+        }
+    }
+
+    @Override
     public void inputGradient(float[] images, int n, Map<String, float[]> seeds, float[] gradient) {
         try (NDManager scope = backend.root().newSubManager(); GradientCollector gc = backend.engine().newGradientCollector()) {
             NDArray x = scope.create(images, new Shape(imageDims(n)));

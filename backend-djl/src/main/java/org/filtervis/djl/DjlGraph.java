@@ -65,9 +65,20 @@ final class DjlGraph {
      */
     Map<String, NDArray> run(String inputName, NDArray image, NDManager scope, Map<String, NDArray> given) {
         Map<String, NDArray> values = new HashMap<>(given);
-        Map<String, Tensor> constants = new HashMap<>(graph.initializers);
         values.put(inputName, image);
-        for (Node n : graph.nodes) {
+        return run(graph.nodes, values, given, scope);
+    }
+
+    /** Runs on from tensor {@code from} given as {@code value}, only the nodes {@code outputs} need (no image). */
+    Map<String, NDArray> runFrom(String from, NDArray value, java.util.Collection<String> outputs, NDManager scope) {
+        List<Node> nodes = org.filtervis.graph.GraphPrep.nodesFrom(graph, from, outputs);
+        Map<String, NDArray> values = new HashMap<>(Map.of(from, value));
+        return run(nodes, values, Map.of(from, value), scope);
+    }
+
+    private Map<String, NDArray> run(List<Node> nodes, Map<String, NDArray> values, Map<String, NDArray> given, NDManager scope) {
+        Map<String, Tensor> constants = new HashMap<>(graph.initializers);
+        for (Node n : nodes) {
             if (!given.isEmpty() && n.outputs().stream().filter(o -> !o.isEmpty()).allMatch(given::containsKey)) {
                 continue;
             }

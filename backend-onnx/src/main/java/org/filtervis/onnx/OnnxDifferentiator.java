@@ -26,11 +26,21 @@ final class OnnxDifferentiator extends BackendDifferentiator {
     static final class Sessions {
         private final OrtSession forward;
         private final java.util.function.Supplier<OrtSession> backwardFactory;
+        private final java.util.function.Supplier<Split> splitFactory;
         private OrtSession backward;
+        private Split split;
 
-        Sessions(OrtSession forward, java.util.function.Supplier<OrtSession> backwardFactory) {
+        Sessions(OrtSession forward, java.util.function.Supplier<OrtSession> backwardFactory, java.util.function.Supplier<Split> splitFactory) {
             this.forward = forward;
             this.backwardFactory = backwardFactory;
+            this.splitFactory = splitFactory;
+        }
+
+        Split split() {
+            if (split == null) {
+                split = splitFactory.get();
+            }
+            return split;
         }
 
         OrtSession forward() {
@@ -49,20 +59,37 @@ final class OnnxDifferentiator extends BackendDifferentiator {
             if (backward != null) {
                 backward.close();
             }
+            if (split != null) {
+                split.forward().close();
+                split.backward().close();
+            }
         }
     }
+
+    /** The seeded model split in two ({@link GradientGraph#split}): forward keeps what backward reads. */
+    record Split(OrtSession forward, OrtSession backward, List<String> saved, boolean backwardReadsImage) {}
 
     private final OnnxBackend backend;
     private final String imageName;
     private final IntFunction<Sessions> build;
     private final Map<Integer, Sessions> sessions = new HashMap<>();
 
+    /** Builds a session running on from one tensor (given as an input of the given dims) to some outputs. */
+    interface FromBuilder {
+        OrtSession build(String from, long[] fromDims, java.util.Set<String> outputs);
+    }
+
+    private final FromBuilder fromBuilder;
+    /** Sessions running on from a layer, by layer, batch size and outputs. */
+    private final Map<List<Object>, OrtSession> fromSessions = new HashMap<>();
+
     OnnxDifferentiator(OnnxBackend backend, InputSpec input, String imageName, Map<String, String> tensorOf, Map<String, long[]> shapes,
-            int maxBatch, IntFunction<Sessions> build) {
+            int maxBatch, IntFunction<Sessions> build, FromBuilder fromBuilder) {
         super(input, tensorOf, shapes, maxBatch);
         this.backend = backend;
         this.imageName = imageName;
         this.build = build;
+        this.fromBuilder = fromBuilder;
     }
 
     private OnnxTensor tensor(float[] values, long[] dims) throws OrtException {
@@ -84,6 +111,68 @@ final class OnnxDifferentiator extends BackendDifferentiator {
             return out;
         } catch (OrtException e) {
             throw FiltervisException.failure("ONNX Runtime failed running the model: " + OnnxBackend.firstLine(e.getMessage()), e);
+        }
+    }
+
+    @Override
+    public Map<String, float[]> activationsFrom(String layer, float[] values, int n, List<String> outputs) {
+        String from = tensorOf.get(layer);
+        long[] dims = batchDims(n, shapes.get(layer));
+        java.util.Set<String> wanted = new java.util.LinkedHashSet<>();
+        outputs.forEach(o -> wanted.add(tensorOf.get(o)));
+        OrtSession session = fromSessions.computeIfAbsent(List.of(from, n, List.copyOf(wanted)), key -> fromBuilder.build(from, dims, wanted));
+        try (OnnxTensor given = tensor(values, dims); OrtSession.Result result = session.run(Map.of(from, given))) {
+            Map<String, float[]> out = new LinkedHashMap<>();
+            for (String o : outputs) {
+                FloatBuffer b = ((OnnxTensor) result.get(tensorOf.get(o)).orElseThrow()).getFloatBuffer();
+                float[] a = new float[b.remaining()];
+                b.get(a);
+                out.put(o, a);
+            }
+            return out;
+        } catch (OrtException e) {
+            throw FiltervisException.failure("ONNX Runtime failed running the model on from '" + layer + "': " + OnnxBackend.firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** One forward pass: the split model's forward half hands its saved tensors straight to the backward half. */
+    @Override
+    public Map<String, float[]> activationsAndGradient(float[] images, int n, java.util.function.Function<Map<String, float[]>, Map<String, float[]>> seeder,
+            float[] gradient) {
+        Split split = sessions.computeIfAbsent(n, build::apply).split();
+        Map<String, OnnxTensor> seedTensors = new HashMap<>();
+        try (OnnxTensor image = tensor(images, imageDims(n)); OrtSession.Result forward = split.forward().run(Map.of(imageName, image))) {
+            Map<String, float[]> activations = new LinkedHashMap<>();
+            for (Map.Entry<String, String> e : tensorOf.entrySet()) {
+                FloatBuffer b = ((OnnxTensor) forward.get(e.getValue()).orElseThrow()).getFloatBuffer();
+                float[] a = new float[b.remaining()];
+                b.get(a);
+                activations.put(e.getKey(), a);
+            }
+            Map<String, float[]> seeds = seeder.apply(activations);
+            Map<String, OnnxTensor> feed = new HashMap<>();
+            int i = 0;
+            for (String layer : tensorOf.keySet()) {
+                float[] seed = seeds.get(layer);
+                long[] d = batchDims(n, shapes.get(layer));
+                OnnxTensor t = tensor(seed != null ? seed : new float[(int) org.filtervis.graph.Tensor.elements(d)], d);
+                seedTensors.put(GradientGraph.seedName(i++), t);
+            }
+            feed.putAll(seedTensors);
+            for (String saved : split.saved()) {
+                feed.put(saved, (OnnxTensor) forward.get(saved).orElseThrow());
+            }
+            if (split.backwardReadsImage()) {
+                feed.put(imageName, image);
+            }
+            try (OrtSession.Result result = split.backward().run(feed, java.util.Set.of(GradientGraph.GRADIENT))) {
+                ((OnnxTensor) result.get(GradientGraph.GRADIENT).orElseThrow()).getFloatBuffer().get(gradient, 0, images.length);
+            }
+            return activations;
+        } catch (OrtException e) {
+            throw FiltervisException.failure("ONNX Runtime failed running the gradient model: " + OnnxBackend.firstLine(e.getMessage()), e);
+        } finally {
+            seedTensors.values().forEach(OnnxTensor::close);
         }
     }
 
@@ -150,5 +239,13 @@ final class OnnxDifferentiator extends BackendDifferentiator {
             }
         }
         sessions.clear();
+        for (OrtSession s : fromSessions.values()) {
+            try {
+                s.close();
+            } catch (OrtException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        fromSessions.clear();
     }
 }

@@ -205,24 +205,65 @@ final class OnnxModelHandle implements Model {
             OnnxModel cut = GraphPrep.cut(prepared, imageDims(n, height, width), new LinkedHashSet<>(tensors));
             try {
                 OrtSession.SessionOptions so = backend.sessionOptions(backend.threads());
-                return new OnnxDifferentiator.Sessions(createSession(OnnxFormat.write(cut), so), () -> {
-                    // The backward graph reads each layer once, in the order of tensorOf's seeds.
-                    List<String> seeded = List.copyOf(tensorOf.values());
+                // The backward graph reads each layer once, in the order of tensorOf's seeds.
+                List<String> seeded = List.copyOf(tensorOf.values());
+                java.util.function.Supplier<OnnxModel> seededModel = () -> {
                     Map<String, long[]> all = probe(new LinkedHashSet<>(GraphPrep.allNodeOutputs(cut.graph)), n, height, width);
                     OnnxModel forBackward = cut.copy();
                     ConstantFolder.fold(forBackward.graph, all);
+                    return GradientGraph.buildSeeded(forBackward, seeded, all, seeded, backend.lowering());
+                };
+                return new OnnxDifferentiator.Sessions(createSession(OnnxFormat.write(cut), so), () -> {
                     try {
-                        return createSession(OnnxFormat.write(GradientGraph.buildSeeded(forBackward, seeded, all, seeded, backend.lowering())),
-                                backend.sessionOptions(backend.threads()));
+                        return createSession(OnnxFormat.write(seededModel.get()), backend.sessionOptions(backend.threads()));
                     } catch (OrtException e) {
                         throw FiltervisException.failure("ONNX Runtime cannot load the gradient model of " + file.getFileName() + ": "
                                 + OnnxBackend.firstLine(e.getMessage()), e);
                     }
-                });
+                }, () -> splitSessions(GradientGraph.split(seededModel.get(), seeded)));
             } catch (OrtException e) {
                 throw FiltervisException.failure("ONNX Runtime cannot load the model of " + file.getFileName() + ": " + OnnxBackend.firstLine(e.getMessage()), e);
             }
+        }, (from, fromDims, outputs) -> {
+            OnnxModel cut = GraphPrep.cutFrom(prepared, from, fromDims, outputs);
+            try {
+                return createSession(OnnxFormat.write(cut), backend.sessionOptions(backend.threads()));
+            } catch (OrtException e) {
+                throw FiltervisException.failure("ONNX Runtime cannot load the model of " + file.getFileName() + " from '" + from + "': "
+                        + OnnxBackend.firstLine(e.getMessage()), e);
+            }
         }));
+    }
+
+    /** Sessions for the two halves; the backward half's inputs typed from what the forward half outputs. */
+    private OnnxDifferentiator.Split splitSessions(GradientGraph.Split split) {
+        try {
+            OrtSession forward = createSession(OnnxFormat.write(split.forward()), backend.sessionOptions(backend.threads()));
+            Map<String, ai.onnxruntime.NodeInfo> outputs = forward.getOutputInfo();
+            OnnxModel backward = split.backward();
+            backward.graph.inputs.replaceAll(v -> {
+                if (v.type() != null) {
+                    return v;
+                }
+                ai.onnxruntime.TensorInfo t = (ai.onnxruntime.TensorInfo) outputs.get(v.name()).getInfo();
+                long[] shape = t.getShape();
+                List<Object> dims = new java.util.ArrayList<>();
+                for (int i = 0; i < shape.length; i++) {
+                    dims.add(shape[i] >= 0 ? (Object) shape[i] : v.name() + "_dim" + i);
+                }
+                String type = t.onnxType.name().replace("ONNX_TENSOR_ELEMENT_DATA_TYPE_", "");
+                return new org.filtervis.graph.ValueInfo(v.name(), org.filtervis.graph.DataType.valueOf(type), dims);
+            });
+            try {
+                return new OnnxDifferentiator.Split(forward, createSession(OnnxFormat.write(backward), backend.sessionOptions(backend.threads())),
+                        split.saved(), split.backwardReadsImage());
+            } catch (OrtException | RuntimeException e) {
+                forward.close();
+                throw e;
+            }
+        } catch (OrtException e) {
+            throw FiltervisException.failure("ONNX Runtime cannot load the gradient model of " + file.getFileName() + ": " + OnnxBackend.firstLine(e.getMessage()), e);
+        }
     }
 
     @Override

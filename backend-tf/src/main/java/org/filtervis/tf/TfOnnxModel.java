@@ -111,7 +111,7 @@ final class TfOnnxModel implements Model {
         OnnxModel cut = prepared.cut(1, height, width, tensors);
         GraphPrep.foldBatchNorm(cut.graph, tensors);
         return java.util.Optional.of(new TfDifferentiator(backend, prepared.input().withSize(height, width), tensorOf, shapes,
-                fixed > 0 ? fixed : Integer.MAX_VALUE, (tf, batch) -> lower(cut, tf, batch, height, width)));
+                fixed > 0 ? fixed : Integer.MAX_VALUE, (tf, batch) -> lower(cut, tf, batch, height, width), cut.graph));
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.filtervis.api;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The general path of differentiation: the activations of named tensors for a batch of images,
@@ -41,6 +42,20 @@ public interface Differentiator extends AutoCloseable {
     void inputGradient(float[] images, int n, Map<String, float[]> seeds, float[] gradient);
 
     /**
+     * The activations of every tensor for {@code n} images, then the input gradient (as {@link
+     * #inputGradient}) for the seeds {@code seeder} computes from them, written into {@code
+     * gradient}; returns the activations. A backend that keeps what its backward pass needs
+     * between the two (for this one batch, released before returning) runs the network forward
+     * once; this default runs it twice.
+     */
+    default Map<String, float[]> activationsAndGradient(float[] images, int n, Function<Map<String, float[]>, Map<String, float[]>> seeder,
+            float[] gradient) {
+        Map<String, float[]> activations = activations(images, n);
+        inputGradient(images, n, seeder.apply(activations), gradient);
+        return activations;
+    }
+
+    /**
      * Optional: d(sum over tensors t of sum(seeds[t] * activation[t])) / d(activation[w]) for each
      * layer w of {@code wrt} (among {@link #tensors()}), by layer, each of the activation's size: the
      * gradient of a score at an intermediate layer, which attribution (Grad-CAM and its family) needs.
@@ -49,6 +64,19 @@ public interface Differentiator extends AutoCloseable {
      */
     default Map<String, float[]> tensorGradients(float[] images, int n, Map<String, float[]> seeds, List<String> wrt) {
         throw FiltervisException.failure("this backend cannot differentiate to an intermediate layer");
+    }
+
+    /**
+     * Optional: the activations of {@code outputs} (among {@link #tensors()}) for {@code n}
+     * images whose activation of {@code layer} is {@code values} (that layer's batch shape) instead
+     * of what the network computes: the network run on from an intermediate layer, without the
+     * images. Ablation-CAM sends copies of one activation, a channel zeroed in each.
+     *
+     * @throws FiltervisException (usage) where an output depends on the images other than through
+     *     {@code layer} (a skip connection around it), naming it; (failure) where the backend cannot
+     */
+    default Map<String, float[]> activationsFrom(String layer, float[] values, int n, List<String> outputs) {
+        throw FiltervisException.failure("this backend cannot run the network on from an intermediate layer");
     }
 
     @Override

@@ -65,6 +65,63 @@ public final class GradientGraph {
     }
 
     /**
+     * {@link #buildSeeded}'s model split in two for one forward pass per step: {@code forward}
+     * (image in; the activations and the {@code saved} tensors out) runs before the host computes
+     * the seeds, {@code backward} (the saved tensors, the seeds and, if it reads it, the image in)
+     * after, reading what the forward run computed instead of computing it again.
+     */
+    public record Split(OnnxModel forward, OnnxModel backward, List<String> saved, boolean backwardReadsImage) {}
+
+    /**
+     * Splits a seeded model: every node that does not depend on a seed goes forward (the
+     * network, and what the backward rules precompute from it, such as ReLU's masks); the rest
+     * backward, with the forward tensors it reads as inputs.
+     */
+    public static Split split(OnnxModel seeded, List<String> activations) {
+        Graph g = seeded.graph;
+        String image = g.dataInputs().stream().map(ValueInfo::name).filter(n -> !n.startsWith("filtervis_seed_")).findFirst().orElseThrow();
+        java.util.Set<String> seedDependent = new java.util.HashSet<>();
+        g.inputs.stream().map(ValueInfo::name).filter(n -> n.startsWith("filtervis_seed_")).forEach(seedDependent::add);
+        List<Node> forward = new java.util.ArrayList<>();
+        List<Node> backward = new java.util.ArrayList<>();
+        for (Node n : g.nodes) {
+            if (n.inputs().stream().anyMatch(seedDependent::contains)) {
+                backward.add(n);
+                n.outputs().forEach(seedDependent::add);
+            } else {
+                forward.add(n);
+            }
+        }
+        java.util.Set<String> forwardOutputs = new java.util.HashSet<>();
+        forward.forEach(n -> forwardOutputs.addAll(n.outputs()));
+        java.util.LinkedHashSet<String> saved = new java.util.LinkedHashSet<>();
+        boolean readsImage = backward.stream().anyMatch(n -> n.inputs().contains(image));
+        for (Node n : backward) {
+            n.inputs().stream().filter(forwardOutputs::contains).forEach(saved::add);
+        }
+        OnnxModel f = seeded.copy();
+        f.graph.nodes.clear();
+        forward.forEach(n -> f.graph.nodes.add(n.copy()));
+        f.graph.inputs.removeIf(v -> !v.name().equals(image));
+        f.graph.outputs.clear();
+        java.util.LinkedHashSet<String> outs = new java.util.LinkedHashSet<>(activations);
+        outs.addAll(saved);
+        outs.forEach(o -> f.graph.outputs.add(ValueInfo.untyped(o)));
+        f.graph.pruneTo(outs);
+
+        OnnxModel b = seeded.copy();
+        b.graph.nodes.clear();
+        backward.forEach(n -> b.graph.nodes.add(n.copy()));
+        b.graph.inputs.removeIf(v -> !v.name().startsWith("filtervis_seed_") && !(readsImage && v.name().equals(image)));
+        saved.forEach(t -> b.graph.inputs.add(ValueInfo.untyped(t)));
+        java.util.Set<String> used = new java.util.HashSet<>();
+        b.graph.nodes.forEach(n -> used.addAll(n.inputs()));
+        b.graph.outputs.forEach(o -> used.add(o.name()));
+        b.graph.initializers.keySet().retainAll(used);
+        return new Split(f, b, List.copyOf(saved), readsImage);
+    }
+
+    /**
      * Weights of the spatial mean of a [N, C, spatial...] tensor: 1/count inside a border of
      * {@code border} positions on every side (the Keras example's 2), the whole map when any side
      * is {@code 2 * border} or less, and every position for border 0 (Lucid's channel objective).

@@ -2,6 +2,7 @@ package org.filtervis.graph;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -122,6 +123,60 @@ public final class GraphPrep {
         ValueInfo image = imageInput(g);
         g.inputs.replaceAll(v -> v == image ? ValueInfo.of(image.name(), DataType.FLOAT, imageDims) : v);
         g.pruneTo(outputs);
+        g.outputs.clear();
+        outputs.forEach(o -> g.outputs.add(ValueInfo.untyped(o)));
+        return m;
+    }
+
+    /**
+     * The nodes, in graph order, that compute {@code outputs} from tensor {@code from} given as it
+     * is: the network run on from an intermediate tensor, without the image.
+     *
+     * @throws FiltervisException (usage) where an output also depends on the image by a path
+     *     around {@code from}
+     */
+    public static List<Node> nodesFrom(Graph g, String from, Collection<String> outputs) {
+        Map<String, Node> producers = g.producers();
+        Set<String> images = new java.util.HashSet<>();
+        g.dataInputs().forEach(v -> images.add(v.name()));
+        Set<Node> needed = new java.util.HashSet<>();
+        for (String output : outputs) {
+            List<String> work = new ArrayList<>(List.of(output));
+            Set<String> seen = new java.util.HashSet<>();
+            while (!work.isEmpty()) {
+                String t = work.remove(work.size() - 1);
+                if (t.isEmpty() || t.equals(from) || !seen.add(t)) {
+                    continue;
+                }
+                if (images.contains(t)) {
+                    throw FiltervisException.usage("'" + output + "' depends on the image by a path around '" + from
+                            + "' (a skip connection): pick a layer that every path to it passes through, such as a block's output");
+                }
+                Node n = producers.get(t);
+                if (n != null && needed.add(n)) {
+                    work.addAll(n.inputs());
+                }
+            }
+        }
+        List<Node> ordered = new ArrayList<>(g.nodes);
+        ordered.retainAll(needed);
+        return ordered;
+    }
+
+    /**
+     * A copy that runs on from tensor {@code from} (an input of dims {@code fromDims}, the image
+     * no longer one) to {@code outputs}; see {@link #nodesFrom}.
+     */
+    public static OnnxModel cutFrom(OnnxModel prepared, String from, long[] fromDims, Set<String> outputs) {
+        OnnxModel m = prepared.copy();
+        Graph g = m.graph;
+        List<Node> keep = nodesFrom(g, from, outputs);
+        g.nodes.retainAll(keep);
+        Set<String> used = new java.util.HashSet<>(outputs);
+        g.nodes.forEach(n -> used.addAll(n.inputs()));
+        g.initializers.keySet().retainAll(used);
+        g.inputs.clear();
+        g.inputs.add(ValueInfo.of(from, DataType.FLOAT, fromDims));
         g.outputs.clear();
         outputs.forEach(o -> g.outputs.add(ValueInfo.untyped(o)));
         return m;

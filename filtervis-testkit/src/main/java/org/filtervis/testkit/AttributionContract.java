@@ -2,6 +2,7 @@ package org.filtervis.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.filtervis.api.FiltervisException;
 import org.filtervis.api.Model;
 import org.filtervis.api.ModelBackend;
 import org.filtervis.core.io.Npy;
@@ -17,6 +19,8 @@ import org.filtervis.core.explain.Attributor;
 import org.filtervis.core.explain.Evaluation;
 import org.filtervis.core.explain.Faithfulness;
 import org.filtervis.core.explain.Method;
+import org.filtervis.core.explain.Randomization;
+import org.filtervis.models.RandomizedCopies;
 import org.filtervis.core.lucid.InputRange;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -32,7 +36,7 @@ public abstract class AttributionContract {
     protected abstract ModelBackend backend();
 
     static final List<Method> COMPARED = List.of(Method.GRADCAM, Method.GRADCAM_PP, Method.HIRESCAM, Method.LAYERCAM, Method.XGRADCAM,
-            Method.EIGENCAM, Method.EIGENGRADCAM, Method.SCORECAM,
+            Method.EIGENCAM, Method.EIGENGRADCAM, Method.SCORECAM, Method.ABLATIONCAM,
             Method.SALIENCY, Method.INTEGRATED_GRADIENTS);
 
     static String field(String json, String key) {
@@ -182,6 +186,10 @@ public abstract class AttributionContract {
                         sensitivity = Math.max(Double.parseDouble(field(json, "eigen_change_under_1e-6_noise")),
                                 Double.parseDouble(field(json, "eigen_float32_error")));
                     }
+                    if (m == Method.ABLATIONCAM) {
+                        // Differences of forward passes: bounded as well by PyTorch's own float32 error there.
+                        sensitivity = Math.max(sensitivity, Double.parseDouble(field(json, "ablation_float32_error")));
+                    }
                     double bound = Math.max(1e-3, 3 * sensitivity);
                     assertTrue(error <= bound, name + " " + m.cliName() + ": relative L2 " + error + " to PyTorch float64 (bound " + bound + ")");
                     assertTrue(norm(first.map()) > 0, name + " " + m.cliName() + " map is zero");
@@ -201,6 +209,67 @@ public abstract class AttributionContract {
                 float[] smooth = a.explain(Method.SMOOTHGRAD, x, k, noisy).map();
                 assertTrue(relL2(smooth, saliency.map()) > 0.05, "noise changes the map");
                 assertArrayEquals(smooth, a.explain(Method.SMOOTHGRAD, x, k, noisy).map());
+            }
+        }
+    }
+
+    /**
+     * Cascading randomisation against the script's float64 run of the same re-drawn graphs (it
+     * re-implements RandomizedCopies' stream and blocks, and runs the ONNX graph through its own
+     * interpreter on PyTorch): every level's Spearman rho within 1e-3, for Grad-CAM, saliency and
+     * Integrated Gradients, and the same number of layers re-drawn.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"resnet18", "mobilenet_v2"})
+    public void randomizationEqualsPyTorch(String name) throws IOException {
+        Case c = Case.of(name);
+        String json = Files.readString(c.dir().resolve("attr_" + name + "_randomization.json"));
+        Matcher blocks = Pattern.compile("\"block_outputs\": \\[([^\\]]*)\\]").matcher(json);
+        assertTrue(blocks.find());
+        List<String> blockOutputs = java.util.Arrays.stream(blocks.group(1).split(",")).map(b -> b.strip().replace("\"", "")).toList();
+        long seed = Long.parseLong(field(json, "seed"));
+        List<Method> methods = List.of(Method.GRADCAM, Method.SALIENCY, Method.INTEGRATED_GRADIENTS);
+        Attributor.Settings settings = new Attributor.Settings(1, 0, 64, "black", "uniform", 0);
+        try (Model model = backend().open(c.dir().resolve("attr_" + name + ".onnx"))) {
+            Attributor.Head head = Attributor.head(model.layers(c.size(), c.size()));
+            try (Attributor a = Attributor.open(model, c.layer(), head, InputRange.UNIT, c.size());
+                    Randomization r = Randomization.prepare(new RandomizedCopies(), c.dir().resolve("attr_" + name + ".onnx"), blockOutputs, seed,
+                            backend()::open, a::on)) {
+                List<Randomization.Trained> trained = methods.stream().map(m -> new Randomization.Trained(m, c.k(), a.explain(m, c.x(), c.k(), settings).map()))
+                        .toList();
+                List<List<java.util.Map<String, Object>>> result = r.evaluate(trained, c.x(), settings);
+                assertEquals(Integer.parseInt(field(json, "layers_total")), r.levels().get(r.levels().size() - 1).layersTotal(), name + " layers in all");
+                Matcher level = Pattern.compile("\\{[^{}]*\"layers_randomized\": (\\d+)[^{}]*\\}").matcher(json);
+                int i = 0;
+                while (level.find()) {
+                    String entry = level.group();
+                    for (int j = 0; j < methods.size(); j++) {
+                        java.util.Map<String, Object> ours = result.get(j).get(i);
+                        assertEquals(Integer.parseInt(level.group(1)), ours.get("layers_randomized"), name + " level " + i);
+                        double expected = Double.parseDouble(field(entry, methods.get(j).cliName()));
+                        assertEquals(expected, (double) ours.get("spearman"), 1e-3, name + " " + methods.get(j).cliName() + " level " + i);
+                    }
+                    i++;
+                }
+                assertEquals(r.levels().size(), i, name + " levels");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"resnet18", "mobilenet_v2"})
+    public void ablationRefusesALayerASkipConnectionGoesAround(String name) throws IOException {
+        Case c = Case.of(name);
+        String bypassed = field(c.json(), "bypassed_layer");
+        try (Model model = backend().open(c.dir().resolve("attr_" + name + ".onnx"))) {
+            Attributor.Head head = Attributor.head(model.layers(c.size(), c.size()));
+            try (Attributor a = Attributor.open(model, bypassed, head, InputRange.UNIT, c.size())) {
+                FiltervisException e = assertThrows(FiltervisException.class,
+                        () -> a.explain(Method.ABLATIONCAM, c.x(), c.k(), Attributor.Settings.defaults()));
+                assertTrue(e.usage(), e.getMessage());
+                assertTrue(e.getMessage().contains("skip connection") && e.getMessage().contains(bypassed), e.getMessage());
+                // The other maps at that layer are still computed.
+                assertTrue(norm(a.explain(Method.GRADCAM, c.x(), c.k(), Attributor.Settings.defaults()).map()) > 0);
             }
         }
     }

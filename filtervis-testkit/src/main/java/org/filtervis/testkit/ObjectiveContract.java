@@ -195,6 +195,42 @@ public abstract class ObjectiveContract {
     }
 
     /**
+     * One forward pass per step: {@code activationsAndGradient} with seeds computed from the
+     * activations it hands over (DeepDream's: the activation itself) gives the activations and the
+     * input gradient that {@code activations} then {@code inputGradient} give, the same bytes every
+     * time it runs.
+     */
+    @Test
+    public void onePassEqualsActivationsThenGradient() {
+        try (Model model = BackendTesting.open(backend(), network(), dir);
+                org.filtervis.api.Differentiator d = model.differentiator(List.of("c2", "fc"), 9, 9).orElseThrow()) {
+            float[] x = input();
+            java.util.Map<String, float[]> expected = d.activations(x, 2);
+            float[] twoPasses = new float[x.length];
+            d.inputGradient(x, 2, java.util.Map.of("c2", expected.get("c2")), twoPasses);
+            assertTrue(BackendTesting.sum(OperatorContract.abs(twoPasses)) > 0, "the gradient is not zero");
+            float[] first = null;
+            for (int run = 0; run < 5; run++) {
+                float[] gradient = new float[x.length];
+                int[] calls = {0};
+                java.util.Map<String, float[]> activations = d.activationsAndGradient(x, 2, a -> {
+                    calls[0]++;
+                    return java.util.Map.of("c2", a.get("c2").clone());
+                }, gradient);
+                assertEquals(1, calls[0], "the seeds are asked for once");
+                assertArrayEquals(expected.get("c2"), activations.get("c2"), 1e-6f, "activations c2");
+                assertArrayEquals(expected.get("fc"), activations.get("fc"), 1e-5f, "activations fc");
+                assertTrue(BackendTesting.relativeError(gradient, twoPasses) < 1e-6, "gradient: " + BackendTesting.relativeError(gradient, twoPasses));
+                if (first == null) {
+                    first = gradient;
+                } else {
+                    assertArrayEquals(first, gradient, "run " + run + " repeats the bytes");
+                }
+            }
+        }
+    }
+
+    /**
      * The fused path and the general one agree for both borders, and border 0 is the mean over
      * every position of the activations the backend computes (not the interior's: c2 is 9 x 9, so
      * the two differ).

@@ -246,6 +246,9 @@ public final class Attributor implements AutoCloseable {
         if (method == Method.SCORECAM) {
             return atLayer(method, k, scoreCam(x, k, details), details);
         }
+        if (method == Method.ABLATIONCAM) {
+            return atLayer(method, k, ablationCam(x, k, details), details);
+        }
         if (method.atLayer()) {
             Map<String, float[]> acts = d.activations(x, 1);
             float[] a = acts.get(layer);
@@ -329,6 +332,54 @@ public final class Attributor implements AutoCloseable {
         }
         details.put("masked_forward_passes", live.size());
         return CamMaps.weighted(a, w, channels, positions);
+    }
+
+    /** Largest number of activations (floats) one Ablation-CAM call sends. */
+    static final int ABLATION_FLOATS = 1 << 24;
+
+    /**
+     * Ablation-CAM (Desai and Ramaswamy 2020): w_c = (y - y_c) / y, y the class score (the logit,
+     * or the probability where the model gives only those) and y_c the score with channel c of the
+     * layer zeroed; ReLU(sum_c w_c A_c). The network runs on from the layer, on batches of copies
+     * of its activation; the unablated copy rides in the first batch, so y and every y_c come from
+     * the same computation.
+     */
+    private float[] ablationCam(float[] x, int k, Map<String, Object> details) {
+        float[] a = d.activations(x, 1).get(layer);
+        int per = a.length;
+        int total = channels + 1;
+        int chunk = Math.max(1, Math.min(Math.min(METRIC_CHUNK, d.maxBatch()), ABLATION_FLOATS / per));
+        double[] scores = new double[total];
+        for (int start = 0; start < total; start += chunk) {
+            int n = Math.min(chunk, total - start);
+            float[] batch = new float[n * per];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(a, 0, batch, i * per, per);
+                int c = start + i - 1; // copy 0 is the activation itself
+                if (c >= 0) {
+                    Arrays.fill(batch, i * per + c * (per / channels), i * per + (c + 1) * (per / channels), 0f);
+                }
+            }
+            float[] out;
+            try {
+                out = d.activationsFrom(layer, batch, n, List.of(head.tensor())).get(head.tensor());
+            } catch (FiltervisException e) {
+                throw e.usage() ? FiltervisException.usage("ablationcam runs the network on from layer '" + layer + "': " + e.getMessage()) : e;
+            }
+            for (int i = 0; i < n; i++) {
+                scores[start + i] = out[i * head.classes() + k];
+            }
+        }
+        double y = scores[0];
+        if (!(y != 0) || !Double.isFinite(y)) {
+            throw FiltervisException.usage("class " + k + "'s score is " + y + "; ablationcam divides by it: pick another class or method");
+        }
+        double[] w = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            w[c] = (y - scores[c + 1]) / y;
+        }
+        details.put("ablated_forward_passes", channels);
+        return CamMaps.weighted(a, w, channels, mapHeight * mapWidth);
     }
 
     static double softmax(float[] logits, int off, int classes, int k) {

@@ -16,6 +16,7 @@ public enum Method {
     XGRADCAM("xgradcam", true),
     EIGENCAM("eigencam", true),
     EIGENGRADCAM("eigengradcam", true),
+    ABLATIONCAM("ablationcam", true),
     SALIENCY("saliency", false),
     SMOOTHGRAD("smoothgrad", false),
     INTEGRATED_GRADIENTS("integrated-gradients", false);

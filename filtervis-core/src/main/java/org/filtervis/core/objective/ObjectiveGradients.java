@@ -129,15 +129,17 @@ public final class ObjectiveGradients implements GradientProvider {
     @Override
     public void compute(float[] images, int[] filters, float[] objectives, float[] gradients) {
         int n = filters.length;
-        Map<String, float[]> activations = differentiator.activations(images, n);
-        Map<String, float[]> seeds = new HashMap<>();
-        activations.forEach((t, a) -> seeds.put(t, new float[a.length]));
         float[] values = new float[n];
         double[] batch = new double[1];
         float[] imageGradient = new float[images.length];
-        Objectives.evaluate(objective, 1, new Objectives.Batch(n, filters, images, input(), activations, shapes), values, batch, seeds, imageGradient);
+        // The seeds are computed from the activations between the backend's forward and backward passes.
+        differentiator.activationsAndGradient(images, n, activations -> {
+            Map<String, float[]> seeds = new HashMap<>();
+            activations.forEach((t, a) -> seeds.put(t, new float[a.length]));
+            Objectives.evaluate(objective, 1, new Objectives.Batch(n, filters, images, input(), activations, shapes), values, batch, seeds, imageGradient);
+            return seeds;
+        }, gradients);
         lastBatchObjective = batch[0];
-        differentiator.inputGradient(images, n, seeds, gradients);
         for (int i = 0; i < imageGradient.length; i++) {
             gradients[i] += imageGradient[i];
         }

@@ -137,7 +137,7 @@ class ExplainPiecesTest {
     @Test
     void methodsParse() {
         assertEquals(List.of(Method.GRADCAM_PP, Method.INTEGRATED_GRADIENTS), Method.parse("gradcam++, ig"));
-        assertEquals(11, Method.parse("all").size());
+        assertEquals(12, Method.parse("all").size());
         FiltervisException e = assertThrows(FiltervisException.class, () -> Method.parse("gradcam,nope"));
         assertTrue(e.getMessage().startsWith("unknown method 'nope'; use gradcam, gradcam++"), e.getMessage());
     }
