@@ -38,9 +38,11 @@ run_fv() {
   $py -c "import json; print(json.load(open('$work/out-$1/run.json'))['timings']['filters_per_second'])"
 }
 # The general path (any --objective): seconds per step of 16 images, beside the fused path's in the same round.
-objectives=("channel($layer, f)" "neuron($layer, f)" "deepdream($layer)")
+# deepdream has no filters of its own: a zero-weighted channel term gives each of the 16 images its own noise.
+objectives=("channel($layer, f)" "neuron($layer, f)" "deepdream($layer) + 0 * channel($layer, f)")
 declare -A general
 run_general() {
+  rm -rf "$work/general-$1"
   ./filtervis visualize --backend "$1" --model "$work/$name.onnx" --objective "$2" --filters 0-15 --batch 16 --threads "$threads" \
     --quiet --out "$work/general-$1" 2>/dev/null
   $py -c "import json; print(json.load(open('$work/general-$1/run.json'))['timings']['seconds_per_step'])"

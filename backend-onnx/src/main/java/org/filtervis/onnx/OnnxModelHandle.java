@@ -201,10 +201,10 @@ final class OnnxModelHandle implements Model {
         Map<String, long[]> probed = probe(new LinkedHashSet<>(tensors), Math.max(1, fixed), height, width);
         Map<String, long[]> shapes = org.filtervis.graph.kit.BackendDifferentiator.perImage(tensorOf, probed);
         int maxBatch = fixed > 0 && !runsAtOtherBatch(tensors.get(0), fixed, height, width) ? fixed : Integer.MAX_VALUE;
-        return Optional.of(new OnnxDifferentiator(backend, input.withSize(height, width), image.name(), tensorOf, shapes, maxBatch, n -> {
+        return Optional.of(new OnnxDifferentiator(backend, input.withSize(height, width), image.name(), tensorOf, shapes, maxBatch, (n, threads) -> {
             OnnxModel cut = GraphPrep.cut(prepared, imageDims(n, height, width), new LinkedHashSet<>(tensors));
             try {
-                OrtSession.SessionOptions so = backend.sessionOptions(backend.threads());
+                OrtSession.SessionOptions so = backend.sessionOptions(threads);
                 // The backward graph reads each layer once, in the order of tensorOf's seeds.
                 List<String> seeded = List.copyOf(tensorOf.values());
                 java.util.function.Supplier<OnnxModel> seededModel = () -> {
@@ -214,13 +214,16 @@ final class OnnxModelHandle implements Model {
                     return GradientGraph.buildSeeded(forBackward, seeded, all, seeded, backend.lowering());
                 };
                 return new OnnxDifferentiator.Sessions(createSession(OnnxFormat.write(cut), so), () -> {
+                    // The whole backward model also outputs the activations: seeds given up front need one run of it.
+                    OnnxModel whole = seededModel.get();
+                    seeded.forEach(t -> whole.graph.outputs.add(org.filtervis.graph.ValueInfo.untyped(t)));
                     try {
-                        return createSession(OnnxFormat.write(seededModel.get()), backend.sessionOptions(backend.threads()));
+                        return createSession(OnnxFormat.write(whole), backend.sessionOptions(threads));
                     } catch (OrtException e) {
                         throw FiltervisException.failure("ONNX Runtime cannot load the gradient model of " + file.getFileName() + ": "
                                 + OnnxBackend.firstLine(e.getMessage()), e);
                     }
-                }, () -> splitSessions(GradientGraph.split(seededModel.get(), seeded)));
+                }, () -> splitSessions(GradientGraph.split(seededModel.get(), seeded), threads));
             } catch (OrtException e) {
                 throw FiltervisException.failure("ONNX Runtime cannot load the model of " + file.getFileName() + ": " + OnnxBackend.firstLine(e.getMessage()), e);
             }
@@ -232,13 +235,13 @@ final class OnnxModelHandle implements Model {
                 throw FiltervisException.failure("ONNX Runtime cannot load the model of " + file.getFileName() + " from '" + from + "': "
                         + OnnxBackend.firstLine(e.getMessage()), e);
             }
-        }));
+        }, backend.splitsBatches() ? backend.threads() : 1));
     }
 
     /** Sessions for the two halves; the backward half's inputs typed from what the forward half outputs. */
-    private OnnxDifferentiator.Split splitSessions(GradientGraph.Split split) {
+    private OnnxDifferentiator.Split splitSessions(GradientGraph.Split split, int threads) {
         try {
-            OrtSession forward = createSession(OnnxFormat.write(split.forward()), backend.sessionOptions(backend.threads()));
+            OrtSession forward = createSession(OnnxFormat.write(split.forward()), backend.sessionOptions(threads));
             Map<String, ai.onnxruntime.NodeInfo> outputs = forward.getOutputInfo();
             OnnxModel backward = split.backward();
             backward.graph.inputs.replaceAll(v -> {
@@ -255,7 +258,7 @@ final class OnnxModelHandle implements Model {
                 return new org.filtervis.graph.ValueInfo(v.name(), org.filtervis.graph.DataType.valueOf(type), dims);
             });
             try {
-                return new OnnxDifferentiator.Split(forward, createSession(OnnxFormat.write(backward), backend.sessionOptions(backend.threads())),
+                return new OnnxDifferentiator.Split(forward, createSession(OnnxFormat.write(backward), backend.sessionOptions(threads)),
                         split.saved(), split.backwardReadsImage());
             } catch (OrtException | RuntimeException e) {
                 forward.close();

@@ -135,6 +135,22 @@ final class TfDifferentiator extends BackendDifferentiator {
         }
     }
 
+    /** Seeds given up front: one run fetching the activations and the gradient. */
+    @Override
+    public Map<String, float[]> activationsAndGradient(float[] images, int n, Map<String, float[]> seeds, float[] gradient) {
+        Built b = built(n);
+        List<Output<?>> fetches = new ArrayList<>(b.activations());
+        fetches.add(b.gradient());
+        float[][] out = run(b, images, n, seeds, fetches);
+        System.arraycopy(out[out.length - 1], 0, gradient, 0, images.length);
+        Map<String, float[]> activations = new LinkedHashMap<>();
+        int i = 0;
+        for (String layer : tensorOf.keySet()) {
+            activations.put(layer, out[i++]);
+        }
+        return activations;
+    }
+
     /**
      * One forward pass: the first run fetches the activations and the saved tensors, the second
      * feeds them back with the seeds, so TensorFlow runs only the gradient's operations.

@@ -56,6 +56,15 @@ public interface Differentiator extends AutoCloseable {
     }
 
     /**
+     * The activations of every tensor and the input gradient for {@code seeds} given up front
+     * (an objective linear in the activations: channel, neuron, logit, direction and their sums),
+     * in one call. This default hands the seeds to the form above.
+     */
+    default Map<String, float[]> activationsAndGradient(float[] images, int n, Map<String, float[]> seeds, float[] gradient) {
+        return activationsAndGradient(images, n, activations -> seeds, gradient);
+    }
+
+    /**
      * Optional: d(sum over tensors t of sum(seeds[t] * activation[t])) / d(activation[w]) for each
      * layer w of {@code wrt} (among {@link #tensors()}), by layer, each of the activation's size: the
      * gradient of a score at an intermediate layer, which attribution (Grad-CAM and its family) needs.

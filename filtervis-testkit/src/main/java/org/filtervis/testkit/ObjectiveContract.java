@@ -227,6 +227,27 @@ public abstract class ObjectiveContract {
                     assertArrayEquals(first, gradient, "run " + run + " repeats the bytes");
                 }
             }
+            // Seeds given up front (a linear objective): one call, the same activations and gradient.
+            float[] seed = new float[2 * 5];
+            seed[1] = 1;
+            seed[5 + 3] = -2;
+            java.util.Map<String, float[]> fixed = java.util.Map.of("fc", seed);
+            float[] expectedGradient = new float[x.length];
+            d.inputGradient(x, 2, fixed, expectedGradient);
+            assertTrue(BackendTesting.sum(OperatorContract.abs(expectedGradient)) > 0, "the gradient is not zero");
+            float[] once = null;
+            for (int run = 0; run < 3; run++) {
+                float[] gradient = new float[x.length];
+                java.util.Map<String, float[]> activations = d.activationsAndGradient(x, 2, fixed, gradient);
+                assertArrayEquals(expected.get("c2"), activations.get("c2"), 1e-6f, "activations c2, seeds up front");
+                assertArrayEquals(expected.get("fc"), activations.get("fc"), 1e-5f, "activations fc, seeds up front");
+                assertTrue(BackendTesting.relativeError(gradient, expectedGradient) < 1e-6, "gradient: " + BackendTesting.relativeError(gradient, expectedGradient));
+                if (once == null) {
+                    once = gradient;
+                } else {
+                    assertArrayEquals(once, gradient, "seeds up front, run " + run + " repeats the bytes");
+                }
+            }
         }
     }
 

@@ -21,6 +21,7 @@ public final class ObjectiveGradients implements GradientProvider {
     private final Map<String, long[]> shapes = new HashMap<>();
     private final int channels;
     private double lastBatchObjective;
+    private final boolean linear;
 
     public ObjectiveGradients(Differentiator differentiator, Objective objective) {
         this.differentiator = differentiator;
@@ -28,6 +29,7 @@ public final class ObjectiveGradients implements GradientProvider {
         differentiator.tensors().forEach(t -> shapes.put(t, differentiator.shape(t)));
         Integer c = filterChannels(objective);
         this.channels = c != null ? c : 1;
+        this.linear = Objectives.linearInActivations(objective);
     }
 
     /** Opens {@code objective} on {@code model} for images of the given size. */
@@ -132,13 +134,28 @@ public final class ObjectiveGradients implements GradientProvider {
         float[] values = new float[n];
         double[] batch = new double[1];
         float[] imageGradient = new float[images.length];
-        // The seeds are computed from the activations between the backend's forward and backward passes.
-        differentiator.activationsAndGradient(images, n, activations -> {
+        if (linear) {
+            // The seeds do not depend on the activations: computed first (from zeros), sent with the images in one call.
+            Map<String, float[]> zeros = new HashMap<>();
+            shapes.forEach((t, s) -> zeros.put(t, new float[n * (int) java.util.Arrays.stream(s).reduce(1, (x, y) -> x * y)]));
             Map<String, float[]> seeds = new HashMap<>();
-            activations.forEach((t, a) -> seeds.put(t, new float[a.length]));
-            Objectives.evaluate(objective, 1, new Objectives.Batch(n, filters, images, input(), activations, shapes), values, batch, seeds, imageGradient);
-            return seeds;
-        }, gradients);
+            zeros.forEach((t, z) -> seeds.put(t, new float[z.length]));
+            Objectives.evaluate(objective, 1, new Objectives.Batch(n, filters, images, input(), zeros, shapes), new float[n], new double[1], seeds,
+                    new float[images.length]);
+            Map<String, float[]> activations = differentiator.activationsAndGradient(images, n, seeds, gradients);
+            Map<String, float[]> unused = new HashMap<>();
+            activations.forEach((t, a) -> unused.put(t, new float[a.length]));
+            Objectives.evaluate(objective, 1, new Objectives.Batch(n, filters, images, input(), activations, shapes), values, batch, unused, imageGradient);
+        } else {
+            // The seeds are computed from the activations between the backend's forward and backward passes.
+            differentiator.activationsAndGradient(images, n, activations -> {
+                Map<String, float[]> seeds = new HashMap<>();
+                activations.forEach((t, a) -> seeds.put(t, new float[a.length]));
+                Objectives.evaluate(objective, 1, new Objectives.Batch(n, filters, images, input(), activations, shapes), values, batch, seeds,
+                        imageGradient);
+                return seeds;
+            }, gradients);
+        }
         lastBatchObjective = batch[0];
         for (int i = 0; i < imageGradient.length; i++) {
             gradients[i] += imageGradient[i];

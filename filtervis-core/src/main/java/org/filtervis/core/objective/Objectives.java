@@ -49,6 +49,19 @@ public final class Objectives {
      */
     public record Batch(int n, int[] filters, float[] images, InputSpec input, Map<String, float[]> activations, Map<String, long[]> shapes) {}
 
+    /**
+     * Whether the objective is linear in the activations (channel, neuron, logit, direction and
+     * weighted sums of them, image terms allowed): its seeds then do not depend on the activations,
+     * so they can go to the backend with the images, in one call.
+     */
+    public static boolean linearInActivations(Objective o) {
+        if (o instanceof Objective.Sum s) {
+            return s.terms().stream().allMatch(t -> linearInActivations(t.objective()));
+        }
+        return o instanceof Objective.Channel || o instanceof Objective.Neuron || o instanceof Objective.Logit || o instanceof Objective.Direction
+                || o instanceof Objective.L1 || o instanceof Objective.L2 || o instanceof Objective.TotalVariation;
+    }
+
     /** Whether the objective has terms of the whole batch (diversity, alignment, interpolation), which are not any one image's. */
     public static boolean hasBatchTerms(Objective o) {
         return o instanceof Objective.Diversity || o instanceof Objective.Alignment || o instanceof Objective.ChannelInterpolate
