@@ -16,8 +16,7 @@ mkdir -p "$work"
 py=/usr/bin/python3
 model=models/inception_v3.onnx
 gflop=$($py bench/lucid_pytorch.py flops "$model" mixed4 299)
-gcc -O3 -march=native -fopenmp bench/peak.c -o "$work/peak"
-peak=$(OMP_NUM_THREADS="$threads" "$work/peak" 2>/dev/null)
+peak=$(bench/peak.sh "$threads" "$work")
 echo "InceptionV3 mixed4, filters 0-3 (one batch of 4), $steps steps, Lucid's recipe, $threads threads, $backend"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 best_fv=1e9

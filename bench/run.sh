@@ -23,9 +23,7 @@ if [ ! -f "$work/$name.onnx" ] || [ ! -f "$work/$name-$cut.pt" ]; then
   $py tools/export_torchvision.py "$name" "$cut" "$work" 2>/dev/null
 fi
 gflop=$($py bench/flops.py "$name" "$cut" 180 2>/dev/null)
-# The machine's FP32 peak with the same threads, measured (bench/peak.c), not taken from a spec sheet.
-gcc -O3 -march=native -fopenmp bench/peak.c -o "$work/peak"
-peak=$(OMP_NUM_THREADS="$threads" "$work/peak" 2>/dev/null)
+peak=$(bench/peak.sh "$threads" "$work")
 echo "model $name cut after $cut ($layer), 16 filters, 30 steps, 180 px, $threads threads"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 best_onnx=0

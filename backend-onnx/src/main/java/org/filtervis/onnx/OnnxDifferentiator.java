@@ -403,23 +403,24 @@ final class OnnxDifferentiator extends BackendDifferentiator {
         }
     }
 
+    /** Something ONNX Runtime closes, which can fail. */
+    private interface OrtClose {
+        void close() throws OrtException;
+    }
+
+    private static void closing(OrtClose c) {
+        try {
+            c.close();
+        } catch (OrtException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public void close() {
-        for (Sessions s : sessions.values()) {
-            try {
-                s.close();
-            } catch (OrtException e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        sessions.values().forEach(s -> closing(s::close));
         sessions.clear();
-        for (OrtSession s : fromSessions.values()) {
-            try {
-                s.close();
-            } catch (OrtException e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        fromSessions.values().forEach(s -> closing(s::close));
         fromSessions.clear();
         if (workers != null) {
             workers.shutdownNow();

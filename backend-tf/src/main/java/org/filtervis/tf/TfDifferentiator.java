@@ -125,12 +125,7 @@ final class TfDifferentiator extends BackendDifferentiator {
             Runner r = b.session().runner().feed(b.image(), x);
             b.activations().forEach(r::fetch);
             try (Result result = NativeStderr.quiet(r::run)) {
-                Map<String, float[]> out = new LinkedHashMap<>();
-                int i = 0;
-                for (String layer : tensorOf.keySet()) {
-                    out.put(layer, floats(result.get(i++)));
-                }
-                return out;
+                return byLayer(result);
             }
         }
     }
@@ -165,11 +160,7 @@ final class TfDifferentiator extends BackendDifferentiator {
             b.activations().forEach(first::fetch);
             b.saved().forEach(first::fetch);
             try (Result forward = NativeStderr.quiet(first::run)) {
-                Map<String, float[]> activations = new LinkedHashMap<>();
-                int i = 0;
-                for (String layer : tensorOf.keySet()) {
-                    activations.put(layer, floats(forward.get(i++)));
-                }
+                Map<String, float[]> activations = byLayer(forward);
                 Map<String, float[]> seeds = seeder.apply(activations);
                 Runner second = b.session().runner().feed(b.image(), x);
                 for (int k = 0; k < b.activations().size(); k++) {
@@ -178,14 +169,7 @@ final class TfDifferentiator extends BackendDifferentiator {
                 for (int k = 0; k < b.saved().size(); k++) {
                     second.feed(b.saved().get(k), forward.get(b.activations().size() + k));
                 }
-                int s = 0;
-                for (String layer : tensorOf.keySet()) {
-                    long[] dims = batchDims(n, shapes.get(layer));
-                    float[] seed = seeds.getOrDefault(layer, new float[(int) org.filtervis.graph.Tensor.elements(dims)]);
-                    TFloat32 t = TFloat32.tensorOf(Shape.of(dims), DataBuffers.of(seed, true, false));
-                    fed.add(t);
-                    second.feed(b.seeds().get(s++), t);
-                }
+                feedSeeds(second, b, n, seeds, fed);
                 second.fetch(b.gradient());
                 try (Result result = second.run()) {
                     ((TFloat32) result.get(0)).copyTo(DataBuffers.of(gradient, false, false).slice(0, images.length));
@@ -222,6 +206,16 @@ final class TfDifferentiator extends BackendDifferentiator {
                 return out;
             }
         }
+    }
+
+    /** The activations a run fetched first (in {@code tensorOf}'s order), by layer. */
+    private Map<String, float[]> byLayer(Result result) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        int i = 0;
+        for (String layer : tensorOf.keySet()) {
+            out.put(layer, floats(result.get(i++)));
+        }
+        return out;
     }
 
     /** A fetched float tensor's values, copied out. */
@@ -266,19 +260,24 @@ final class TfDifferentiator extends BackendDifferentiator {
         return result;
     }
 
+    /** Feeds each layer's seed (zeros where {@code seeds} has none) to its placeholder; the tensors go to {@code fed}, for the caller to close. */
+    private void feedSeeds(Runner r, Built b, int n, Map<String, float[]> seeds, List<TFloat32> fed) {
+        int i = 0;
+        for (String layer : tensorOf.keySet()) {
+            long[] dims = batchDims(n, shapes.get(layer));
+            float[] seed = seeds.getOrDefault(layer, new float[(int) org.filtervis.graph.Tensor.elements(dims)]);
+            TFloat32 t = TFloat32.tensorOf(Shape.of(dims), DataBuffers.of(seed, true, false));
+            fed.add(t);
+            r.feed(b.seeds().get(i++), t);
+        }
+    }
+
     /** The seeded graph for {@code n} images, fetching {@code fetches}. */
     private float[][] run(Built b, float[] images, int n, Map<String, float[]> seeds, List<Output<?>> fetches) {
         List<TFloat32> fed = new ArrayList<>();
         try (TFloat32 x = TFloat32.tensorOf(Shape.of(imageDims(n)), DataBuffers.of(images, true, false))) {
             Runner r = b.session().runner().feed(b.image(), x);
-            int i = 0;
-            for (String layer : tensorOf.keySet()) {
-                long[] dims = batchDims(n, shapes.get(layer));
-                float[] seed = seeds.getOrDefault(layer, new float[(int) org.filtervis.graph.Tensor.elements(dims)]);
-                TFloat32 t = TFloat32.tensorOf(Shape.of(dims), DataBuffers.of(seed, true, false));
-                fed.add(t);
-                r.feed(b.seeds().get(i++), t);
-            }
+            feedSeeds(r, b, n, seeds, fed);
             fetches.forEach(r::fetch);
             try (Result result = r.run()) {
                 float[][] out = new float[fetches.size()][];

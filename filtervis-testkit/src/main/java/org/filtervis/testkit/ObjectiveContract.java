@@ -209,24 +209,12 @@ public abstract class ObjectiveContract {
             float[] twoPasses = new float[x.length];
             d.inputGradient(x, 2, java.util.Map.of("c2", expected.get("c2")), twoPasses);
             assertTrue(BackendTesting.sum(OperatorContract.abs(twoPasses)) > 0, "the gradient is not zero");
-            float[] first = null;
-            for (int run = 0; run < 5; run++) {
-                float[] gradient = new float[x.length];
-                int[] calls = {0};
-                java.util.Map<String, float[]> activations = d.activationsAndGradient(x, 2, a -> {
-                    calls[0]++;
-                    return java.util.Map.of("c2", a.get("c2").clone());
-                }, gradient);
-                assertEquals(1, calls[0], "the seeds are asked for once");
-                assertArrayEquals(expected.get("c2"), activations.get("c2"), 1e-6f, "activations c2");
-                assertArrayEquals(expected.get("fc"), activations.get("fc"), 1e-5f, "activations fc");
-                assertTrue(BackendTesting.relativeError(gradient, twoPasses) < 1e-6, "gradient: " + BackendTesting.relativeError(gradient, twoPasses));
-                if (first == null) {
-                    first = gradient;
-                } else {
-                    assertArrayEquals(first, gradient, "run " + run + " repeats the bytes");
-                }
-            }
+            int[] calls = {0};
+            sameAsTwoCalls("seeds from the activations", 5, expected, twoPasses, gradient -> d.activationsAndGradient(x, 2, a -> {
+                calls[0]++;
+                return java.util.Map.of("c2", a.get("c2").clone());
+            }, gradient));
+            assertEquals(5, calls[0], "the seeds are asked for once a call");
             // Seeds given up front (a linear objective): one call, the same activations and gradient.
             float[] seed = new float[2 * 5];
             seed[1] = 1;
@@ -235,18 +223,27 @@ public abstract class ObjectiveContract {
             float[] expectedGradient = new float[x.length];
             d.inputGradient(x, 2, fixed, expectedGradient);
             assertTrue(BackendTesting.sum(OperatorContract.abs(expectedGradient)) > 0, "the gradient is not zero");
-            float[] once = null;
-            for (int run = 0; run < 3; run++) {
-                float[] gradient = new float[x.length];
-                java.util.Map<String, float[]> activations = d.activationsAndGradient(x, 2, fixed, gradient);
-                assertArrayEquals(expected.get("c2"), activations.get("c2"), 1e-6f, "activations c2, seeds up front");
-                assertArrayEquals(expected.get("fc"), activations.get("fc"), 1e-5f, "activations fc, seeds up front");
-                assertTrue(BackendTesting.relativeError(gradient, expectedGradient) < 1e-6, "gradient: " + BackendTesting.relativeError(gradient, expectedGradient));
-                if (once == null) {
-                    once = gradient;
-                } else {
-                    assertArrayEquals(once, gradient, "seeds up front, run " + run + " repeats the bytes");
-                }
+            sameAsTwoCalls("seeds up front", 3, expected, expectedGradient, gradient -> d.activationsAndGradient(x, 2, fixed, gradient));
+        }
+    }
+
+    /**
+     * {@code runs} calls of {@code call} (which fills the gradient it is given and returns the
+     * activations) against the two-call path's activations and gradient, the same bytes every run.
+     */
+    private static void sameAsTwoCalls(String what, int runs, java.util.Map<String, float[]> activations, float[] gradient,
+            java.util.function.Function<float[], java.util.Map<String, float[]>> call) {
+        float[] first = null;
+        for (int run = 0; run < runs; run++) {
+            float[] g = new float[gradient.length];
+            java.util.Map<String, float[]> a = call.apply(g);
+            assertArrayEquals(activations.get("c2"), a.get("c2"), 1e-6f, what + ": activations c2");
+            assertArrayEquals(activations.get("fc"), a.get("fc"), 1e-5f, what + ": activations fc");
+            assertTrue(BackendTesting.relativeError(g, gradient) < 1e-6, what + ": gradient " + BackendTesting.relativeError(g, gradient));
+            if (first == null) {
+                first = g;
+            } else {
+                assertArrayEquals(first, g, what + ": run " + run + " repeats the bytes");
             }
         }
     }
